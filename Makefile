@@ -1,0 +1,53 @@
+# rack-planner: `make run` serves the app, `make test` runs the whole suite.
+# Both set everything up first (virtual env, install, migrate, seed catalog).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: setup run test lint bench migrate catalog worker clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+catalog: migrate
+	$(BIN)/python manage.py loadcatalog
+
+# Without REDIS_URL tasks run in-process (eager); with it a real worker runs beside the server.
+run: catalog
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "REDIS_URL set: starting a Celery worker beside the web server"; \
+	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=$$(nproc) & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	else \
+	  echo "No REDIS_URL: Celery tasks run in-process (eager)"; \
+	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	fi
+
+worker: setup
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$$(nproc)
+
+test: catalog
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: catalog
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis

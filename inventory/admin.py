@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+
+
+@admin.register(Accelerator)
+class AcceleratorAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "kind", "memory_gb", "memory_bandwidth_gbps", "tdp_w"]
+    list_filter = ["vendor", "kind"]
+    search_fields = ["name", "vendor"]
+
+
+@admin.register(ServerModel)
+class ServerModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "u_height", "power_w", "accelerator", "accelerator_count"]
+    list_filter = ["vendor", "u_height"]
+    search_fields = ["name", "vendor", "notes"]
+
+
+@admin.register(RackType)
+class RackTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "u_height", "budget_kw", "reserved_u", "reserved_kw"]
+
+
+@admin.register(ModelClass)
+class ModelClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "parameters_b", "size_class", "layers", "kv_heads"]
+    list_filter = ["size_class"]
+
+
+@admin.register(PerformanceProfile)
+class PerformanceProfileAdmin(admin.ModelAdmin):
+    list_display = [
+        "server_model", "model_class", "precision_bits", "sessions_at_slo", "slo_tps", "basis",
+    ]
+    list_filter = ["basis", "precision_bits", "server_model"]

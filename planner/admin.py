@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from planner.models import Run, Scenario
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "updated_at"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["share_token", "created_at", "updated_at"]
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["id", "scenario", "status", "queued_at", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = ["queued_at", "started_at", "finished_at"]

@@ -1,0 +1,66 @@
+"""Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from planner import solver
+from planner.models import Run, Scenario
+
+
+def validate_problem_v1(value: object) -> dict:
+    """Validate problem v1 JSON and report each bad field under `problem.<path>`."""
+    try:
+        solver.validate_problem(value)
+    except solver.ProblemError as exc:
+        raise serializers.ValidationError(
+            {path: messages for path, messages in exc.errors.items()}
+        ) from exc
+    return value
+
+
+@extend_schema_field({"type": "object", "description": "Problem format v1"})
+class ProblemField(serializers.JSONField):
+    pass
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    problem = ProblemField(validators=[validate_problem_v1])
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    share_url = serializers.SerializerMethodField()
+    runs_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "id", "name", "description", "owner", "problem", "share_token", "share_url",
+            "runs_url", "created_at", "updated_at",
+        ]
+        read_only_fields = ["share_token", "created_at", "updated_at"]
+
+    def get_share_url(self, scenario: Scenario) -> str:
+        return self._absolute(scenario.get_share_path())
+
+    def get_runs_url(self, scenario: Scenario) -> str:
+        return self._absolute(f"/api/v1/scenarios/{scenario.pk}/runs")
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class RunSerializer(serializers.ModelSerializer):
+    scenario = serializers.PrimaryKeyRelatedField(read_only=True)
+    url = serializers.SerializerMethodField()
+    duration_s = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id", "url", "scenario", "status", "progress", "error", "queued_at", "started_at",
+            "finished_at", "duration_s", "result",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, run: Run) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/runs/{run.pk}"
+        return request.build_absolute_uri(path) if request else path

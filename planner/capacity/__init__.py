@@ -1,0 +1,64 @@
+"""Pure LLM inference capacity estimator: sessions per server at a tokens/s SLO.
+
+No Django or Celery here; plain frozen dataclasses in, a `CapacityResult` out. See
+docs/capacity.md for the method and its sources.
+"""
+
+from planner.capacity.calibration import (
+    CalibrationCase,
+    CaseError,
+    evaluate,
+    fit_efficiencies,
+    identified_efficiencies,
+    leave_one_out,
+)
+from planner.capacity.energy import (
+    co2_kg_per_1000_session_hours,
+    co2_kg_per_day,
+    energy_figures,
+    kwh_per_day,
+    tokens_per_joule,
+    watts_per_session,
+)
+from planner.capacity.memory import kv_bytes_per_token, weight_bytes
+from planner.capacity.policies import sessions_at_slo
+from planner.capacity.roofline import Efficiencies, default_efficiencies, replica_shape
+from planner.capacity.specs import (
+    BINDING_LIMITS,
+    LABELS,
+    POLICIES,
+    AcceleratorSpec,
+    CapacityResult,
+    Measurement,
+    ModelSpec,
+    ServerSpec,
+)
+
+__all__ = [
+    "BINDING_LIMITS",
+    "LABELS",
+    "POLICIES",
+    "AcceleratorSpec",
+    "CalibrationCase",
+    "CapacityResult",
+    "CaseError",
+    "Efficiencies",
+    "Measurement",
+    "ModelSpec",
+    "ServerSpec",
+    "co2_kg_per_1000_session_hours",
+    "co2_kg_per_day",
+    "default_efficiencies",
+    "energy_figures",
+    "evaluate",
+    "fit_efficiencies",
+    "identified_efficiencies",
+    "kv_bytes_per_token",
+    "kwh_per_day",
+    "leave_one_out",
+    "replica_shape",
+    "sessions_at_slo",
+    "tokens_per_joule",
+    "watts_per_session",
+    "weight_bytes",
+]

@@ -1,0 +1,464 @@
+"""Sessions per server at an SLO: measured figures, the seed study's rule, or the roofline.
+
+`sessions_at_slo` is the one entry point. Order of precedence: a measured figure that applies
+wins; otherwise the chosen policy:
+
+- "study": the seed rack study's rule (one session per model replica, MIG slices count as
+  replicas, CPUs only from measurements). Reproduces the study's figures exactly.
+- "batched": continuous-batching roofline (see `planner.capacity.roofline`) over TP degrees
+  1/2/4/8 and MIG slices, keeping the configuration with the most sessions per server.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from planner.capacity.memory import (
+    DEFAULT_KV_PRECISION_BITS,
+    GB,
+    TP_DEGREES,
+    kv_bytes_per_token,
+    weight_bytes,
+)
+from planner.capacity.roofline import ReplicaShape, replica_shape
+from planner.capacity.specs import (
+    POLICIES,
+    BindingLimit,
+    CapacityResult,
+    Measurement,
+    ModelSpec,
+    ServerSpec,
+)
+
+
+def sessions_at_slo(
+    server: ServerSpec,
+    model: ModelSpec,
+    precision_bits: int = 8,
+    slo_tps: float = 10.0,
+    context_tokens: int = 4096,
+    policy: str = "study",
+    measured: Measurement | None = None,
+    kv_precision_bits: int | None = None,
+    memory_margin: float = 0.10,
+    weight_overhead: float = 0.0,
+) -> CapacityResult:
+    """Concurrent sessions one `server` sustains for `model` at `slo_tps` tokens/s each.
+
+    `measured` (a profile for this server and model) wins when it applies: same precision
+    and measured at an SLO at least as strict as `slo_tps`; otherwise it is ignored and the
+    explanation says why. `kv_precision_bits` None means 16-bit KV cache. `context_tokens`
+    is the KV cache reserved per session and, conservatively, also the context every step
+    reads. `memory_margin` is the fraction of device memory kept free. `weight_overhead` is a
+    format's extra bytes per weight (GGUF Q8_0: 0.0625).
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
+    if not 1 <= precision_bits <= 32:
+        raise ValueError(f"precision_bits must be between 1 and 32, got {precision_bits}")
+    if not (slo_tps > 0 and math.isfinite(slo_tps)):
+        raise ValueError(f"slo_tps must be a positive number, got {slo_tps}")
+    if context_tokens < 1:
+        raise ValueError("context_tokens must be at least 1")
+    if not 0 <= memory_margin < 1:
+        raise ValueError("memory_margin must be in [0, 1)")
+    if weight_overhead < 0:
+        raise ValueError("weight_overhead must be >= 0")
+    kv_bits = DEFAULT_KV_PRECISION_BITS if kv_precision_bits is None else kv_precision_bits
+    if not 1 <= kv_bits <= 32:
+        raise ValueError(f"kv_precision_bits must be between 1 and 32, got {kv_bits}")
+
+    query = _Query(
+        server, model, precision_bits, slo_tps, context_tokens, policy, kv_bits,
+        memory_margin, weight_overhead,
+    )  # fmt: skip
+    note = ""
+    if measured is not None:
+        if measured.server != server.name or measured.model != model.name:
+            raise ValueError(
+                f"measurement is for {measured.server} / {measured.model}, "
+                f"not {server.name} / {model.name}"
+            )
+        if measured.precision_bits != precision_bits:
+            note = (
+                f" A measured figure exists at {measured.precision_bits}-bit, not "
+                f"{precision_bits}-bit, so it was not used."
+            )
+        elif measured.slo_tps < slo_tps:
+            note = (
+                f" A measured figure exists at {measured.slo_tps:g} tok/s, a looser SLO than "
+                f"{slo_tps:g} tok/s, so it was not used."
+            )
+        else:
+            return _measured(query, measured)
+    if policy == "study":
+        result = _study(query)
+    else:
+        result = _batched(query)
+    if note:
+        result = replace(result, explanation=result.explanation + note)
+    return result
+
+
+@dataclass(frozen=True)
+class _Query:
+    """The validated arguments, passed around as one value."""
+
+    server: ServerSpec
+    model: ModelSpec
+    precision_bits: int
+    slo_tps: float
+    context_tokens: int
+    policy: str
+    kv_bits: float
+    memory_margin: float
+    weight_overhead: float
+
+    @property
+    def weights(self) -> float:
+        return weight_bytes(self.model, self.precision_bits, self.weight_overhead)
+
+    def kv_gb_per_session(self, tp_degree: int) -> float:
+        """Whole-replica KV cache of one full-context session, GB."""
+        per_device = kv_bytes_per_token(self.model, self.kv_bits, tp_degree)
+        return per_device * tp_degree * self.context_tokens / GB
+
+    def describe(self) -> str:
+        return (
+            f"{self.model.name} at {self.precision_bits}-bit on {self.server.name} "
+            f"({self.server.accelerator_count} x {self.server.accelerator.name})"
+        )
+
+
+def _result(
+    q: _Query,
+    *,
+    sessions: int,
+    label: str,
+    binding: BindingLimit,
+    tp_degree: int,
+    replicas: int,
+    mig_slices: int,
+    per_session_tps: float | None,
+    efficiencies: tuple[float, float] | None,
+    source: str,
+    explanation: str,
+    limits: dict[str, float | int | None],
+) -> CapacityResult:
+    """Common result construction (per-session power and KV figures are derived here)."""
+    return CapacityResult(
+        server=q.server.name,
+        model=q.model.name,
+        precision_bits=q.precision_bits,
+        slo_tps=q.slo_tps,
+        context_tokens=q.context_tokens,
+        sessions=sessions,
+        label=label,  # type: ignore[arg-type]
+        policy=q.policy,  # type: ignore[arg-type]
+        binding_limit=binding,
+        tp_degree=tp_degree,
+        replicas_per_server=replicas,
+        mig_slices_used=mig_slices,
+        per_session_tps=per_session_tps if sessions > 0 else None,
+        power_per_session_w=q.server.power_w / sessions if sessions > 0 else None,
+        weight_gb_per_replica=q.weights / GB,
+        kv_gb_per_session=q.kv_gb_per_session(tp_degree),
+        bandwidth_efficiency=efficiencies[0] if efficiencies else None,
+        compute_efficiency=efficiencies[1] if efficiencies else None,
+        source=source,
+        explanation=explanation,
+        limits=limits,
+    )
+
+
+def _measured(q: _Query, m: Measurement) -> CapacityResult:
+    text = (
+        f"Measured: {m.sessions} sessions at >= {m.slo_tps:g} tok/s for {q.describe()}."
+        if m.sessions
+        else f"Measured: {q.describe()} cannot hold {m.slo_tps:g} tok/s per session."
+    )
+    return _result(
+        q,
+        sessions=m.sessions,
+        label="measured",
+        binding="measured",
+        tp_degree=1,
+        replicas=1 if m.sessions else 0,
+        mig_slices=0,
+        per_session_tps=m.slo_tps,
+        efficiencies=None,
+        source=m.source or "measured profile",
+        explanation=text,
+        limits={"measured_sessions": m.sessions, "measured_slo_tps": m.slo_tps},
+    )
+
+
+STUDY_SOURCE = (
+    "Seed rack study 003 (Ampere, 'LLMs: Bigger is Not Always Better', 2024-12-18): one "
+    "session per GPU or GPU group; MIG gives one session per slice; CPUs from measurements."
+)
+
+
+def _study(q: _Query) -> CapacityResult:
+    """The seed study's rule, exactly: weights only (no KV, no margin), one session each."""
+    acc = q.server.accelerator
+    weights_gb = q.weights / GB
+    if acc.kind == "cpu":
+        return _result(
+            q,
+            sessions=0,
+            label="study rule",
+            binding="does_not_fit",
+            tp_degree=1,
+            replicas=0,
+            mig_slices=0,
+            per_session_tps=None,
+            efficiencies=None,
+            source=STUDY_SOURCE,
+            explanation=(
+                f"Study rule: CPU figures come only from measurements, and there is no "
+                f"measured figure that applies to {q.describe()} at {q.slo_tps:g} tok/s, "
+                f"so no sessions."
+            ),
+            limits={"weights_gb": weights_gb},
+        )
+
+    slice_gb = acc.smallest_mig_slice_gb
+    if slice_gb is not None and weights_gb <= slice_gb:
+        slices = acc.mig_max_instances
+        replicas = q.server.accelerator_count * slices
+        return _result(
+            q,
+            sessions=replicas,
+            label="study rule",
+            binding="partitioning_rule",
+            tp_degree=1,
+            replicas=replicas,
+            mig_slices=slices,
+            per_session_tps=q.slo_tps,
+            efficiencies=None,
+            source=STUDY_SOURCE,
+            explanation=(
+                f"Study rule with MIG: {weights_gb:.2f} GB of weights fit one MIG slice of "
+                f"{slice_gb:.2f} GB, so each of {q.server.accelerator_count} GPUs runs "
+                f"{slices} replicas at one session each: {replicas} sessions."
+            ),
+            limits={"weights_gb": weights_gb, "mig_slice_memory_gb": slice_gb},
+        )
+
+    for tp in TP_DEGREES:
+        if tp > q.server.accelerator_count:
+            break
+        if tp * acc.memory_gb >= weights_gb:
+            replicas = q.server.accelerator_count // tp
+            group = "one GPU" if tp == 1 else f"a group of {tp} GPUs ({tp * acc.memory_gb:g} GB)"
+            mig_note = (
+                f" MIG is not used: the weights exceed a {slice_gb:.2f} GB slice."
+                if slice_gb is not None
+                else ""
+            )
+            return _result(
+                q,
+                sessions=replicas,
+                label="study rule",
+                binding="partitioning_rule",
+                tp_degree=tp,
+                replicas=replicas,
+                mig_slices=0,
+                per_session_tps=q.slo_tps,
+                efficiencies=None,
+                source=STUDY_SOURCE,
+                explanation=(
+                    f"Study rule: one session per replica. {weights_gb:.2f} GB of weights fit "
+                    f"{group}; {q.server.accelerator_count} GPUs give {replicas} replicas, "
+                    f"{replicas} sessions.{mig_note}"
+                ),
+                limits={"weights_gb": weights_gb, "memory_per_replica_gb": tp * acc.memory_gb},
+            )
+
+    largest = max(tp for tp in TP_DEGREES if tp <= q.server.accelerator_count)
+    return _result(
+        q,
+        sessions=0,
+        label="study rule",
+        binding="does_not_fit",
+        tp_degree=largest,
+        replicas=0,
+        mig_slices=0,
+        per_session_tps=None,
+        efficiencies=None,
+        source=STUDY_SOURCE,
+        explanation=(
+            f"Study rule: {weights_gb:.2f} GB of weights do not fit even {largest} GPUs "
+            f"({largest * acc.memory_gb:g} GB), so no sessions."
+        ),
+        limits={"weights_gb": weights_gb, "memory_per_replica_gb": largest * acc.memory_gb},
+    )
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One configuration's outcome in the batched policy."""
+
+    shape: ReplicaShape
+    by_memory: int  # per replica; -1 = weights do not fit
+    by_bandwidth: int
+    by_compute: int
+
+    @property
+    def per_replica(self) -> int:
+        return max(0, min(self.by_memory, self.by_bandwidth, self.by_compute))
+
+    @property
+    def per_server(self) -> int:
+        return self.per_replica * self.shape.replicas_per_server
+
+    @property
+    def accelerators_per_replica(self) -> float:
+        slices = self.shape.mig_slices_per_accelerator
+        return 1 / slices if slices else float(self.shape.tp_degree)
+
+    @property
+    def binding(self) -> BindingLimit:
+        # Ties go to the harder limit first: memory is a wall, bandwidth the usual decode
+        # bottleneck, compute last.
+        if self.by_memory < 0:
+            return "does_not_fit"
+        candidates: list[tuple[int, BindingLimit]] = [
+            (self.by_memory, "memory_capacity"),
+            (self.by_bandwidth, "memory_bandwidth"),
+            (self.by_compute, "compute"),
+        ]
+        low = min(value for value, _ in candidates)
+        return next(name for value, name in candidates if value == low)
+
+    def rank(self) -> tuple[int, bool, float]:
+        """Most sessions; then a configuration that at least fits; then fewer devices.
+
+        When nothing fits, the largest replica is the one worth showing (closest to fitting).
+        """
+        fits = self.by_memory >= 0
+        size = self.accelerators_per_replica
+        return (self.per_server, fits, -size if fits else size)
+
+
+def _batched(q: _Query) -> CapacityResult:
+    acc = q.server.accelerator
+    options: list[_Option] = []
+    configs = [(tp, False) for tp in TP_DEGREES if tp <= q.server.accelerator_count]
+    if acc.mig_max_instances > 0:
+        configs.append((1, True))
+    for tp, mig in configs:
+        shape = replica_shape(
+            q.server,
+            q.model,
+            precision_bits=q.precision_bits,
+            tp_degree=tp,
+            mig=mig,
+            context_tokens=q.context_tokens,
+            kv_precision_bits=q.kv_bits,
+            weight_overhead=q.weight_overhead,
+        )
+        options.append(
+            _Option(
+                shape,
+                shape.memory_limit(q.memory_margin),
+                shape.bandwidth_limit(q.slo_tps),
+                shape.compute_limit(q.slo_tps),
+            )
+        )
+    best = max(options, key=_Option.rank)
+    shape = best.shape
+    per_replica = best.per_replica
+    sessions = best.per_server
+    step = shape.step_time(max(per_replica, 1))
+    # No replica can be built when the weights do not fit: report 0, as the study policy does.
+    replicas = shape.replicas_per_server if best.by_memory >= 0 else 0
+    limits: dict[str, float | int | None] = {
+        "sessions_by_memory": max(best.by_memory, 0) * shape.replicas_per_server,
+        "sessions_by_bandwidth": best.by_bandwidth * shape.replicas_per_server,
+        "sessions_by_compute": best.by_compute * shape.replicas_per_server,
+        "sessions_per_replica": per_replica,
+        "usable_memory_gb_per_device": shape.memory_gb * (1 - q.memory_margin),
+        "weight_gb_per_device": shape.weight_bytes_per_device / GB,
+        "kv_gb_per_session_per_device": shape.kv_bytes_per_session_per_device / GB,
+        "peak_bandwidth_gbps_per_device": shape.bandwidth_gbps,
+        "peak_tflops_per_device": shape.tflops,
+        "step_time_s": step.total_s,
+        "step_compute_s": step.compute_s,
+        "step_memory_s": step.memory_s,
+        "step_comm_s": step.comm_s,
+    }
+    return _result(
+        q,
+        sessions=sessions,
+        label="estimated",
+        binding=best.binding,
+        tp_degree=shape.tp_degree,
+        replicas=replicas,
+        mig_slices=shape.mig_slices_per_accelerator,
+        per_session_tps=1.0 / step.total_s,
+        efficiencies=tuple(shape.efficiencies),  # type: ignore[arg-type]
+        source=(
+            "Estimated: continuous-batching roofline (memory after a "
+            f"{q.memory_margin:.0%} margin, GQA KV cache at {q.kv_bits:g}-bit, "
+            f"{q.context_tokens} tokens per session; efficiencies bandwidth "
+            f"{shape.efficiencies.bandwidth:g}, compute {shape.efficiencies.compute:g})."
+        ),
+        explanation=_batched_explanation(q, best, options),
+        limits=limits,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _config_name(shape: ReplicaShape) -> str:
+    if shape.mig_slices_per_accelerator:
+        return f"MIG, {shape.mig_slices_per_accelerator} slices per accelerator"
+    if shape.tp_degree == 1:
+        return "one accelerator per replica"
+    return f"TP {shape.tp_degree} (accelerators per replica)"
+
+
+def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> str:
+    shape = best.shape
+    head = f"Estimated (batched roofline) for {q.describe()} at >= {q.slo_tps:g} tok/s: "
+    if best.by_memory < 0:
+        return head + (
+            f"the weights ({q.weights / GB:.2f} GB) do not fit in any configuration "
+            f"after a {q.memory_margin:.0%} memory margin, so no sessions."
+        )
+    step = shape.step_time(max(best.per_replica, 1))
+    usable_gb = shape.memory_gb * (1 - q.memory_margin)
+    text = head + (
+        f"{_config_name(shape)}, {_count(shape.replicas_per_server, 'replica')}. "
+        f"Per replica, memory holds {best.by_memory} sessions ({usable_gb:.2f} GB "
+        f"usable per device, {shape.weight_bytes_per_device / GB:.2f} GB weights, "
+        f"{shape.kv_bytes_per_session_per_device / GB:.3f} GB KV per session), bandwidth "
+        f"allows {best.by_bandwidth} and compute {best.by_compute}. "
+    )
+    if best.per_replica == 0:
+        text += (
+            f"Even one session gets only {1 / step.total_s:.1f} tok/s "
+            f"({best.binding.replace('_', ' ')} bound), so no sessions."
+        )
+    else:
+        text += (
+            f"{best.binding.replace('_', ' ').capitalize()} binds at {best.per_replica} "
+            f"sessions per replica = {best.per_server} per server; a step takes "
+            f"{step.total_s * 1e3:.2f} ms (compute {step.compute_s * 1e3:.2f}, memory "
+            f"{step.memory_s * 1e3:.2f}, TP comm {step.comm_s * 1e3:.2f}) = "
+            f"{1 / step.total_s:.1f} tok/s per session."
+        )
+    others = sorted(
+        (o for o in options if o is not best and o.per_server > 0),
+        key=_Option.rank,
+        reverse=True,
+    )
+    if others:
+        runner = others[0]
+        text += f" Next best: {_config_name(runner.shape)}, {runner.per_server} sessions."
+    return text

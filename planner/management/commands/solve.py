@@ -1,0 +1,37 @@
+"""`manage.py solve FILE.json`: solve a problem v1 file and print the result v1 JSON."""
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from planner import solver
+
+
+class Command(BaseCommand):
+    help = "Solve a problem v1 JSON file (docs/problem-format.md) and print the result JSON."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="Path to a problem v1 JSON file ('-' for stdin).")
+        parser.add_argument("--time-limit", type=float, default=None, help="Seconds.")
+        parser.add_argument("--indent", type=int, default=2)
+
+    def handle(self, *args, **options) -> None:
+        path = options["file"]
+        try:
+            if path == "-":
+                import sys
+
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            data = json.loads(text)
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}", returncode=2) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{path} is not valid JSON: {exc}", returncode=2) from exc
+        try:
+            problem = solver.validate_problem(data)
+        except solver.ProblemError as exc:
+            raise CommandError(f"{path}: invalid problem: {exc}", returncode=2) from exc
+        result = solver.solve(problem, time_limit_s=options["time_limit"])
+        self.stdout.write(json.dumps(result, indent=options["indent"] or None))

@@ -1,0 +1,229 @@
+"""Result format v1: turn physical racks into grouped, totalled result dicts.
+
+Independent of how the racks were found, so every solution method shares it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .problem import Problem
+
+
+@dataclass(frozen=True)
+class RackFill:
+    """Contents of one physical rack, as produced by a solution method.
+
+    ``items`` are ``(server index, model, count)`` with count > 0. Every method returns these,
+    so grouping and totals are shared.
+    """
+
+    rack_type: int
+    items: tuple[tuple[int, str, int], ...]
+
+
+RESULT_STATUSES = ("optimal", "feasible", "infeasible", "invalid", "unknown")
+OBJECTIVE_UNITS = {"max_sessions": "sessions", "min_power": "W", "min_cost": "USD"}
+
+
+def number(x: float | None, digits: int = 6) -> int | float | None:
+    """Round for output; integral values become ``int`` so JSON shows ``1216``, not ``1216.0``."""
+    if x is None:
+        return None
+    r = round(float(x), digits)
+    if r == int(r):
+        return int(r)
+    return r
+
+
+def gap(objective: float | None, bound: float | None) -> float | None:
+    """``|bound - objective| / max(|objective|, 1e-9)``; 0 when both are 0; None if either is."""
+    if objective is None or bound is None:
+        return None
+    if objective == 0 and bound == 0:
+        return 0.0
+    return abs(bound - objective) / max(abs(objective), 1e-9)
+
+
+def model_sessions(problem: Problem, racks: Iterable[RackFill]) -> dict[str, int]:
+    """Raw sessions served per model (every model of the problem, sorted by name)."""
+    out = dict.fromkeys(problem.models, 0)
+    for rack in racks:
+        for s, m, k in rack.items:
+            out[m] += k * problem.servers[s].sessions_for(m)
+    return out
+
+
+def counted(problem: Problem, sessions: Mapping[str, int]) -> dict[str, int]:
+    """Sessions that count toward max_sessions: ``min(raw, max)`` per model."""
+    out = {}
+    for m, n in sessions.items():
+        cap = problem.demand_for(m).max
+        out[m] = n if cap is None else min(n, cap)
+    return out
+
+
+def objective_value(problem: Problem, racks: Sequence[RackFill]) -> float:
+    """The objective of a layout, in the unit of ``problem.objective``."""
+    if problem.objective == "max_sessions":
+        capped = counted(problem, model_sessions(problem, racks))
+        return sum(problem.demand_for(m).weight * n for m, n in capped.items())
+    total = 0.0
+    for rack in racks:
+        for s, _, k in rack.items:
+            srv = problem.servers[s]
+            total += k * (srv.power_w if problem.objective == "min_power" else srv.cost_usd or 0.0)
+    return total
+
+
+def _groups(problem: Problem, racks: Sequence[RackFill]) -> list[dict[str, Any]]:
+    """Group identical racks; order: rack type input order, then power, U and contents descending.
+
+    Types that the method did not expand (no server fits) and unused racks appear as a group with
+    an empty ``servers`` list, so the rack counts always add up to the hall's racks.
+    """
+    per_type: list[Counter[tuple[tuple[int, str, int], ...]]] = [
+        Counter() for _ in problem.rack_types
+    ]
+    for rack in racks:
+        per_type[rack.rack_type][tuple(sorted(rack.items))] += 1
+    out = []
+    for t, rack_type in enumerate(problem.rack_types):
+        contents = per_type[t]
+        empty = rack_type.count - sum(contents.values())
+        if empty > 0:
+            contents[()] += empty
+        cap_w = rack_type.usable_w
+        rows = []
+        for items, count in contents.items():
+            used_u = sum(k * problem.servers[s].u for s, _, k in items)
+            used_w = sum(k * problem.servers[s].power_w for s, _, k in items)
+            key = (-used_w, -used_u, tuple((s, m, -k) for s, m, k in items))
+            rows.append((key, items, count, used_u, used_w))
+        rows.sort(key=lambda row: row[0])
+        for _, items, count, used_u, used_w in rows:
+            out.append(
+                {
+                    "rack_type": rack_type.name,
+                    "count": count,
+                    "servers": [
+                        {
+                            "server": problem.servers[s].name,
+                            "model": m,
+                            "count": k,
+                            "sessions": k * problem.servers[s].sessions_for(m),
+                        }
+                        for s, m, k in items
+                    ],
+                    "used_u": used_u,
+                    "used_kw": round(used_w / 1000.0, 3),
+                    "free_u": rack_type.usable_u - used_u,
+                    "free_kw": max(0.0, round((cap_w - used_w) / 1000.0, 3)),
+                }
+            )
+    return out
+
+
+def _totals(problem: Problem, racks: Sequence[RackFill], sessions: int) -> dict[str, Any]:
+    by_server = dict.fromkeys((s.name for s in problem.servers), 0)
+    u = 0
+    power_w = 0.0
+    cost: float | None = 0.0
+    used = 0
+    for rack in racks:
+        used += bool(rack.items)
+        for s, _, k in rack.items:
+            srv = problem.servers[s]
+            by_server[srv.name] += k
+            u += k * srv.u
+            power_w += k * srv.power_w
+            # A placed server without a price makes the total unknown rather than wrong.
+            cost = None if cost is None or srv.cost_usd is None else cost + k * srv.cost_usd
+    return {
+        "racks": sum(r.count for r in problem.rack_types),
+        "racks_used": used,
+        "servers": sum(by_server.values()),
+        "u": u,
+        "power_kw": round(power_w / 1000.0, 3),
+        "cost_usd": number(cost, 2),
+        "sessions": sessions,
+        "by_server": by_server,
+    }
+
+
+def empty_result(
+    status: str,
+    *,
+    reason: str,
+    problem: Problem | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    bound: float | None = None,
+    warnings: Sequence[str] = (),
+    solve_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """A result without a layout: infeasible, invalid or unknown."""
+    result: dict[str, Any] = {
+        "status": status,
+        "reason": reason,
+        "method": None if problem is None else problem.method,
+        "objective_name": None if problem is None else problem.objective,
+        "objective_unit": None if problem is None else OBJECTIVE_UNITS[problem.objective],
+        "objective": None,
+        "bound": number(bound),
+        "gap": None,
+        "racks": [],
+        "sessions": {},
+        "counted_sessions": {},
+        "totals": None,
+        "warnings": list(warnings),
+        "solve_seconds": round(solve_seconds, 4),
+    }
+    if errors is not None:
+        result["errors"] = {k: list(v) for k, v in errors.items()}
+    return result
+
+
+def build_result(
+    problem: Problem,
+    status: str,
+    racks: Sequence[RackFill],
+    *,
+    bound: float | None,
+    warnings: Sequence[str] = (),
+    solve_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """Result dict for a layout (status optimal or feasible).
+
+    The objective is recomputed from the integer layout rather than taken from the solver, so it
+    carries no floating-point noise. For a proven optimum the bound is the objective itself;
+    otherwise the solver's bound is clamped to never look better than what was achieved would
+    allow (tolerance noise can put it a hair on the wrong side).
+    """
+    objective = objective_value(problem, racks)
+    if status == "optimal" or bound is None:
+        bound = objective
+    elif problem.objective == "max_sessions":
+        bound = max(bound, objective)
+    else:
+        bound = min(bound, objective)
+    objective_out, bound_out = number(objective), number(bound)
+    sessions = model_sessions(problem, racks)
+    g = gap(objective_out, bound_out)
+    return {
+        "status": status,
+        "method": problem.method,
+        "objective_name": problem.objective,
+        "objective_unit": OBJECTIVE_UNITS[problem.objective],
+        "objective": objective_out,
+        "bound": bound_out,
+        "gap": None if g is None else round(g, 9),
+        "racks": _groups(problem, racks),
+        "sessions": sessions,
+        "counted_sessions": counted(problem, sessions),
+        "totals": _totals(problem, racks, sum(sessions.values())),
+        "warnings": list(warnings),
+        "solve_seconds": round(solve_seconds, 4),
+    }

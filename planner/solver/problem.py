@@ -1,0 +1,407 @@
+"""Problem format v1: immutable data model and validation of JSON-like input.
+
+Validation runs in three passes, each only when the previous one passed, so that later passes can
+rely on the shapes checked earlier:
+
+1. a walk over the raw data that rejects anything ``json.dumps`` could not write faithfully
+   (non-string keys, NaN/inf, Decimal, tuples, ...); jsonschema would otherwise crash on some of
+   these or accept NaN;
+2. the JSON Schema (``schema/problem-v1.schema.json``);
+3. the rules a schema cannot express (unique names, ``reserved_u < u``, ``min <= max``, costs
+   under ``min_cost``).
+
+Every failure is reported as ``{field path: [messages]}`` in a :class:`ProblemError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from .schemas import PROBLEM_SCHEMA
+
+OBJECTIVES = ("max_sessions", "min_power", "min_cost")
+METHODS = ("exact",)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VALIDATOR = jsonschema.Draft202012Validator(PROBLEM_SCHEMA)
+_TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+    "boolean": "a boolean",
+}
+ROOT = "(root)"
+
+
+class ProblemError(ValueError):
+    """Invalid problem input.
+
+    ``errors`` maps a field path (``"servers[0].power_w"``, ``'demand["llama-3.2-1b"].max'``,
+    ``"rack_types"`` or ``"(root)"``) to one or more human-readable messages. ``str()`` gives a
+    one-line summary naming the first problem.
+    """
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        """One-line description: the first error plus how many more there are."""
+        if not self.errors:
+            return "invalid problem"
+        path, messages = next(iter(self.errors.items()))
+        total = sum(len(m) for m in self.errors.values())
+        more = f" (and {total - 1} more error{'s' if total > 2 else ''})" if total > 1 else ""
+        return f"invalid problem: {path}: {messages[0]}{more}"
+
+
+@dataclass(frozen=True)
+class RackType:
+    """A rack type; ``count`` identical racks of it exist."""
+
+    name: str
+    u: int
+    power_kw: float
+    reserved_u: int = 0
+    reserved_kw: float = 0.0
+    count: int = 1
+
+    @property
+    def usable_u(self) -> int:
+        """U available for servers in one rack."""
+        return self.u - self.reserved_u
+
+    @property
+    def usable_w(self) -> float:
+        """Watts available for servers in one rack, rounded to a micro-watt.
+
+        (12.5 - 1.0) * 1000 is exact, but (0.3 - 0.1) * 1000 = 199.99999999999997; the rounding
+        keeps a 200 W server from being turned away by floating-point noise.
+        """
+        return round((self.power_kw - self.reserved_kw) * 1000.0, 6)
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server SKU. ``sessions`` is a tuple of ``(model, sessions per server)`` pairs.
+
+    Tuples rather than dicts keep the dataclass hashable and truly immutable.
+    """
+
+    name: str
+    u: int
+    power_w: float
+    sessions: tuple[tuple[str, int], ...]
+    available: int | None = None
+    cost_usd: float | None = None
+
+    def sessions_for(self, model: str) -> int:
+        """Sessions one server gives when serving ``model`` (0 if it cannot)."""
+        for m, n in self.sessions:
+            if m == model:
+                return n
+        return 0
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Models this server lists, in input order."""
+        return tuple(m for m, _ in self.sessions)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Demand for one model: ``min`` must be served, sessions above ``max`` do not count."""
+
+    model: str
+    min: int = 0
+    max: int | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem (format v1). Build it with :func:`validate_problem`."""
+
+    rack_types: tuple[RackType, ...]
+    servers: tuple[Server, ...]
+    demand: tuple[Demand, ...] = ()
+    hall_power_kw: float | None = None
+    objective: str = "max_sessions"
+    time_limit_s: float | None = None
+    method: str = "exact"
+
+    @property
+    def hall_w(self) -> float | None:
+        """Hall power cap in watts (rounded to a micro-watt), or ``None``."""
+        return None if self.hall_power_kw is None else round(self.hall_power_kw * 1000.0, 6)
+
+    def demand_for(self, model: str) -> Demand:
+        """Demand of ``model``; models not listed get min 0, no max, weight 1."""
+        for d in self.demand:
+            if d.model == model:
+                return d
+        return Demand(model)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Every model named by a server or by the demand, sorted by name."""
+        names = {m for s in self.servers for m in s.models} | {d.model for d in self.demand}
+        return tuple(sorted(names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised problem as format-v1 JSON data (all defaults spelled out)."""
+        out: dict[str, Any] = {
+            "rack_types": [
+                {
+                    "name": r.name,
+                    "u": r.u,
+                    "power_kw": r.power_kw,
+                    "reserved_u": r.reserved_u,
+                    "reserved_kw": r.reserved_kw,
+                    "count": r.count,
+                }
+                for r in self.rack_types
+            ],
+            "servers": [
+                {
+                    "name": s.name,
+                    "u": s.u,
+                    "power_w": s.power_w,
+                    "available": s.available,
+                    "cost_usd": s.cost_usd,
+                    "sessions": dict(s.sessions),
+                }
+                for s in self.servers
+            ],
+            "demand": {
+                d.model: {"min": d.min, "max": d.max, "weight": d.weight} for d in self.demand
+            },
+            "hall_power_kw": self.hall_power_kw,
+            "objective": self.objective,
+            "method": self.method,
+        }
+        if self.time_limit_s is not None:
+            out["time_limit_s"] = self.time_limit_s
+        return out
+
+
+def fit_count(rack: RackType, server: Server) -> int:
+    """How many servers of one SKU fit in one empty rack (U and power), ignoring availability."""
+    by_u = rack.usable_u // server.u
+    # The epsilon absorbs division noise such as 11500 / 575 = 19.999999999999996.
+    by_w = math.floor(rack.usable_w / server.power_w + 1e-9)
+    return max(0, min(by_u, by_w))
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    """Render a path such as ``("servers", 0, "power_w")`` as ``servers[0].power_w``.
+
+    Keys that are not plain identifiers (model names such as ``llama-3.2-1b``) are quoted,
+    ``sessions["llama-3.2-1b"]``, so that the path stays unambiguous.
+    """
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENT.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out or ROOT
+
+
+def validate_problem(data: Any) -> Problem:
+    """Parse JSON-like ``data`` (dicts, lists, str, int, float, bool, None) into a :class:`Problem`.
+
+    A :class:`Problem` is accepted too and re-validated through :meth:`Problem.to_dict`, so a
+    hand-built instance gets the same checks. Raises :class:`ProblemError` on invalid input and
+    nothing else.
+    """
+    if isinstance(data, Problem):
+        try:
+            data = data.to_dict()
+        except (TypeError, ValueError, AttributeError) as exc:  # hand-built with wrong types
+            raise ProblemError({ROOT: [f"malformed Problem instance: {exc}"]}) from exc
+    errors: dict[str, list[str]] = {}
+    try:
+        _check_json(data, (), errors)
+    except RecursionError:
+        errors.setdefault(ROOT, []).append("input is nested too deeply")
+    if not errors:
+        _check_schema(data, errors)
+    if not errors:
+        _check_rules(data, errors)
+    if errors:
+        raise ProblemError(errors)
+    return _build(data)
+
+
+def _add(errors: dict[str, list[str]], parts: Iterable[str | int], message: str) -> None:
+    messages = errors.setdefault(format_path(parts), [])
+    if message not in messages:
+        messages.append(message)
+
+
+def _check_json(value: Any, path: tuple[str | int, ...], errors: dict[str, list[str]]) -> None:
+    """Reject values that are not plain JSON (see the module docstring for why)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            _add(errors, path, f"must be a finite number (got {value})")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                _add(errors, path, f"keys must be strings (got {type(key).__name__} {key!r})")
+                continue
+            _check_json(item, (*path, key), errors)
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, (*path, i), errors)
+        return
+    _add(errors, path, f"must be a JSON value (got {type(value).__name__})")
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    v, value = error.validator, error.validator_value
+    if v == "type":
+        types = [value] if isinstance(value, str) else list(value)
+        return "must be " + " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    if v == "minimum":
+        return f"must be >= {value}"
+    if v == "exclusiveMinimum":
+        return f"must be > {value}"
+    if v == "maximum":
+        return f"must be <= {value}"
+    if v == "minItems":
+        return f"must have at least {value} item{'s' if value != 1 else ''}"
+    if v == "minLength":
+        return "must not be empty"
+    if v == "enum":
+        return "must be one of: " + ", ".join(str(x) for x in value)
+    if v == "const":
+        return f"must be {value!r}"
+    return error.message
+
+
+def _check_schema(data: Any, errors: dict[str, list[str]]) -> None:
+    # Sort by path for a deterministic, reading-order error dict.
+    found = sorted(
+        _VALIDATOR.iter_errors(data),
+        key=lambda e: ([str(p) for p in e.absolute_path], str(e.validator)),
+    )
+    for error in found:
+        path = tuple(error.absolute_path)
+        if error.validator == "required":
+            for name in error.validator_value:
+                if isinstance(error.instance, dict) and name not in error.instance:
+                    _add(errors, (*path, name), "is required")
+        elif error.validator == "additionalProperties" and error.validator_value is False:
+            allowed = set(error.schema.get("properties", {}))
+            patterns = list(error.schema.get("patternProperties", {}))
+            for key in error.instance:
+                if key not in allowed and not any(re.search(p, key) for p in patterns):
+                    hint = ", ".join(sorted(allowed))
+                    _add(errors, (*path, key), f"unknown field (allowed: {hint})")
+        elif "propertyNames" in error.absolute_schema_path:
+            _add(errors, path, "keys must be non-empty strings")
+        else:
+            _add(errors, path, _schema_message(error))
+
+
+def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    for kind in ("rack_types", "servers"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(data[kind]):
+            name = item["name"]
+            if name in seen:
+                _add(
+                    errors,
+                    (kind, i, "name"),
+                    f"duplicate name {name!r} (also {kind}[{seen[name]}])",
+                )
+            else:
+                seen[name] = i
+    for i, rack in enumerate(data["rack_types"]):
+        if rack.get("reserved_u", 0) >= rack["u"]:
+            _add(errors, ("rack_types", i, "reserved_u"), f"must be less than u ({rack['u']})")
+        if rack.get("reserved_kw", 0) >= rack["power_kw"]:
+            _add(
+                errors,
+                ("rack_types", i, "reserved_kw"),
+                f"must be less than power_kw ({rack['power_kw']})",
+            )
+    for model, d in data.get("demand", {}).items():
+        lo, hi = d.get("min", 0), d.get("max")
+        if hi is not None and hi < lo:
+            _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
+    if data.get("objective", "max_sessions") == "min_cost":
+        for i, server in enumerate(data["servers"]):
+            if server.get("cost_usd") is None:
+                _add(
+                    errors,
+                    ("servers", i, "cost_usd"),
+                    "is required (a number, not null) when objective is min_cost",
+                )
+
+
+def _int(x: Any) -> int:
+    # The schema accepts 42.0 as an integer (JSON has one number type); store a real int.
+    return int(x)
+
+
+def _build(data: dict[str, Any]) -> Problem:
+    racks = tuple(
+        RackType(
+            name=r["name"],
+            u=_int(r["u"]),
+            power_kw=float(r["power_kw"]),
+            reserved_u=_int(r.get("reserved_u", 0)),
+            reserved_kw=float(r.get("reserved_kw", 0)),
+            count=_int(r.get("count", 1)),
+        )
+        for r in data["rack_types"]
+    )
+    servers = tuple(
+        Server(
+            name=s["name"],
+            u=_int(s["u"]),
+            power_w=float(s["power_w"]),
+            sessions=tuple((m, _int(n)) for m, n in s["sessions"].items()),
+            available=None if s.get("available") is None else _int(s["available"]),
+            cost_usd=None if s.get("cost_usd") is None else float(s["cost_usd"]),
+        )
+        for s in data["servers"]
+    )
+    demand = tuple(
+        Demand(
+            model=m,
+            min=_int(d.get("min", 0)),
+            max=None if d.get("max") is None else _int(d["max"]),
+            weight=float(d.get("weight", 1.0)),
+        )
+        for m, d in data.get("demand", {}).items()
+    )
+    hall = data.get("hall_power_kw")
+    limit = data.get("time_limit_s")
+    return Problem(
+        rack_types=racks,
+        servers=servers,
+        demand=demand,
+        hall_power_kw=None if hall is None else float(hall),
+        objective=data.get("objective", "max_sessions"),
+        time_limit_s=None if limit is None else float(limit),
+        method=data.get("method", "exact"),
+    )

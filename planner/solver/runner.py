@@ -1,0 +1,121 @@
+"""``solve()``: validation, method dispatch, result formatting and self-check in one call."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .check import check_layout
+from .exact import solve_exact
+from .layout import build_result, empty_result, number
+from .problem import Problem, ProblemError, fit_count, validate_problem
+
+#: Budget when neither the caller nor the problem sets ``time_limit_s``.
+DEFAULT_TIME_LIMIT_S = 60.0
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def problem_warnings(problem: Problem) -> list[str]:
+    """Things that are legal but probably not what the user meant."""
+    out = []
+    for srv in problem.servers:
+        if not any(n > 0 for _, n in srv.sessions):
+            out.append(f"server {srv.name!r} offers no sessions of any model")
+        elif not any(fit_count(rack, srv) for rack in problem.rack_types):
+            out.append(
+                f"server {srv.name!r} ({srv.u} U, {srv.power_w:g} W) fits in no rack type's "
+                "usable U and power"
+            )
+    offered = {m for s in problem.servers for m, n in s.sessions if n > 0}
+    for d in problem.demand:
+        if d.model not in offered and d.min == 0:
+            out.append(f"demand lists model {d.model!r} but no server offers sessions of it")
+    return out
+
+
+def solve(
+    data: dict[str, Any] | Problem,
+    *,
+    time_limit_s: float | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Solve a format-v1 problem and return a format-v1 result dict.
+
+    Never raises on bad input: invalid data gives ``status == "invalid"`` with ``errors``.
+    ``time_limit_s`` overrides the problem's own ``time_limit_s``; without either the budget is
+    :data:`DEFAULT_TIME_LIMIT_S`. ``progress`` is called with ``{"phase", "incumbent", "bound",
+    "elapsed_s"}`` dicts, at least at ``"start"`` and ``"done"`` (the latter also has
+    ``"status"``); an exception raised by it propagates, which lets a caller abort between phases.
+    Apart from ``solve_seconds`` the result depends only on the input, unless the time limit cuts
+    a solve short.
+    """
+    t0 = time.perf_counter()
+
+    def emit(
+        phase: str, *, incumbent: float | None = None, bound: float | None = None, **extra: Any
+    ) -> None:
+        if progress is not None:
+            progress(
+                {
+                    "phase": phase,
+                    "incumbent": number(incumbent),
+                    "bound": number(bound),
+                    "elapsed_s": round(time.perf_counter() - t0, 4),
+                    **extra,
+                }
+            )
+
+    def finish(result: dict[str, Any]) -> dict[str, Any]:
+        result["solve_seconds"] = round(time.perf_counter() - t0, 4)
+        emit("done", incumbent=result["objective"], bound=result["bound"], status=result["status"])
+        return result
+
+    emit("start")
+    try:
+        problem = validate_problem(data)
+        limit = _time_limit(time_limit_s, problem)
+    except ProblemError as exc:
+        return finish(empty_result("invalid", reason=exc.reason, errors=exc.errors))
+
+    warnings = problem_warnings(problem)
+    try:
+        outcome = solve_exact(problem, deadline=t0 + limit, emit=emit)
+    except ProblemError as exc:  # too large for the method
+        return finish(
+            empty_result(
+                "invalid", reason=exc.reason, errors=exc.errors, problem=problem, warnings=warnings
+            )
+        )
+
+    if outcome.racks is None:
+        result = empty_result(
+            outcome.status,
+            reason=outcome.reason or outcome.status,
+            problem=problem,
+            bound=outcome.bound,
+            warnings=warnings,
+        )
+        return finish(result)
+
+    result = build_result(
+        problem, outcome.status, outcome.racks, bound=outcome.bound, warnings=warnings
+    )
+    violations = check_layout(problem, result)
+    if violations:
+        # Should never happen; refuse to hand out a layout that breaks a constraint.
+        reason = f"internal error: solver layout failed verification: {violations[0]}"
+        result = empty_result("unknown", reason=reason, problem=problem, warnings=warnings)
+        result["violations"] = violations
+    return finish(result)
+
+
+def _time_limit(argument: float | None, problem: Problem) -> float:
+    if argument is None:
+        return problem.time_limit_s if problem.time_limit_s is not None else DEFAULT_TIME_LIMIT_S
+    ok = isinstance(argument, (int, float)) and not isinstance(argument, bool)
+    if not ok or not math.isfinite(argument) or argument <= 0:
+        raise ProblemError({"time_limit_s": [f"must be a number > 0 (got {argument!r})"]})
+    return float(argument)

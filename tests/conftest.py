@@ -1,0 +1,57 @@
+"""Shared fixtures.
+
+Services: tests that need PostgreSQL or Redis call `require_service(...)`. Where the service is
+absent they skip, except under REQUIRE_SERVICES=1 (CI), where they fail.
+"""
+import os
+
+import pytest
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    if available:
+        return
+    message = f"{name} is not available: {why}"
+    if services_required():
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Run tasks in-process unless a test asks for a real worker."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def seed_catalog(db):
+    from inventory.seed import load_seed_catalog
+
+    return load_seed_catalog()
+
+
+@pytest.fixture
+def user(db, django_user_model):
+    return django_user_model.objects.create_user("planner", password="a-long-test-password")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def user_client(api_client, user):
+    api_client.force_authenticate(user)
+    return api_client

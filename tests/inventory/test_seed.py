@@ -1,0 +1,59 @@
+import pytest
+
+from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+from inventory.seed import load_seed_catalog
+
+STUDY_SESSIONS_PER_SERVER = {
+    # server: sessions for 1B, 3B, 8B, 70B, 405B (the seed study's footnotes and rules)
+    "ampereone-a192": [64, 32, 8, 0, 0],
+    "8x-l40s": [8, 8, 8, 4, 0],
+    "8x-h100-sxm": [56, 56, 56, 8, 1],
+}
+MODELS = ["llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b"]
+
+
+@pytest.mark.django_db
+def test_seed_catalog_holds_the_study():
+    load_seed_catalog()
+    rack = RackType.objects.get(name="std-42u")
+    assert (rack.u_height, rack.budget_kw, rack.reserved_u, rack.reserved_kw) == (42, 12.5, 2, 1.0)
+    assert ServerModel.objects.get(name="ampereone-a192").power_w == 577
+    assert ServerModel.objects.get(name="8x-l40s").power_w == 3097
+    assert ServerModel.objects.get(name="8x-h100-sxm").power_w == 6297
+    assert ModelClass.objects.get(name="llama-3.1-405b").layers == 126
+    assert Accelerator.objects.get(name="nvidia-h100-sxm5-80gb").mig_max_instances == 7
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("server", sorted(STUDY_SESSIONS_PER_SERVER))
+def test_profiles_follow_the_study(server):
+    load_seed_catalog()
+    for model, expected in zip(MODELS, STUDY_SESSIONS_PER_SERVER[server], strict=True):
+        profile = PerformanceProfile.objects.get(
+            server_model__name=server, model_class__name=model, precision_bits=8, slo_tps=10
+        )
+        assert profile.sessions_at_slo == expected, (server, model)
+        assert profile.source
+        expected_basis = "measured" if server == "ampereone-a192" else "derived"
+        assert profile.basis == expected_basis
+
+
+@pytest.mark.django_db
+def test_loading_twice_changes_nothing():
+    first = load_seed_catalog()
+    assert first.changed > 0
+    counts = [m.objects.count() for m in (Accelerator, ServerModel, RackType, ModelClass,
+                                          PerformanceProfile)]
+    second = load_seed_catalog()
+    assert second.changed == 0
+    assert counts == [m.objects.count() for m in (Accelerator, ServerModel, RackType,
+                                                  ModelClass, PerformanceProfile)]
+
+
+@pytest.mark.django_db
+def test_reloading_restores_an_edited_figure():
+    load_seed_catalog()
+    ServerModel.objects.filter(name="8x-l40s").update(power_w=1)
+    report = load_seed_catalog()
+    assert report.updated == {"server models": 1}
+    assert ServerModel.objects.get(name="8x-l40s").power_w == 3097
