@@ -81,7 +81,7 @@ def upsert(
 @transaction.atomic
 def load_seed_catalog(data: dict[str, Any] | None = None) -> LoadReport:
     """Load (or refresh) the seed catalog in one transaction."""
-    from planner.problems import derive_study_profile  # the pure capacity model, via its bridge
+    from planner.capacity_figures import derive_study_profile  # the pure model, via its bridge
 
     data = data or seed_data()
     report = LoadReport()

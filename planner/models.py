@@ -26,16 +26,37 @@ class Scenario(models.Model):
         on_delete=models.SET_NULL,
         related_name="scenarios",
     )
-    problem = models.JSONField(help_text="Problem format v1 (docs/problem-format.md).")
+    # Exactly one of the two says what is solved: a spec in catalog terms (built into a problem
+    # v1 from the catalog when a run is queued), or a raw problem v1 from a tool.
+    spec = models.JSONField(
+        null=True, blank=True, help_text="Scenario spec v1 (docs/problem-format.md)."
+    )
+    problem = models.JSONField(
+        null=True, blank=True, help_text="Problem format v1 (docs/problem-format.md)."
+    )
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(spec__isnull=False) | models.Q(problem__isnull=False),
+                name="scenario_has_spec_or_problem",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def problem_v1(self) -> dict:
+        """The problem to solve now: built from the spec and today's catalog, or the raw one."""
+        if self.spec is not None:
+            from planner.problems import build_problem
+
+            return build_problem(self.spec)
+        return self.problem
 
     def get_share_path(self) -> str:
         return reverse("planner:shared-scenario", kwargs={"token": self.share_token})

@@ -1,10 +1,13 @@
 """The one bridge from catalog rows to a plain problem v1 for the pure solver."""
+
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
-from django.forms.models import model_to_dict
+from jsonschema import Draft202012Validator
 
-from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-from planner.capacity import AcceleratorSpec, ModelSpec, ServerSpec, sessions_at_slo
+from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
+from planner.capacity_figures import capacity_figure
 
 
 def rack_type_entry(rack: RackType, count: int = 1) -> dict:
@@ -58,25 +61,131 @@ def single_model_problem(
     }
 
 
-def accelerator_spec(accelerator: Accelerator) -> AcceleratorSpec:
-    return AcceleratorSpec.from_mapping(model_to_dict(accelerator))
+class ScenarioSpecError(ValueError):
+    """A scenario spec that does not build a problem; `errors` maps field paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        first = next(iter(errors.items()))
+        super().__init__(f"{first[0]}: {first[1][0]}")
 
 
-def server_spec(server: ServerModel) -> ServerSpec:
-    return ServerSpec.from_mapping(
-        model_to_dict(server), accelerator=accelerator_spec(server.accelerator)
+SPEC_SCHEMA = json.loads(
+    (Path(__file__).resolve().parent / "schema" / "scenario-spec-v1.schema.json").read_text(
+        encoding="utf-8"
     )
+)
+SPEC_DEFAULTS = {
+    "slo_tps": 10.0,
+    "precision_bits": 8,
+    "context_tokens": 4096,
+    "capacity_policy": "study",
+    "objective": "max_sessions",
+    "hall_power_kw": None,
+}
 
 
-def model_spec(model: ModelClass) -> ModelSpec:
-    return ModelSpec.from_mapping(model_to_dict(model))
+def validate_spec(spec: object) -> dict:
+    """Check a scenario spec's shape and catalog names; return it with defaults filled in."""
+    errors: dict[str, list[str]] = {}
+    validator = Draft202012Validator(SPEC_SCHEMA)
+    for error in sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path)):
+        path = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+        ).lstrip(".")
+        errors.setdefault(path or "spec", []).append(error.message)
+    if errors:
+        raise ScenarioSpecError(errors)
+    spec = {**SPEC_DEFAULTS, **spec}
+    lookups = [
+        ("rack_types", "rack_type", RackType),
+        ("servers", "server_model", ServerModel),
+        ("models", "model_class", ModelClass),
+    ]
+    for section, key, model in lookups:
+        names = [item[key] for item in spec[section]]
+        known = set(model.objects.filter(name__in=names).values_list("name", flat=True))
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name not in known:
+                errors.setdefault(f"{section}[{i}].{key}", []).append(
+                    f"no {model._meta.verbose_name} named {name!r} in the catalog"
+                )
+            elif name in seen:
+                errors.setdefault(f"{section}[{i}].{key}", []).append(f"{name!r} is listed twice")
+            seen.add(name)
+    for i, item in enumerate(spec["models"]):
+        if item.get("max") is not None and item["max"] < item.get("min", 0):
+            errors.setdefault(f"models[{i}].max", []).append("max must not be below min")
+    if errors:
+        raise ScenarioSpecError(errors)
+    return spec
 
 
-def derive_study_profile(
-    server: ServerModel, model: ModelClass, precision_bits: int, slo_tps: float
-) -> tuple[int, str]:
-    """Sessions per server by the seed study's rule, and the explanation to store as source."""
-    result = sessions_at_slo(
-        server_spec(server), model_spec(model), precision_bits, slo_tps, policy="study"
+def build_problem(spec: dict) -> dict:
+    """Turn a scenario spec into a problem v1, filling each server's sessions per model.
+
+    Sessions come from the catalog's measured profiles where they apply and from the capacity
+    model otherwise (`capacity_figure`); each figure's label and explanation travel with the
+    problem under `x-capacity`, which the solver ignores and the pages show.
+    """
+    spec = validate_spec(spec)
+    racks = RackType.objects.in_bulk(
+        [r["rack_type"] for r in spec["rack_types"]], field_name="name"
     )
-    return result.sessions, f"Study rule (seed 003): {result.explanation}"
+    servers = ServerModel.objects.select_related("accelerator").in_bulk(
+        [s["server_model"] for s in spec["servers"]], field_name="name"
+    )
+    models = ModelClass.objects.in_bulk(
+        [m["model_class"] for m in spec["models"]], field_name="name"
+    )
+    capacity: dict[str, dict[str, dict]] = {}
+    server_entries = []
+    for item in spec["servers"]:
+        server = servers[item["server_model"]]
+        sessions: dict[str, int] = {}
+        capacity[server.name] = {}
+        for entry in spec["models"]:
+            model = models[entry["model_class"]]
+            figure = capacity_figure(
+                server,
+                model,
+                precision_bits=spec["precision_bits"],
+                slo_tps=float(spec["slo_tps"]),
+                context_tokens=spec["context_tokens"],
+                policy=spec["capacity_policy"],
+            )
+            capacity[server.name][model.name] = {
+                "sessions": figure.sessions,
+                "label": figure.label,
+                "binding_limit": figure.binding_limit,
+                "explanation": figure.explanation,
+            }
+            if figure.sessions > 0:
+                sessions[model.name] = figure.sessions
+        server_entries.append(
+            {**server_entry(server, sessions), "available": item.get("available")}
+        )
+    return {
+        "rack_types": [
+            rack_type_entry(racks[r["rack_type"]], r.get("count", 1)) for r in spec["rack_types"]
+        ],
+        "servers": server_entries,
+        "demand": {
+            m["model_class"]: {
+                "min": m.get("min", 0),
+                "max": m.get("max"),
+                "weight": m.get("weight", 1.0),
+            }
+            for m in spec["models"]
+        },
+        "hall_power_kw": spec["hall_power_kw"],
+        "objective": spec["objective"],
+        "x-capacity": {
+            "policy": spec["capacity_policy"],
+            "slo_tps": spec["slo_tps"],
+            "precision_bits": spec["precision_bits"],
+            "context_tokens": spec["context_tokens"],
+            "figures": capacity,
+        },
+    }

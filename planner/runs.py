@@ -8,10 +8,13 @@ from planner.tasks import solve_run
 def queue_run(scenario: Scenario) -> Run:
     """Snapshot the scenario's problem into a new queued Run and send its id to the workers.
 
+    Raises `planner.problems.ScenarioSpecError` when a spec no longer builds (a catalog row it
+    names was renamed or deleted).
+
     The task is sent only after the run's row is committed, so a worker never looks for a run
     that it cannot see yet.
     """
-    run = Run.objects.create(scenario=scenario, problem=scenario.problem)
+    run = Run.objects.create(scenario=scenario, problem=scenario.problem_v1())
 
     def send() -> None:
         async_result = solve_run.delay(run.pk)

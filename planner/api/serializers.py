@@ -1,9 +1,11 @@
 """Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from planner import solver
 from planner.models import Run, Scenario
+from planner.problems import ScenarioSpecError, validate_spec
 
 
 def validate_problem_v1(value: object) -> dict:
@@ -17,13 +19,26 @@ def validate_problem_v1(value: object) -> dict:
     return value
 
 
+def validate_spec_v1(value: object) -> dict:
+    try:
+        return validate_spec(value)
+    except ScenarioSpecError as exc:
+        raise serializers.ValidationError(exc.errors) from exc
+
+
 @extend_schema_field({"type": "object", "description": "Problem format v1"})
 class ProblemField(serializers.JSONField):
     pass
 
 
+@extend_schema_field({"type": "object", "description": "Scenario spec v1"})
+class SpecField(serializers.JSONField):
+    pass
+
+
 class ScenarioSerializer(serializers.ModelSerializer):
-    problem = ProblemField(validators=[validate_problem_v1])
+    spec = SpecField(validators=[validate_spec_v1], required=False, allow_null=True)
+    problem = ProblemField(validators=[validate_problem_v1], required=False, allow_null=True)
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
     share_url = serializers.SerializerMethodField()
     runs_url = serializers.SerializerMethodField()
@@ -31,10 +46,35 @@ class ScenarioSerializer(serializers.ModelSerializer):
     class Meta:
         model = Scenario
         fields = [
-            "id", "name", "description", "owner", "problem", "share_token", "share_url",
-            "runs_url", "created_at", "updated_at",
+            "id",
+            "name",
+            "description",
+            "owner",
+            "spec",
+            "problem",
+            "share_token",
+            "share_url",
+            "runs_url",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["share_token", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        given = {key for key in ("spec", "problem") if attrs.get(key) is not None}
+        if given == {"spec", "problem"}:
+            raise serializers.ValidationError(
+                {"spec": ["Give a scenario spec or a problem v1, not both."]}
+            )
+        if given:
+            # One replaces the other: a scenario is solved from exactly one of them.
+            other = ({"spec", "problem"} - given).pop()
+            attrs[other] = None
+        elif self.instance is None or "spec" in attrs or "problem" in attrs:
+            raise serializers.ValidationError(
+                {"spec": ["Give a scenario spec (catalog terms) or a problem v1."]}
+            )
+        return attrs
 
     def get_share_url(self, scenario: Scenario) -> str:
         return self._absolute(scenario.get_share_path())
@@ -55,8 +95,17 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = [
-            "id", "url", "scenario", "status", "progress", "error", "queued_at", "started_at",
-            "finished_at", "duration_s", "result",
+            "id",
+            "url",
+            "scenario",
+            "status",
+            "progress",
+            "error",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_s",
+            "result",
         ]
         read_only_fields = fields
 

@@ -1,4 +1,5 @@
 """Solver, scenario and run endpoints."""
+
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -9,13 +10,12 @@ from rest_framework.response import Response
 from planner import solver
 from planner.api.serializers import RunSerializer, ScenarioSerializer
 from planner.models import Run, Scenario
+from planner.problems import ScenarioSpecError
 from planner.runs import queue_run
 
 
 def problem_error_response(exc: "solver.ProblemError") -> Response:
-    return Response(
-        {"errors": exc.errors, "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST
-    )
+    return Response({"errors": exc.errors, "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 @extend_schema(
@@ -74,7 +74,13 @@ class ScenarioViewSet(
         if request.method == "GET":
             runs = scenario.runs.all()[:100]
             return Response(RunSerializer(runs, many=True, context={"request": request}).data)
-        run = queue_run(scenario)
+        try:
+            run = queue_run(scenario)
+        except ScenarioSpecError as exc:
+            return Response(
+                {"errors": {f"spec.{k}": v for k, v in exc.errors.items()}, "detail": str(exc)},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         run.refresh_from_db()
         data = RunSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
@@ -88,4 +94,3 @@ class RunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Run.objects.filter(
             scenario__in=scenarios_visible_to(self.request.user)
         ).select_related("scenario")
-

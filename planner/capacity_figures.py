@@ -1,0 +1,87 @@
+"""Sessions per server for a model at an SLO, from the catalog: measured profiles win, the
+capacity model (planner.capacity) fills every other pair and says how it got its figure."""
+
+from django.forms.models import model_to_dict
+
+from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
+from planner.capacity import (
+    AcceleratorSpec,
+    CapacityResult,
+    Measurement,
+    ModelSpec,
+    ServerSpec,
+    sessions_at_slo,
+)
+
+
+def accelerator_spec(accelerator: Accelerator) -> AcceleratorSpec:
+    return AcceleratorSpec.from_mapping(model_to_dict(accelerator))
+
+
+def server_spec(server: ServerModel) -> ServerSpec:
+    return ServerSpec.from_mapping(
+        model_to_dict(server), accelerator=accelerator_spec(server.accelerator)
+    )
+
+
+def model_spec(model: ModelClass) -> ModelSpec:
+    return ModelSpec.from_mapping(model_to_dict(model))
+
+
+def best_measurement(
+    server: ServerModel, model: ModelClass, precision_bits: int, slo_tps: float
+) -> Measurement | None:
+    """The measured profile that applies: same precision, measured at an SLO at least as strict
+    as the one asked for, the closest such SLO first."""
+    profile = (
+        PerformanceProfile.objects.filter(
+            server_model=server,
+            model_class=model,
+            precision_bits=precision_bits,
+            slo_tps__gte=slo_tps,
+            basis=PerformanceProfile.Basis.MEASURED,
+        )
+        .order_by("slo_tps")
+        .first()
+    )
+    if profile is None:
+        return None
+    return Measurement(
+        server=server.name,
+        model=model.name,
+        precision_bits=profile.precision_bits,
+        sessions=profile.sessions_at_slo,
+        slo_tps=profile.slo_tps,
+        source=profile.source,
+    )
+
+
+def capacity_figure(
+    server: ServerModel,
+    model: ModelClass,
+    *,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int = 4096,
+    policy: str = "study",
+) -> CapacityResult:
+    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
+    return sessions_at_slo(
+        server_spec(server),
+        model_spec(model),
+        precision_bits=precision_bits,
+        slo_tps=slo_tps,
+        context_tokens=context_tokens,
+        policy=policy,
+        measured=best_measurement(server, model, precision_bits, slo_tps),
+    )
+
+
+def derive_study_profile(
+    server: ServerModel, model: ModelClass, precision_bits: int, slo_tps: float
+) -> tuple[int, str]:
+    """Sessions per server by the seed study's rule, and the explanation to store as source."""
+    result = sessions_at_slo(
+        server_spec(server), model_spec(model), precision_bits, slo_tps, policy="study"
+    )
+    return result.sessions, f"Study rule (seed 003): {result.explanation}"
