@@ -130,6 +130,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("SOLVE_SOFT_TIME_LIMIT_S", "600
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Grid carbon intensity for the capacity figures' CO2 (g CO2 per kWh). Default: the world
+# average of 2022, 436 g CO2/kWh (Ember, Global Electricity Review 2023); set your own grid's.
+GRID_CO2_G_PER_KWH = float(os.environ.get("GRID_CO2_G_PER_KWH", "436"))
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,7 +4,7 @@ Every figure carries its unit in its name. Validation lives in `clean()` (admin,
 serializers call it) and in database check constraints, so bad rows are refused everywhere.
 """
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 POSITIVE = [MinValueValidator(0.000001, "Must be greater than zero.")]
@@ -38,6 +38,48 @@ class Accelerator(models.Model):
         validators=POSITIVE,
         help_text="Memory of the smallest MIG slice, GB. Empty: memory / instances "
         "(the seed study's assumption).",
+    )
+    interconnect_gbps = models.FloatField(
+        null=True,
+        blank=True,
+        validators=POSITIVE,
+        help_text="Accelerator-to-accelerator link per direction, GB/s (NVLink, Infinity "
+        "Fabric). Empty: PCIe Gen5 x16, about 64 GB/s.",
+    )
+    # CPUs: when cores/clock/vector width and channels/MT/s are given, the estimator derives
+    # peak compute and bandwidth from them instead of the TFLOPS and GB/s fields.
+    cores = models.PositiveIntegerField(null=True, blank=True, validators=POSITIVE_INT)
+    clock_ghz = models.FloatField(null=True, blank=True, validators=POSITIVE)
+    vector_flops_per_cycle = models.FloatField(
+        null=True, blank=True, validators=POSITIVE, help_text="16-bit FLOP per core per cycle."
+    )
+    memory_channels = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=POSITIVE_INT
+    )
+    memory_mts = models.FloatField(
+        null=True, blank=True, validators=POSITIVE, help_text="Memory transfer rate, MT/s."
+    )
+    # Written by `manage.py calibrate`; empty means the estimator's documented defaults.
+    bandwidth_efficiency = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0.0001, "Must be greater than zero."),
+            MaxValueValidator(1.0, "Must be at most 1."),
+        ],
+        help_text="Calibrated fraction of peak bandwidth reached in decode (0, 1].",
+    )
+    compute_efficiency = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0.0001, "Must be greater than zero."),
+            MaxValueValidator(1.0, "Must be at most 1."),
+        ],
+        help_text="Calibrated fraction of peak compute reached in decode (0, 1].",
+    )
+    calibration_note = models.TextField(
+        blank=True, help_text="What the calibration was fitted on, written by `calibrate`."
     )
     source = models.TextField(blank=True, help_text="Where the figures come from.")
 
@@ -198,6 +240,21 @@ class PerformanceProfile(models.Model):
     )
     basis = models.CharField(max_length=10, choices=Basis.choices)
     source = models.TextField(help_text="Citation text or URL.")
+    # How a measurement ran, for calibration (empty: unknown, the estimator's defaults).
+    tp_degree = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=POSITIVE_INT,
+        help_text="Accelerators per replica (tensor parallel) in the measurement.",
+    )
+    context_tokens = models.PositiveIntegerField(
+        null=True, blank=True, validators=POSITIVE_INT,
+        help_text="Average KV-cache length per session during decode in the measurement "
+        "(input + output / 2).",
+    )
+    kv_precision_bits = models.PositiveSmallIntegerField(null=True, blank=True)
+    weight_overhead = models.FloatField(
+        null=True, blank=True, validators=NON_NEGATIVE,
+        help_text="Block-quantisation overhead of the weights (GGUF Q8_0: 0.0625).",
+    )
 
     class Meta:
         ordering = ["server_model", "model_class", "precision_bits"]

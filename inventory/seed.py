@@ -14,6 +14,8 @@ from django.db import models, transaction
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 
+# How a measured profile ran (tensor-parallel degree, average context...), for calibration.
+MEASUREMENT_CONFIG = ("tp_degree", "context_tokens", "kv_precision_bits", "weight_overhead")
 SEED_PATH = Path(__file__).resolve().parent / "data" / "seed_catalog.json"
 
 
@@ -110,10 +112,12 @@ def load_seed_catalog(data: dict[str, Any] | None = None) -> LoadReport:
             row["sessions_at_slo"],
             PerformanceProfile.Basis.MEASURED,
             row["source"],
+            {key: row.get(key) for key in MEASUREMENT_CONFIG},
         )
     rule = data["study_rule_profiles"]
+    rule_models = [model_classes[name] for name in rule.get("model_classes", model_classes)]
     for server_name in rule["server_models"]:
-        for model in model_classes.values():
+        for model in rule_models:
             sessions, source = derive_study_profile(
                 servers[server_name], model, rule["precision_bits"], float(rule["slo_tps"])
             )
@@ -139,6 +143,7 @@ def _upsert_profile(
     sessions: int,
     basis: str,
     source: str,
+    config: dict[str, Any] | None = None,
 ) -> None:
     upsert(
         report,
@@ -149,7 +154,7 @@ def _upsert_profile(
             "precision_bits": precision_bits,
             "slo_tps": slo_tps,
         },
-        {"sessions_at_slo": sessions, "basis": basis, "source": source},
+        {"sessions_at_slo": sessions, "basis": basis, "source": source, **(config or {})},
     )
 
 

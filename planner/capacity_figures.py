@@ -1,6 +1,7 @@
 """Sessions per server for a model at an SLO, from the catalog: measured profiles win, the
 capacity model (planner.capacity) fills every other pair and says how it got its figure."""
 
+from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
@@ -10,6 +11,7 @@ from planner.capacity import (
     Measurement,
     ModelSpec,
     ServerSpec,
+    energy_figures,
     sessions_at_slo,
 )
 
@@ -29,21 +31,28 @@ def model_spec(model: ModelClass) -> ModelSpec:
 
 
 def best_measurement(
-    server: ServerModel, model: ModelClass, precision_bits: int, slo_tps: float
+    server: ServerModel,
+    model: ModelClass,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int | None = None,
 ) -> Measurement | None:
     """The measured profile that applies: same precision, measured at an SLO at least as strict
-    as the one asked for, the closest such SLO first."""
-    profile = (
-        PerformanceProfile.objects.filter(
-            server_model=server,
-            model_class=model,
-            precision_bits=precision_bits,
-            slo_tps__gte=slo_tps,
-            basis=PerformanceProfile.Basis.MEASURED,
-        )
-        .order_by("slo_tps")
-        .first()
+    as the one asked for and (when the profile records it) at a context at least as long; of
+    several, the one with the most sessions (each is a lower bound, so the largest is the best
+    one), then the closest SLO."""
+    profiles = PerformanceProfile.objects.filter(
+        server_model=server,
+        model_class=model,
+        precision_bits=precision_bits,
+        slo_tps__gte=slo_tps,
+        basis=PerformanceProfile.Basis.MEASURED,
     )
+    if context_tokens is not None:
+        profiles = profiles.filter(
+            Q(context_tokens__isnull=True) | Q(context_tokens__gte=context_tokens)
+        )
+    profile = profiles.order_by("-sessions_at_slo", "slo_tps").first()
     if profile is None:
         return None
     return Measurement(
@@ -73,7 +82,7 @@ def capacity_figure(
         slo_tps=slo_tps,
         context_tokens=context_tokens,
         policy=policy,
-        measured=best_measurement(server, model, precision_bits, slo_tps),
+        measured=best_measurement(server, model, precision_bits, slo_tps, context_tokens),
     )
 
 
@@ -85,3 +94,32 @@ def derive_study_profile(
         server_spec(server), model_spec(model), precision_bits, slo_tps, policy="study"
     )
     return result.sessions, f"Study rule (seed 003): {result.explanation}"
+
+
+def capacity_report(
+    server: ServerModel,
+    model: ModelClass,
+    *,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int,
+    policy: str,
+    grid_g_co2_per_kwh: float,
+) -> dict:
+    """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
+    result = capacity_figure(
+        server,
+        model,
+        precision_bits=precision_bits,
+        slo_tps=slo_tps,
+        context_tokens=context_tokens,
+        policy=policy,
+    )
+    return {
+        "result": result.to_dict(),
+        "energy": {
+            "server_power_w": server.power_w,
+            "grid_g_co2_per_kwh": grid_g_co2_per_kwh,
+            **energy_figures(result, server.power_w, grid_g_co2_per_kwh),
+        },
+    }
