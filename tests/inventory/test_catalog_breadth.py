@@ -82,3 +82,28 @@ def test_a_measurement_at_a_shorter_context_does_not_stand_for_a_longer_one(seed
     assert short.label == "measured" and short.sessions == 896  # best lower bound that applies
     long = capacity_figure(server, model, precision_bits=8, slo_tps=10.0, context_tokens=4096)
     assert long.label == "study rule"
+
+
+@pytest.mark.django_db
+def test_on_the_catalog_a_higher_slo_never_raises_sessions_and_estimates_are_monotone(
+    seed_catalog,
+):
+    """The pure core's hypothesis properties (tests/capacity/test_batched.py) hold through the
+    product path too, on every catalog pair: measured figures mixed in included for the SLO;
+    for precision, on estimates (a measurement exists at one precision only)."""
+    for server in ServerModel.objects.select_related("accelerator"):
+        for model in ModelClass.objects.all():
+            for policy in ("study", "batched"):
+                figures = [
+                    capacity_figure(server, model, precision_bits=8, slo_tps=slo, policy=policy)
+                    for slo in (5.0, 10.0, 20.0, 40.0)
+                ]
+                sessions = [f.sessions for f in figures]
+                assert sessions == sorted(sessions, reverse=True), (server, model, policy)
+            by_bits = [
+                capacity_figure(server, model, precision_bits=bits, slo_tps=25.0, policy="batched")
+                for bits in (16, 8, 4)
+            ]
+            if all(f.label == "estimated" for f in by_bits):
+                sessions = [f.sessions for f in by_bits]
+                assert sessions == sorted(sessions), (server, model)
