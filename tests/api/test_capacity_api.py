@@ -71,3 +71,11 @@ def test_bad_params_are_400_with_field_errors(api_client, seed_catalog, params, 
     body = response.json()
     assert field in body["errors"] and body["errors"][field]
     assert body["detail"]
+
+
+@pytest.mark.django_db
+def test_capacity_is_in_the_openapi_schema(api_client):
+    response = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    operation = response.json()["paths"]["/api/v1/capacity"]["get"]
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert names == {"server", "model", "precision", "slo_tps", "context", "policy"}
