@@ -59,3 +59,20 @@ def test_update_doc_without_markers_is_a_clear_error(seed_catalog, tmp_path):
     doc.write_text("no markers here\n")
     with pytest.raises(CommandError, match="markers"):
         call_command("calibrate", "--dry-run", "--update-doc", str(doc), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_documented_calibration_table_is_what_the_command_prints(seed_catalog):
+    """docs/capacity.md's table is generated (`calibrate --update-doc`), never typed: it must
+    match what the command prints on the seed catalog."""
+    import re
+    from pathlib import Path
+
+    from planner.management.commands.calibrate import END, START
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "capacity.md").read_text()
+    documented = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), doc, re.S)
+    out = io.StringIO()
+    call_command("calibrate", "--dry-run", stdout=out)
+    assert documented is not None
+    assert documented.group(1).strip() == out.getvalue().strip()
