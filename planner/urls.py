@@ -1,11 +1,25 @@
 from django.urls import path
 
-from planner import views
+from planner import views, views_runs, views_scenarios
 
 app_name = "planner"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("study/", views.study, name="study"),
-    path("s/<str:token>/", views.shared_scenario, name="shared-scenario"),
+    path("scenarios/new/", views_scenarios.scenario_new, name="scenario-new"),
+    path("scenarios/<int:pk>/", views_scenarios.scenario_detail, name="scenario"),
+    path("scenarios/<int:pk>/edit/", views_scenarios.scenario_edit, name="scenario-edit"),
+    path("scenarios/<int:pk>/solve/", views_scenarios.scenario_solve, name="scenario-solve"),
+    path(
+        "scenarios/<int:pk>/share/regenerate/",
+        views_scenarios.scenario_regenerate_token,
+        name="scenario-regenerate-token",
+    ),
+    path("runs/<int:pk>/", views_runs.run_detail, name="run"),
+    path("runs/<int:pk>/status.json", views_runs.run_status, name="run-status"),
+    path("runs/<int:pk>/bom.<str:fmt>", views_runs.run_bom, name="run-bom"),
+    path("compare/", views_runs.compare, name="compare"),
+    path("s/<str:token>/", views_scenarios.shared_scenario, name="shared-scenario"),
+    path("s/<str:token>/duplicate/", views_scenarios.shared_duplicate, name="shared-duplicate"),
 ]
