@@ -113,6 +113,7 @@ class Slot:
     server: str = ""
     model: str = ""
     colour: str = ""
+    model_colour: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,16 @@ class Elevation:
     slots: list[Slot]
 
 
+# Models are told apart inside a server colour by a stripe of one of these greys-to-golds.
+MODEL_SHADES = ("#222222", "#F0E442", "#ffffff", "#999999", "#E69F00", "#56B4E9", "#CC79A7")
+
+
+def model_colours(result: dict) -> dict[str, str]:
+    """A stripe colour per model that the layout serves, in the result's model order."""
+    served = [model for model, n in (result.get("sessions") or {}).items() if n]
+    return {model: MODEL_SHADES[i % len(MODEL_SHADES)] for i, model in enumerate(served)}
+
+
 def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Elevation]:
     """One elevation per distinct rack group; each placed server is one slot of its height.
 
@@ -138,6 +149,7 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
     """
     rack_types = {rack["name"]: rack for rack in problem.get("rack_types", [])}
     server_u = {server["name"]: server["u"] for server in problem.get("servers", [])}
+    stripes = model_colours(result)
     drawn = []
     for group in result.get("racks", []):
         rack = rack_types[group["rack_type"]]
@@ -154,6 +166,7 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
                         server=item["server"],
                         model=item["model"],
                         colour=colours.get(item["server"], "#7F7F7F"),
+                        model_colour=stripes.get(item["model"], "#222222"),
                     )
                 )
         slots = []

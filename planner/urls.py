@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planner import views, views_runs, views_scenarios
+from planner import views, views_runs, views_scenarios, views_sweeps
 
 app_name = "planner"
 
@@ -16,6 +16,10 @@ urlpatterns = [
         views_scenarios.scenario_regenerate_token,
         name="scenario-regenerate-token",
     ),
+    path("scenarios/<int:pk>/sweeps/", views_sweeps.sweep_start, name="sweep-start"),
+    path("sweeps/<int:pk>/", views_sweeps.sweep_detail, name="sweep"),
+    path("sweeps/<int:pk>/status.json", views_sweeps.sweep_status, name="sweep-status"),
+    path("sweeps/<int:pk>/cancel/", views_sweeps.sweep_cancel, name="sweep-cancel"),
     path("runs/<int:pk>/", views_runs.run_detail, name="run"),
     path("runs/<int:pk>/status.json", views_runs.run_status, name="run-status"),
     path("runs/<int:pk>/bom.<str:fmt>", views_runs.run_bom, name="run-bom"),

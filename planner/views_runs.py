@@ -13,7 +13,7 @@ from django.utils import timezone
 from planner import charts
 from planner.bom import bom_rows, bom_table
 from planner.models import Run
-from planner.results import elevations, summarise
+from planner.results import elevations, model_colours, summarise
 from planner.sharing import can_view, visible_runs
 from planner.views import catalog_colours
 
@@ -57,6 +57,8 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
         "colours": colours,
+        "model_colours": model_colours(result),
+        "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
     }
 
 
@@ -150,6 +152,7 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
         servers += [
             {"run": label, "server": name, "count": n}
             for name, n in summary.servers_by_name.items()
+            if n
         ]
     metrics = pd.DataFrame(rows)
     figures = [

@@ -85,7 +85,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
-    runs = list(scenario.runs.all()[:10])
+    # Sweep variants are runs too; they live on their sweep's page, not in this list.
+    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:10])
     latest = next(
         (
             r
@@ -97,6 +98,7 @@ def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
     context = {
         "scenario": scenario,
         "runs": runs,
+        "sweeps": list(scenario.sweeps.all()[:10]),
         "latest": latest,
         "owner": is_owner(request.user, scenario),
     }
@@ -110,6 +112,13 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = owned_scenario(request, pk)
     context = scenario_page_context(request, scenario)
     context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
+    from planner.models import Sweep
+    from planner.views_sweeps import DEFAULT_VALUES
+
+    context["sweep_parameters"] = [
+        {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
+        for choice in Sweep.Parameter
+    ]
     return render(request, "planner/scenario.html", context)
 
 
