@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 
 import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,10 +26,6 @@ def visible_run(request: HttpRequest, pk: int) -> Run:
     return run
 
 
-def figure_json(figure) -> dict:
-    return json.loads(figure.to_json())
-
-
 def result_context(run: Run, colours: dict[str, str]) -> dict:
     """Everything the result partial shows for a finished run with a layout."""
     result = run.result or {}
@@ -53,7 +48,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "summary": summary,
         "elevations": elevations(run.problem, result, colours),
         "bom": bom_rows(run.problem, result),
-        "sessions_figure": figure_json(figure),
+        "sessions_figure": charts.figure_data(figure),
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
         "colours": colours,
@@ -197,7 +192,11 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
         "rows": rows,
         "models": models,
         "figures": [
-            {"id": f"compare-{key}", "data_id": f"compare-{key}-data", "figure": figure_json(fig)}
+            {
+                "id": f"compare-{key}",
+                "data_id": f"compare-{key}-data",
+                "figure": charts.figure_data(fig),
+            }
             for key, fig in figures
         ],
     }

@@ -1,7 +1,5 @@
 """Sweep pages: start one from a scenario, watch its progress, read its lines, cancel it."""
 
-import json
-
 import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,7 +78,7 @@ def sweep_figures(sweep: Sweep) -> list[dict]:
             {
                 "id": f"sweep-{key}",
                 "data_id": f"sweep-{key}-data",
-                "figure": json.loads(figure.to_json()),
+                "figure": charts.figure_data(figure),
             }
         )
     return drawn

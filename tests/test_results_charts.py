@@ -130,3 +130,20 @@ def test_sweep_figure_lines_per_server():
     fig = charts.sweep_figure(points, COLOURS, "t", "Rack budget (kW)", "Sessions")
     assert [t.name for t in fig.data] == ["cpu", "gpu"]
     assert list(fig.data[0].x) == [10, 20] and list(fig.data[1].y) == [None]
+
+
+def test_figure_data_is_json_with_the_white_theme():
+    metrics = pd.DataFrame([{"run": "#1", "x": 2.0}])
+    data = charts.figure_data(charts.compare_metric_figure(metrics, "x", "X", "units"))
+    assert data["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
+    assert data["layout"]["yaxis"]["title"]["text"] == "units"
+    assert data["data"][0]["y"] == [2.0]
+
+
+def test_scaled_layout_is_valid_for_the_scaled_hall(result):
+    from planner.layouts import scale_layout, scale_problem
+    from planner.solver import check_layout
+
+    bigger = scale_layout(result, 5)
+    assert check_layout(scale_problem(PROBLEM, 5), bigger) == []
+    assert bigger["totals"]["sessions"] == 5 * result["totals"]["sessions"]

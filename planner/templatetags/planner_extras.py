@@ -18,3 +18,9 @@ def intcomma_plain(value: int | float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:,.0f}"
+
+
+@register.filter
+def served(sessions: dict | None) -> str:
+    """{'a': 3, 'b': 0} -> 'a: 3' (the models a layout serves, with their sessions)."""
+    return ", ".join(f"{model}: {n:,}" for model, n in (sessions or {}).items() if n)

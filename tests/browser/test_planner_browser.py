@@ -50,7 +50,16 @@ def test_edit_solve_share_duplicate_compare_revoke(live_server, browser, page, d
     page.get_by_label("8x-l40s", exact=True).uncheck()
     for model in ("llama-3.1-70b", "llama-3.1-405b"):
         page.get_by_label(model, exact=True).uncheck()
+    # A max below the min is refused beside the field, and what was typed stays.
     page.get_by_label("Minimum sessions of llama-3.1-8b").fill("100")
+    page.get_by_label("Maximum sessions of llama-3.1-8b").fill("10")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_selector(".field-error")
+    assert "max must not be below min" in page.locator(".field-error").first.inner_text()
+    assert page.get_by_label("Name", exact=True).input_value() == "Browser hall"
+    assert page.get_by_label("Racks of std-42u").input_value() == "2"
+    page.screenshot(path="/tmp/issue6-editor.png", full_page=True)
+    page.get_by_label("Maximum sessions of llama-3.1-8b").fill("")
     first_run = solve_and_wait(page)
 
     run = Run.objects.get(pk=first_run)
