@@ -1,4 +1,5 @@
 """The planner's afternoon in Chromium: edit, solve, read, share, duplicate, compare, revoke."""
+
 import re
 
 import pytest
@@ -155,3 +156,37 @@ def test_edit_solve_share_duplicate_compare_revoke(live_server, browser, page, d
     assert page.console_errors == []
     # The 404 page itself logs "Failed to load resource"; nothing else may fail.
     assert [e for e in guest_errors if "404" not in e] == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_progress_page_polls_until_the_worker_finishes(live_server, page, django_user_model):
+    """A queued run's page shows "Queued", then swaps the result in without a reload."""
+    from inventory.seed import load_seed_catalog
+    from planner.models import Run, Scenario
+    from planner.tasks import solve_run
+
+    load_seed_catalog()
+    django_user_model.objects.create_user("owner", password=PASSWORD)
+    scenario = Scenario.objects.create(
+        name="Queued hall",
+        owner=django_user_model.objects.get(username="owner"),
+        spec={
+            "rack_types": [{"rack_type": "std-42u"}],
+            "servers": [{"server_model": "ampereone-a192"}],
+            "models": [{"model_class": "llama-3.2-1b"}],
+        },
+    )
+    # Stored but not sent: as if every worker were busy.
+    run = Run.objects.create(scenario=scenario, problem=scenario.problem_v1())
+    log_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}/runs/{run.pk}/")
+    assert page.locator("#run-state").get_attribute("data-state") == "queued"
+    page.evaluate("() => { window.notReloaded = true; }")
+    solve_run(run.pk)  # the task's own code, run here as a worker would
+    page.wait_for_selector("#run-state[data-state=succeeded]", timeout=15000)
+    traces = chart_traces(page, f"run-{run.pk}-sessions")
+    assert traces == [["ampereone-a192", ["llama-3.2-1b"], [1216]]]
+    assert page.evaluate("() => window.notReloaded") is True
+    assert page.locator("#progress-fill").get_attribute("style") == "width: 100%;"
+    assert page.console_errors == []

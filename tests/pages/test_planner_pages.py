@@ -229,3 +229,20 @@ def test_home_lists_my_scenarios(logged_in, seed_catalog, user):
     Scenario.objects.create(name="Visible one", owner=user, spec=study_spec())
     html = logged_in.get("/").content.decode()
     assert "Visible one" in html and reverse("planner:scenario-new") in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_run_shows_the_reason(client, seed_catalog, django_user_model):
+    from planner.runs import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    client.force_login(owner)
+    # Least cost needs server prices; the seed catalog has none, so the solver refuses.
+    spec = {**study_spec(), "objective": "min_cost"}
+    run = queue_run(Scenario.objects.create(name="No prices", owner=owner, spec=spec))
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    status = client.get(reverse("planner:run-status", kwargs={"pk": run.pk})).json()
+    assert status["finished"] and "cost_usd" in status["error"]
+    html = client.get(reverse("planner:run", kwargs={"pk": run.pk})).content.decode()
+    assert "No layout:" in html and "cost_usd" in html
