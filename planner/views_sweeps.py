@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from planner import charts
 from planner.models import Sweep
+from planner.problems import ScenarioSpecError
 from planner.sharing import can_view, is_owner
 from planner.sweeps import (
     SweepError,
@@ -37,7 +38,7 @@ def sweep_start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         values = parse_values(parameter, request.POST.get("values", ""))
         sweep = start_sweep(scenario, parameter, values)
-    except SweepError as exc:
+    except (SweepError, ScenarioSpecError) as exc:
         messages.error(request, f"Sweep not started: {exc}.")
         return redirect("planner:scenario", pk=scenario.pk)
     return redirect("planner:sweep", pk=sweep.pk)

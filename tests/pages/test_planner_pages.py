@@ -217,6 +217,8 @@ def test_compare_two_runs(client, seed_catalog, django_user_model):
     assert per_kw[0] == pytest.approx(
         one.result["totals"]["sessions"] / one.result["totals"]["power_kw"], rel=1e-3
     )
+    too_many = client.get(f"{reverse('planner:compare')}?runs=" + ",".join(map(str, range(1, 40))))
+    assert "Compare at most 6 runs." in too_many.content.decode()
     # Someone who may not see the runs gets no comparison.
     client.logout()
     html = client.get(f"{reverse('planner:compare')}?runs={one.pk},{two.pk}").content.decode()
