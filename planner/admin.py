@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planner.models import Run, Scenario
+from planner.models import Run, Scenario, Sweep
 
 
 @admin.register(Scenario)
@@ -15,3 +15,8 @@ class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "scenario", "status", "queued_at", "finished_at"]
     list_filter = ["status"]
     readonly_fields = ["queued_at", "started_at", "finished_at"]
+
+
+@admin.register(Sweep)
+class SweepAdmin(admin.ModelAdmin):
+    list_display = ["id", "scenario", "parameter", "cancelled", "created_at"]

@@ -97,3 +97,31 @@ class Run(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class Sweep(models.Model):
+    """One parameter of a scenario varied over values, one run per value × server option.
+
+    `variants` lists `{"value", "server", "run"}` (run id): the runs are ordinary runs of the
+    scenario whose problems carry `x-sweep` (the solver ignores it), so a worker needs nothing
+    but a run id, and the scenario's own run list can leave them out.
+    """
+
+    class Parameter(models.TextChoices):
+        RACK_BUDGET_KW = "rack_budget_kw", "Rack power budget (kW)"
+        SLO_TPS = "slo_tps", "SLO (tokens/s per session)"
+        PRECISION_BITS = "precision_bits", "Weight precision (bits)"
+        RACK_COUNT = "rack_count", "Number of racks"
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="sweeps")
+    parameter = models.CharField(max_length=20, choices=Parameter.choices)
+    values = models.JSONField(help_text="The parameter's values, in order.")
+    variants = models.JSONField(default=list, blank=True)
+    cancelled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Sweep {self.pk} of {self.scenario} over {self.parameter}"

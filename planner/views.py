@@ -3,7 +3,7 @@ import json
 
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from inventory.models import ServerModel
 from planner import charts
@@ -17,10 +17,13 @@ def catalog_colours() -> dict[str, str]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    from planner.sharing import recently_shared
+
     scenarios = (
         Scenario.objects.filter(owner=request.user)[:20] if request.user.is_authenticated else []
     )
-    return render(request, "planner/home.html", {"scenarios": scenarios})
+    shared = [s for s in recently_shared(request.session) if s.owner_id != request.user.pk]
+    return render(request, "planner/home.html", {"scenarios": scenarios, "shared": shared})
 
 
 def study(request: HttpRequest) -> HttpResponse:
@@ -42,9 +45,3 @@ def study(request: HttpRequest) -> HttpResponse:
         "planner/study.html",
         {"table": table, "rows": rows, "figure": json.loads(figure.to_json())},
     )
-
-
-def shared_scenario(request: HttpRequest, token: str) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, share_token=token)
-    runs = scenario.runs.all()[:10]
-    return render(request, "planner/shared.html", {"scenario": scenario, "runs": runs})

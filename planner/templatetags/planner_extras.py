@@ -1,0 +1,26 @@
+"""Small display filters for the planner's pages."""
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(share: float | None) -> str:
+    """0.4567 -> '45.7%' (clamped to 0-100 % so a bar never overflows)."""
+    if share is None:
+        return "0%"
+    return f"{max(0.0, min(1.0, float(share))) * 100:.1f}%"
+
+
+@register.filter
+def intcomma_plain(value: int | float | None) -> str:
+    """12345 -> '12,345' without needing django.contrib.humanize."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}"
+
+
+@register.filter
+def served(sessions: dict | None) -> str:
+    """{'a': 3, 'b': 0} -> 'a: 3' (the models a layout serves, with their sessions)."""
+    return ", ".join(f"{model}: {n:,}" for model, n in (sessions or {}).items() if n)
