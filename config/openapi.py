@@ -45,3 +45,5 @@ DESCRIPTIONS = {
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """`{status: OpenApiResponse(Error)}` for `extend_schema(responses=...)`."""
     return {code: OpenApiResponse(ERRORS, description=DESCRIPTIONS[code]) for code in codes}
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
