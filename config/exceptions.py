@@ -9,6 +9,7 @@ not about one field go under `non_field_errors`. Extra keys may follow (`used_by
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import DataError
 from django.db.models import ProtectedError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -83,6 +84,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             error_body(f"Request body too large: {exc}"),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (an integer filter beyond 64 bits, ...): the
+        # caller's input, not a server fault.
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value"
+        return Response(
+            error_body(f"A value is out of range for the database: {message}"),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     response = drf_exception_handler(exc, context)
     if response is None:

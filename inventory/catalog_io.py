@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 from django.db import IntegrityError, transaction
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import serializers as drf_serializers
 
 from inventory.api import serializers
@@ -81,6 +82,10 @@ def export_xlsx() -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for table, frame in export_frames().items():
+            # Rows written before control characters were refused would break the workbook.
+            frame = frame.map(
+                lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+            )
             frame.to_excel(writer, sheet_name=table, index=False)
     return buffer.getvalue()
 

@@ -1,8 +1,24 @@
 """Catalog serializers. Model validation (`clean()`) runs on writes too."""
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(attrs: dict) -> None:
+    """Text with control characters cannot be stored (PostgreSQL refuses NUL) or exported to
+    XLSX; refuse it with a field error instead."""
+    errors = {
+        key: ["Must not contain control characters."]
+        for key, value in attrs.items()
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value)
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
@@ -10,6 +26,7 @@ class CleanModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
+        refuse_control_characters(attrs)
         instance = self.Meta.model(**{**self._current_values(), **attrs})
         try:
             instance.clean()

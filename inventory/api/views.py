@@ -54,6 +54,8 @@ def catalog_schema(serializer: type) -> object:
 
 class CatalogViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    # Ids are 64-bit: longer numbers are not ids (404 from the URL, not a database error).
+    lookup_value_regex = "[0-9]{1,18}"
 
     def perform_destroy(self, instance: Model) -> None:
         # A savepoint: a refused delete (ProtectedError -> 409) leaves the connection usable.
@@ -133,6 +135,7 @@ IMPORT_REJECTED = inline_serializer(
         ),
         "report": inline_serializer(
             "CatalogImportProblem",
+            required=False,  # absent when the file itself is unreadable
             fields={
                 "table": drf_serializers.CharField(),
                 "row": drf_serializers.IntegerField(allow_null=True),

@@ -9,9 +9,9 @@ router.register("runs", views.RunViewSet, basename="run")
 
 urlpatterns = [
     path("solve", views.solve_view, name="solve"),
-    re_path(r"^runs/(?P<pk>[0-9]+)/bom/?$", views.RunBomView.as_view(), name="run-bom"),
+    re_path(r"^runs/(?P<pk>[0-9]{1,18})/bom/?$", views.RunBomView.as_view(), name="run-bom"),
     re_path(
-        r"^runs/(?P<pk>[0-9]+)/bom\.(?P<file_format>[a-z]+)/?$",
+        r"^runs/(?P<pk>[0-9]{1,18})/bom\.(?P<file_format>[a-z]+)/?$",
         views.RunBomFileView.as_view(),
         name="run-bom-file",
     ),

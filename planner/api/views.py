@@ -108,6 +108,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
 
     serializer_class = ScenarioSerializer
     permission_classes = [permissions.IsAuthenticated, IsOwnerOrStaff]
+    lookup_value_regex = "[0-9]{1,18}"
     filterset_fields = ["name"]
     ordering_fields = ["name", "created_at", "updated_at"]
 
@@ -208,6 +209,7 @@ class RunViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.G
 
     serializer_class = RunSerializer
     permission_classes = [permissions.IsAuthenticated, IsOwnerOrStaff]
+    lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[Run]:
         return Run.objects.filter(
