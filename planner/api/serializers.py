@@ -1,8 +1,11 @@
 """Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
 
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.models import Run, Scenario
 from planner.problems import ScenarioSpecError, validate_spec
@@ -63,6 +66,11 @@ class ScenarioSerializer(serializers.ModelSerializer):
         read_only_fields = ["share_token", "created_at", "updated_at"]
 
     def validate(self, attrs: dict) -> dict:
+        refuse_control_characters(attrs)
+        for key in ("spec", "problem"):
+            # PostgreSQL's jsonb cannot store NUL; refuse it here rather than at the database.
+            if attrs.get(key) is not None and "\\u0000" in json.dumps(attrs[key]):
+                raise serializers.ValidationError({key: ["Must not contain NUL characters."]})
         given = {key for key in ("spec", "problem") if attrs.get(key) is not None}
         if given == {"spec", "problem"}:
             raise serializers.ValidationError(

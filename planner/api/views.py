@@ -166,12 +166,13 @@ class ScenarioViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post", "get"], url_path="runs")
     def runs(self, request: Request, pk: str | None = None) -> Response:
-        """GET lists the scenario's latest 100 runs; POST queues a solve and answers 202 with
-        its URL in `Location`."""
+        """GET lists the scenario's runs (latest first, paginated); POST queues a solve and
+        answers 202 with its URL in `Location`."""
         scenario = self.get_object()
         if request.method == "GET":
-            runs = scenario.runs.all()[:100]
-            return Response(RunSerializer(runs, many=True, context={"request": request}).data)
+            page = self.paginate_queryset(scenario.runs.all())
+            serializer = RunSerializer(page, many=True, context={"request": request})
+            return self.get_paginated_response(serializer.data)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
             return Response(

@@ -79,3 +79,16 @@ def test_body_over_the_limit_is_413(user_client, settings):
     padded = {**STUDY_PROBLEM, "x-padding": "p" * 2000}
     body = assert_error_shape(user_client.post("/api/v1/solve", padded, format="json"), 413)
     assert "too large" in body["detail"]
+
+
+@pytest.mark.django_db
+def test_nul_in_scenario_text_or_json_is_a_400(user_client):
+    response = user_client.post(
+        "/api/v1/scenarios", {"name": "a\x00b", "problem": STUDY_PROBLEM}, format="json"
+    )
+    assert assert_error_shape(response, 400)["errors"]["name"]
+    nul_model = {**STUDY_PROBLEM, "demand": {"llama\x00": {"min": 0}}}
+    response = user_client.post(
+        "/api/v1/scenarios", {"name": "nul", "problem": nul_model}, format="json"
+    )
+    assert "problem" in assert_error_shape(response, 400)["errors"]
