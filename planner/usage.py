@@ -60,3 +60,30 @@ def refuse_deleting_used_rows(sender: type[Model], instance: Model, **kwargs) ->
             f"{len(users)} saved scenario(s): {names}",
             set(users),
         )
+
+
+def refuse_renaming_used_row(row: Model, new_name: str) -> None:
+    """A spec names rows by name: renaming a row a saved scenario uses would break it."""
+    if new_name == row.name:
+        return
+    users = scenarios_using(row)
+    if users:
+        names = ", ".join(repr(s.name) for s in users[:5])
+        raise ProtectedError(
+            f"{row._meta.verbose_name} {row.name!r} cannot be renamed: "
+            f"{len(users)} saved scenario(s) name it: {names}",
+            set(users),
+        )
+
+
+class RefuseDeletingUsedRowsAdmin:
+    """ModelAdmin mixin: the admin's delete pages list the scenarios that use a row as
+    protected objects and refuse, as for an on_delete=PROTECT foreign key."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for obj in objs:
+            protected = [*protected, *(f"Scenario: {s.name}" for s in scenarios_using(obj))]
+        return deleted, model_count, perms_needed, protected

@@ -28,20 +28,21 @@ from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
 from inventory import catalog_io, filtersets
 from inventory.api import serializers
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+from planner.usage import refuse_renaming_used_row
 
 
 def catalog_schema(serializer: type) -> object:
     """The documented answers of a catalog viewset, errors and the delete conflict included."""
+    update_errors = {
+        **error_responses(400, 401, 403, 404),
+        409: OpenApiResponse(CONFLICT, description="Renaming a row a saved scenario names."),
+    }
     return extend_schema_view(
         list=extend_schema(responses={200: serializer(many=True), **error_responses(400)}),
         retrieve=extend_schema(responses={200: serializer, **error_responses(404)}),
         create=extend_schema(responses={201: serializer, **error_responses(400, 401, 403)}),
-        update=extend_schema(
-            responses={200: serializer, **error_responses(400, 401, 403, 404)}
-        ),
-        partial_update=extend_schema(
-            responses={200: serializer, **error_responses(400, 401, 403, 404)}
-        ),
+        update=extend_schema(responses={200: serializer, **update_errors}),
+        partial_update=extend_schema(responses={200: serializer, **update_errors}),
         destroy=extend_schema(
             responses={
                 204: OpenApiResponse(description="Deleted."),
@@ -56,6 +57,12 @@ class CatalogViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
     # Ids are 64-bit: longer numbers are not ids (404 from the URL, not a database error).
     lookup_value_regex = "[0-9]{1,18}"
+
+    def perform_update(self, serializer: drf_serializers.ModelSerializer) -> None:
+        new_name = serializer.validated_data.get("name")
+        if new_name is not None:
+            refuse_renaming_used_row(serializer.instance, new_name)  # 409 when a spec uses it
+        serializer.save()
 
     def perform_destroy(self, instance: Model) -> None:
         # A savepoint: a refused delete (ProtectedError -> 409) leaves the connection usable.

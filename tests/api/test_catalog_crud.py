@@ -132,3 +132,39 @@ def test_unknown_api_path_is_json_404(api_client):
     response = api_client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "errors": {}}
+
+
+@pytest.fixture
+def spec_scenario(user, seed_catalog):
+    return Scenario.objects.create(name="uses std rack", owner=user, spec={
+        "rack_types": [{"rack_type": "std-42u"}],
+        "servers": [{"server_model": "ampereone-a192"}],
+        "models": [{"model_class": "llama-3.2-1b"}],
+    })
+
+
+@pytest.mark.django_db
+def test_renaming_a_row_a_scenario_names_is_409(editor_client, spec_scenario):
+    rack = RackType.objects.get(name="std-42u")
+    response = editor_client.patch(f"/api/v1/rack-types/{rack.pk}", {"name": "renamed"},
+                                   format="json")
+    assert response.status_code == 409
+    assert response.json()["used_by"][0]["id"] == spec_scenario.pk
+    rack.refresh_from_db()
+    assert rack.name == "std-42u"
+    same_name = editor_client.patch(f"/api/v1/rack-types/{rack.pk}",
+                                    {"name": "std-42u", "budget_kw": 13}, format="json")
+    assert same_name.status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_refuses_deleting_a_row_a_scenario_uses(client, spec_scenario, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", password="root-pass-1234")
+    client.force_login(admin_user)
+    rack = RackType.objects.get(name="std-42u")
+    url = f"/admin/inventory/racktype/{rack.pk}/delete/"
+    page = client.get(url)
+    assert page.status_code == 200 and "uses std rack" in page.content.decode()
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code in (200, 403)
+    assert RackType.objects.filter(pk=rack.pk).exists()
