@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -134,9 +135,35 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # average of 2022, 436 g CO2/kWh (Ember, Global Electricity Review 2023); set your own grid's.
 GRID_CO2_G_PER_KWH = float(os.environ.get("GRID_CO2_G_PER_KWH", "436"))
 
+# Request bodies: Django refuses larger bodies (the API answers 413 in its error shape).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Largest catalog file POST /api/v1/import/catalog accepts, bytes.
+CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 5_242_880))
+
+# Problem size limits the API enforces before anything is queued (planner/limits.py).
+PROBLEM_LIMITS = {
+    "rack_types": int(os.environ.get("PROBLEM_MAX_RACK_TYPES", 50)),
+    "racks": int(os.environ.get("PROBLEM_MAX_RACKS", 20000)),
+    "servers": int(os.environ.get("PROBLEM_MAX_SERVERS", 200)),
+    "models": int(os.environ.get("PROBLEM_MAX_MODELS", 200)),
+}
+
+# Throttle counters live in the default cache: per process unless CACHE_REDIS_URL shares them
+# between the web workers.
+if os.environ.get("CACHE_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_REDIS_URL"],
+        }
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: unauthenticated calls get 401 with `WWW-Authenticate: Token`.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -148,6 +175,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.AnonThrottle",
+        "config.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("THROTTLE_USER", "1200/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("planner.urls")),
 ]
+
+handler400 = "config.exceptions.json_bad_request"
+handler404 = "config.exceptions.json_page_not_found"
+handler500 = "config.exceptions.json_server_error"

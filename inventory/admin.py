@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+from planner.usage import RefuseDeletingUsedRowsAdmin
 
 
 @admin.register(Accelerator)
@@ -11,19 +12,19 @@ class AcceleratorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServerModel)
-class ServerModelAdmin(admin.ModelAdmin):
+class ServerModelAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
     list_display = ["name", "vendor", "u_height", "power_w", "accelerator", "accelerator_count"]
     list_filter = ["vendor", "u_height"]
     search_fields = ["name", "vendor", "notes"]
 
 
 @admin.register(RackType)
-class RackTypeAdmin(admin.ModelAdmin):
+class RackTypeAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
     list_display = ["name", "u_height", "budget_kw", "reserved_u", "reserved_kw"]
 
 
 @admin.register(ModelClass)
-class ModelClassAdmin(admin.ModelAdmin):
+class ModelClassAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
     list_display = ["name", "parameters_b", "size_class", "layers", "kv_heads"]
     list_filter = ["size_class"]
 

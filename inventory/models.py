@@ -257,7 +257,7 @@ class PerformanceProfile(models.Model):
     )
 
     class Meta:
-        ordering = ["server_model", "model_class", "precision_bits"]
+        ordering = ["server_model", "model_class", "precision_bits", "slo_tps"]
         constraints = [
             models.UniqueConstraint(
                 fields=["server_model", "model_class", "precision_bits", "slo_tps"],

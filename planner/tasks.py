@@ -11,6 +11,10 @@ from planner.models import Run
 logger = logging.getLogger(__name__)
 
 
+class RunCancelled(Exception):
+    """Raised from the progress callback when the run was cancelled meanwhile."""
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def solve_run(run_id: int) -> str:
     """Solve a stored run's problem and save its layout.
@@ -30,13 +34,17 @@ def solve_run(run_id: int) -> str:
         run.save(update_fields=["status", "started_at"])
 
     def report(progress: dict) -> None:
-        Run.objects.filter(pk=run_id).update(progress=progress)
+        # Zero rows updated: the run was cancelled; raising ends the solve at this phase.
+        if not Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(progress=progress):
+            raise RunCancelled(run_id)
 
     try:
         result = solver.solve(run.problem, progress=report)
+    except RunCancelled:
+        return Run.Status.CANCELLED
     except Exception as exc:  # noqa: BLE001 - any solver failure must end up on the run
         logger.exception("solve_run: run %s failed", run_id)
-        Run.objects.filter(pk=run_id).update(
+        Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
             status=Run.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}",
             finished_at=timezone.now(),
@@ -50,7 +58,8 @@ def solve_run(run_id: int) -> str:
     if result.get("status") in {"invalid", "unknown"}:
         status = Run.Status.FAILED
         error = result.get("reason") or f"solver status {result.get('status')}"
-    Run.objects.filter(pk=run_id).update(
+    # Only a run still running takes the result: a cancelled one stays cancelled.
+    stored = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
         status=status, result=result, error=error, finished_at=timezone.now()
     )
-    return status
+    return status if stored else Run.Status.CANCELLED

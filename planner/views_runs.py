@@ -1,8 +1,5 @@
 """Run pages: live progress, the result (totals, elevations, charts, BOM) and comparisons."""
 
-import csv
-import io
-
 import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planner import charts
-from planner.bom import bom_rows, bom_table
+from planner.bom import bom_csv, bom_xlsx, build_bom
 from planner.models import Run
 from planner.results import elevations, model_colours, summarise
 from planner.sharing import can_view, visible_runs
@@ -47,7 +44,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "run": run,
         "summary": summary,
         "elevations": elevations(run.problem, result, colours),
-        "bom": bom_rows(run.problem, result),
+        "bom": build_bom(run.problem, result),
         "sessions_figure": charts.figure_data(figure),
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
@@ -94,24 +91,13 @@ def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     run = visible_run(request, pk)
     if not run.result:
         raise Http404("The run has no layout yet")
-    table = bom_table(bom_rows(run.problem, run.result))
+    bom = build_bom(run.problem, run.result)
     filename = f"run-{run.pk}-bom.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(table)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(bom_csv(bom), content_type="text/csv; charset=utf-8")
     else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "BOM"
-        for row in table:
-            sheet.append(row)
-        data = io.BytesIO()
-        book.save(data)
         response = HttpResponse(
-            data.getvalue(),
+            bom_xlsx(bom),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

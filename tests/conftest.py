@@ -55,3 +55,26 @@ def api_client():
 def user_client(api_client, user):
     api_client.force_authenticate(user)
     return api_client
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in the cache; each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def catalog_editor(db, django_user_model):
+    """A user with every inventory add/change/delete permission."""
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor", password="a-long-test-password")
+    editor.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="inventory").exclude(
+            codename__startswith="view_"
+        )
+    )
+    return editor

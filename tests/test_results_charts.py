@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from planner import charts
-from planner.bom import bom_rows, bom_table
+from planner.bom import build_bom
 from planner.results import KWH_PER_BANANA, elevations, energy_per_day, summarise
 from planner.solver import solve
 
@@ -76,14 +76,12 @@ def test_elevation_slots_fill_the_rack(result):
 
 
 def test_bom_counts_match_totals(result):
-    rows = bom_rows(PROBLEM, result)
+    bom = build_bom(PROBLEM, result)
     by_server = result["totals"]["by_server"]
-    assert {r.item: r.count for r in rows if r.kind == "server"} == {
+    assert {row["server"]: row["count"] for row in bom["servers"]} == {
         name: n for name, n in by_server.items() if n
     }
-    total = sum(r.total_price_usd for r in rows if r.kind == "server")
-    assert total == result["totals"]["cost_usd"]
-    assert bom_table(rows)[0][0] == "item"
+    assert bom["totals"]["price_usd"] == result["totals"]["cost_usd"]
 
 
 def test_layout_sessions_figure_one_colour_per_server():

@@ -1,8 +1,24 @@
 """Catalog serializers. Model validation (`clean()`) runs on writes too."""
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(attrs: dict) -> None:
+    """Text with control characters cannot be stored (PostgreSQL refuses NUL) or exported to
+    XLSX; refuse it with a field error instead."""
+    errors = {
+        key: ["Must not contain control characters."]
+        for key, value in attrs.items()
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value)
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
@@ -10,6 +26,7 @@ class CleanModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
+        refuse_control_characters(attrs)
         instance = self.Meta.model(**{**self._current_values(), **attrs})
         try:
             instance.clean()
@@ -32,7 +49,10 @@ class AcceleratorSerializer(CleanModelSerializer):
         model = Accelerator
         fields = [
             "id", "name", "vendor", "kind", "memory_gb", "memory_bandwidth_gbps", "tflops_16",
-            "tflops_8", "tdp_w", "mig_max_instances", "mig_slice_memory_gb", "source",
+            "tflops_8", "tdp_w", "mig_max_instances", "mig_slice_memory_gb",
+            "interconnect_gbps", "cores", "clock_ghz", "vector_flops_per_cycle",
+            "memory_channels", "memory_mts", "bandwidth_efficiency", "compute_efficiency",
+            "calibration_note", "source",
         ]
 
 
@@ -76,5 +96,6 @@ class PerformanceProfileSerializer(CleanModelSerializer):
         model = PerformanceProfile
         fields = [
             "id", "server_model", "model_class", "precision_bits", "sessions_at_slo", "slo_tps",
-            "basis", "source",
+            "tp_degree", "context_tokens", "kv_precision_bits", "weight_overhead", "basis",
+            "source",
         ]

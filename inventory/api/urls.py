@@ -1,3 +1,5 @@
+from django.urls import re_path
+
 from config.routers import OptionalSlashRouter
 from inventory.api import views
 
@@ -8,4 +10,12 @@ router.register("rack-types", views.RackTypeViewSet)
 router.register("model-classes", views.ModelClassViewSet)
 router.register("performance-profiles", views.PerformanceProfileViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(r"^import/catalog/?$", views.CatalogImportView.as_view(), name="catalog-import"),
+    re_path(
+        r"^export/catalog\.(?P<file_format>[a-z]+)/?$",
+        views.CatalogExportView.as_view(),
+        name="catalog-export",
+    ),
+    *router.urls,
+]

@@ -1,17 +1,22 @@
 """Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
 
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.models import Run, Scenario
 from planner.problems import ScenarioSpecError, validate_spec
+from planner.runs import check_problem_limits
 
 
 def validate_problem_v1(value: object) -> dict:
-    """Validate problem v1 JSON and report each bad field under `problem.<path>`."""
+    """Validate problem v1 JSON and its size limits; report each bad field under its path."""
     try:
         solver.validate_problem(value)
+        check_problem_limits(value)
     except solver.ProblemError as exc:
         raise serializers.ValidationError(
             {path: messages for path, messages in exc.errors.items()}
@@ -61,6 +66,11 @@ class ScenarioSerializer(serializers.ModelSerializer):
         read_only_fields = ["share_token", "created_at", "updated_at"]
 
     def validate(self, attrs: dict) -> dict:
+        refuse_control_characters(attrs)
+        for key in ("spec", "problem"):
+            # PostgreSQL's jsonb cannot store NUL; refuse it here rather than at the database.
+            if attrs.get(key) is not None and "\\u0000" in json.dumps(attrs[key]):
+                raise serializers.ValidationError({key: ["Must not contain NUL characters."]})
         given = {key for key in ("spec", "problem") if attrs.get(key) is not None}
         if given == {"spec", "problem"}:
             raise serializers.ValidationError(
@@ -76,9 +86,11 @@ class ScenarioSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    @extend_schema_field(serializers.URLField())
     def get_share_url(self, scenario: Scenario) -> str:
         return self._absolute(scenario.get_share_path())
 
+    @extend_schema_field(serializers.URLField())
     def get_runs_url(self, scenario: Scenario) -> str:
         return self._absolute(f"/api/v1/scenarios/{scenario.pk}/runs")
 
@@ -87,10 +99,33 @@ class ScenarioSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class SolverStatisticsSerializer(serializers.Serializer):
+    status = serializers.CharField(allow_null=True)
+    objective = serializers.FloatField(allow_null=True)
+    objective_unit = serializers.CharField(allow_null=True)
+    bound = serializers.FloatField(allow_null=True)
+    gap = serializers.FloatField(allow_null=True)
+    solve_seconds = serializers.FloatField(allow_null=True)
+
+
+@extend_schema_field({"type": "object", "nullable": True, "description": "Result v1"})
+class ResultField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "object", "description": "Latest progress report of the solver"})
+class ProgressField(serializers.JSONField):
+    pass
+
+
 class RunSerializer(serializers.ModelSerializer):
     scenario = serializers.PrimaryKeyRelatedField(read_only=True)
     url = serializers.SerializerMethodField()
+    bom_url = serializers.SerializerMethodField()
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    progress = ProgressField(read_only=True)
+    statistics = serializers.SerializerMethodField()
+    result = ResultField(read_only=True)
 
     class Meta:
         model = Run
@@ -105,11 +140,36 @@ class RunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration_s",
+            "statistics",
             "result",
+            "bom_url",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.URLField())
     def get_url(self, run: Run) -> str:
+        return self._absolute(f"/api/v1/runs/{run.pk}")
+
+    @extend_schema_field(serializers.URLField())
+    def get_bom_url(self, run: Run) -> str:
+        return self._absolute(f"/api/v1/runs/{run.pk}/bom")
+
+    @extend_schema_field(SolverStatisticsSerializer(allow_null=True))
+    def get_statistics(self, run: Run) -> dict | None:
+        """The solver's figures pulled out of the result (null until it has one)."""
+        if not run.result:
+            return None
+        keys = SolverStatisticsSerializer().fields
+        return {key: run.result.get(key) for key in keys}
+
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
-        path = f"/api/v1/runs/{run.pk}"
         return request.build_absolute_uri(path) if request else path
+
+
+class SharedScenarioSerializer(ScenarioSerializer):
+    """What a share link shows: the scenario without its owner."""
+
+    class Meta(ScenarioSerializer.Meta):
+        fields = [f for f in ScenarioSerializer.Meta.fields if f != "owner"]
+        read_only_fields = fields

@@ -1,28 +1,54 @@
-"""Solver, scenario and run endpoints."""
+"""Solver, scenario, run, BOM and shared-link endpoints. Thin: the work is in planner.runs,
+planner.bom and the pure solver."""
 
-from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.exceptions import error_body
+from config.openapi import ERRORS, error_responses
 from planner import solver
-from planner.api.serializers import RunSerializer, ScenarioSerializer
-from planner.models import Run, Scenario
+from planner.api.renderers import XLSX_MEDIA_TYPE, BomCSVRenderer, BomXLSXRenderer
+from planner.api.serializers import (
+    RunSerializer,
+    ScenarioSerializer,
+    SharedScenarioSerializer,
+)
+from planner.bom import build_bom
+from planner.models import Run, Scenario, new_share_token
 from planner.problems import ScenarioSpecError
-from planner.runs import queue_run
+from planner.runs import RunAlreadyFinished, cancel_run, check_problem_limits, queue_run
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
 
 
 def problem_error_response(exc: "solver.ProblemError") -> Response:
-    return Response({"errors": exc.errors, "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(error_body(str(exc), exc.errors), status=status.HTTP_400_BAD_REQUEST)
 
 
 @extend_schema(
     request={"application/json": {"type": "object", "description": "Problem format v1"}},
     responses={
-        200: OpenApiResponse(description="Result v1 (docs/problem-format.md)"),
-        400: OpenApiResponse(description="Invalid problem: {errors: {field: [messages]}}"),
+        200: OpenApiResponse(
+            {"type": "object", "description": "Result v1"},
+            description="Result v1 (docs/problem-format.md)",
+        ),
+        **error_responses(400, 413, 415, 429),
     },
 )
 @api_view(["POST"])
@@ -31,6 +57,7 @@ def solve_view(request: Request) -> Response:
     """Solve a problem v1 body synchronously and return the result v1 JSON."""
     try:
         problem = solver.validate_problem(request.data)
+        check_problem_limits(request.data)
     except solver.ProblemError as exc:
         return problem_error_response(exc)
     return Response(solver.solve(problem))
@@ -44,21 +71,46 @@ class IsOwnerOrStaff(permissions.BasePermission):
 
 
 def scenarios_visible_to(user) -> QuerySet[Scenario]:
+    """The caller's own scenarios (staff: all). Others reach a scenario by its share token."""
     if not user.is_authenticated:
         return Scenario.objects.none()
     if user.is_staff:
         return Scenario.objects.all()
-    return Scenario.objects.filter(Q(owner=user))
+    return Scenario.objects.filter(owner=user)
 
 
-class ScenarioViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+ID_ERRORS = error_responses(401, 404)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="A retried POST with the same key (same scenario and user) returns the first "
+    "run instead of queueing another. At most 255 characters.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ScenarioSerializer(many=True), **error_responses(400, 401)}),
+    create=extend_schema(
+        responses={201: ScenarioSerializer, **error_responses(400, 401, 413, 415)}
+    ),
+    retrieve=extend_schema(responses={200: ScenarioSerializer, **ID_ERRORS}),
+    update=extend_schema(
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+    ),
+    partial_update=extend_schema(
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+    ),
+    destroy=extend_schema(responses={204: OpenApiResponse(description="Deleted."), **ID_ERRORS}),
+)
+class ScenarioViewSet(viewsets.ModelViewSet):
+    """Scenarios: the caller's own (staff: all). Owner or staff edit, delete and re-share."""
+
     serializer_class = ScenarioSerializer
     permission_classes = [permissions.IsAuthenticated, IsOwnerOrStaff]
+    lookup_value_regex = "[0-9]{1,18}"
+    filterset_fields = ["name"]
+    ordering_fields = ["name", "created_at", "updated_at"]
 
     def get_queryset(self) -> QuerySet[Scenario]:
         return scenarios_visible_to(self.request.user).select_related("owner")
@@ -66,31 +118,233 @@ class ScenarioViewSet(
     def perform_create(self, serializer: ScenarioSerializer) -> None:
         serializer.save(owner=self.request.user)
 
-    @extend_schema(request=None, responses={202: RunSerializer})
+    @extend_schema(
+        request=None, responses={201: ScenarioSerializer, **error_responses(401, 404)}
+    )
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str | None = None) -> Response:
+        """Copy the scenario (name, description, spec or problem) to a new one the caller owns,
+        with its own share token and no runs."""
+        original = self.get_object()
+        copy = Scenario.objects.create(
+            name=f"Copy of {original.name}"[:200],
+            description=original.description,
+            owner=request.user,
+            spec=original.spec,
+            problem=original.problem,
+        )
+        data = self.get_serializer(copy).data
+        location = request.build_absolute_uri(f"/api/v1/scenarios/{copy.pk}")
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        request=None, responses={200: ScenarioSerializer, **error_responses(401, 404)}
+    )
+    @action(detail=True, methods=["post"])
+    def share(self, request: Request, pk: str | None = None) -> Response:
+        """Give the scenario a new share token: the old link stops working at once."""
+        scenario = self.get_object()
+        scenario.share_token = new_share_token()
+        scenario.save(update_fields=["share_token", "updated_at"])
+        return Response(self.get_serializer(scenario).data)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: RunSerializer(many=True), **ID_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            202: OpenApiResponse(
+                RunSerializer, description="Queued (or the first run for this Idempotency-Key)."
+            ),
+            **error_responses(400, 401, 404, 429),
+        },
+    )
     @action(detail=True, methods=["post", "get"], url_path="runs")
     def runs(self, request: Request, pk: str | None = None) -> Response:
-        """GET lists the scenario's runs; POST queues a solve and answers 202 with its URL."""
+        """GET lists the scenario's runs (latest first, paginated); POST queues a solve and
+        answers 202 with its URL in `Location`."""
         scenario = self.get_object()
         if request.method == "GET":
-            runs = scenario.runs.all()[:100]
-            return Response(RunSerializer(runs, many=True, context={"request": request}).data)
-        try:
-            run = queue_run(scenario)
-        except ScenarioSpecError as exc:
+            page = self.paginate_queryset(scenario.runs.all())
+            serializer = RunSerializer(page, many=True, context={"request": request})
+            return self.get_paginated_response(serializer.data)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
             return Response(
-                {"errors": {f"spec.{k}": v for k, v in exc.errors.items()}, "detail": str(exc)},
+                error_body(
+                    "Idempotency-Key is longer than 255 characters.",
+                    {"Idempotency-Key": ["Ensure this header has at most 255 characters."]},
+                ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        try:
+            run = queue_run(scenario, requested_by=request.user, idempotency_key=key)
+        except ScenarioSpecError as exc:
+            errors = {f"spec.{k}": v for k, v in exc.errors.items()}
+            return Response(error_body(str(exc), errors), status=status.HTTP_400_BAD_REQUEST)
+        except solver.ProblemError as exc:
+            return problem_error_response(exc)
         run.refresh_from_db()
         data = RunSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
-class RunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: RunSerializer, **ID_ERRORS}),
+    destroy=extend_schema(
+        summary="Cancel a queued or running run",
+        responses={
+            200: OpenApiResponse(RunSerializer, description="Cancelled; the run is returned."),
+            409: OpenApiResponse(ERRORS, description="The run has already finished."),
+            **ID_ERRORS,
+        },
+    ),
+)
+class RunViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Runs of the caller's scenarios: status, progress, timings, statistics and layout."""
+
     serializer_class = RunSerializer
     permission_classes = [permissions.IsAuthenticated, IsOwnerOrStaff]
+    lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[Run]:
         return Run.objects.filter(
             scenario__in=scenarios_visible_to(self.request.user)
         ).select_related("scenario")
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        """Revoke a queued or running run (a running task is terminated); it ends `cancelled`.
+        The run's record stays."""
+        return self._cancel(self.get_object())
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RunSerializer,
+            409: OpenApiResponse(ERRORS, description="The run has already finished."),
+            **ID_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """The same as DELETE, for clients that cannot send DELETE."""
+        return self._cancel(self.get_object())
+
+    def _cancel(self, run: Run) -> Response:
+        try:
+            run = cancel_run(run)
+        except RunAlreadyFinished as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self.get_serializer(run).data)
+
+
+BOM_RESPONSES = {
+    (200, "application/json"): OpenApiResponse(
+        {"type": "object", "description": "BOM (planner/bom.py): servers, rack_groups, totals"},
+        description="The bill of materials.",
+    ),
+    (200, "text/csv"): OpenApiResponse(
+        {"type": "string"}, description="The three tables stacked, first column `section`."
+    ),
+    (200, XLSX_MEDIA_TYPE): OpenApiResponse(
+        {"type": "string", "format": "binary"},
+        description="Sheets servers, rack_groups, totals.",
+    ),
+    **{
+        (code, "application/json"): response
+        for code, response in {
+            **ID_ERRORS,
+            406: OpenApiResponse(ERRORS, description="Not a format the BOM comes in."),
+            409: OpenApiResponse(ERRORS, description="The run has no layout (yet)."),
+        }.items()
+    },
+}
+
+
+class RunBomView(generics.GenericAPIView):
+    """A run's bill of materials as JSON, CSV or XLSX (by `Accept` or a `.json`/`.csv`/`.xlsx`
+    suffix). Needs a layout: runs without one (queued, failed, infeasible) answer 409."""
+
+    permission_classes = [permissions.IsAuthenticated, IsOwnerOrStaff]
+    renderer_classes = [renderers.JSONRenderer, BomCSVRenderer, BomXLSXRenderer]
+    serializer_class = None
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Run]:
+        return RunViewSet.get_queryset(self)
+
+    @extend_schema(responses=BOM_RESPONSES)
+    def get(self, request: Request, pk: str) -> Response:
+        run = self.get_object()
+        if not run.result or not run.result.get("racks") and not run.result.get("totals"):
+            raise Conflict(f"Run {run.pk} has no layout ({run.status}).")
+        bom = build_bom(run.problem, run.result)
+        headers = {}
+        if self.format_kwarg or request.accepted_renderer.format != "json":
+            extension = request.accepted_renderer.format
+            headers["Content-Disposition"] = f'attachment; filename="run-{run.pk}-bom.{extension}"'
+        return Response(bom, headers=headers)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON in the one error shape, whatever file format was asked for.
+        if response.status_code >= 400:
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
+            request.accepted_renderer = response.accepted_renderer
+            request.accepted_media_type = response.accepted_media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class RunBomFileView(RunBomView):
+    """The BOM in the format its suffix names (`bom.json`, `bom.csv`, `bom.xlsx`)."""
+
+    def get_format_suffix(self, **kwargs) -> str | None:
+        # Named `file_format`, not DRF's `format`, which schema generators skip as a suffix.
+        return kwargs.get("file_format")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "file_format", str, OpenApiParameter.PATH, enum=["json", "csv", "xlsx"]
+            )
+        ],
+        responses=BOM_RESPONSES,
+    )
+    def get(self, request: Request, pk: str, file_format: str | None = None) -> Response:
+        return super().get(request, pk)
+
+
+class SharedScenarioView(generics.RetrieveAPIView):
+    """A scenario read by its share token, by anyone who has the link."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = SharedScenarioSerializer
+    queryset = Scenario.objects.all()
+    lookup_field = "share_token"
+    lookup_url_kwarg = "token"
+
+    @extend_schema(responses={200: SharedScenarioSerializer, **error_responses(404, 429)})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class SharedRunsView(generics.ListAPIView):
+    """The runs of a scenario read by its share token (latest first)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = RunSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Run]:
+        scenario = get_object_or_404(Scenario, share_token=self.kwargs["token"])
+        return scenario.runs.all()
+
+    @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404, 429)})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)

@@ -78,5 +78,5 @@ def test_api_rejects_both_or_neither(user_client, seed_catalog):
     bad = {"name": "x", "spec": {**STUDY_SPEC, "precision_bits": 3}}
     response = user_client.post("/api/v1/scenarios", bad, format="json")
     assert response.status_code == 400
-    assert "spec" in response.json()
+    assert "spec.precision_bits" in response.json()["errors"]
     assert Scenario.objects.count() == 0

@@ -27,7 +27,9 @@ def test_create_scenario_rejects_invalid_problem_and_stores_nothing(user_client)
     bad = {**STUDY_PROBLEM, "objective": "max_fun"}
     response = user_client.post("/api/v1/scenarios", {"name": "bad", "problem": bad}, format="json")
     assert response.status_code == 400
-    assert "problem" in response.json()
+    assert response.json()["errors"] == {
+        "problem.objective": ["must be one of: max_sessions, min_power, min_cost"]
+    }
     assert Scenario.objects.count() == 0
 
 

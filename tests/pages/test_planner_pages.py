@@ -156,11 +156,11 @@ def test_solved_run_status_and_bom(client, seed_catalog, django_user_model):
     assert status["progress"]["phase"] == "done"
     body = client.get(reverse("planner:run-bom", kwargs={"pk": run.pk, "fmt": "csv"}))
     lines = body.content.decode().strip().splitlines()
-    assert lines[0].startswith("item,kind,count")
+    assert lines[0].startswith("section,server,count")
     placed = run.result["totals"]["by_server"]
     for name, count in placed.items():
         if count:
-            assert any(line.startswith(f"{name},server,{count},") for line in lines)
+            assert any(line.startswith(f"servers,{name},{count},") for line in lines)
     xlsx = client.get(reverse("planner:run-bom", kwargs={"pk": run.pk, "fmt": "xlsx"}))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     client.logout()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planner', '0002_scenario_spec'),
+        ('planner', '0003_run_idempotency_key'),
     ]
 
     operations = [
