@@ -57,8 +57,19 @@ class Run(models.Model):
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
-    queued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(
+        default=1,
+        help_text="How many times the run was sent to the workers: the first send and each "
+        "re-send by requeue_stale_runs (planner/recovery.py).",
+    )
+    queued_at = models.DateTimeField(
+        auto_now_add=True, help_text="When the run was queued, or last re-queued."
+    )
+    started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker claimed the run; also the claim's fencing token (tasks.py).",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
