@@ -1,4 +1,5 @@
 """Solver, scenario and run endpoints."""
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -33,7 +34,17 @@ def solve_view(request: Request) -> Response:
         problem = solver.validate_problem(request.data)
     except solver.ProblemError as exc:
         return problem_error_response(exc)
-    return Response(solver.solve(problem))
+    # A synchronous solve holds a web process: cap it well below gunicorn's timeout (queue a
+    # run for longer solves).
+    limit_s = min(problem.time_limit_s or solver.DEFAULT_TIME_LIMIT_S,
+                  settings.SYNC_SOLVE_TIME_LIMIT_S)
+    result = solver.solve(problem, time_limit_s=limit_s)
+    if result["status"] == "invalid":  # valid JSON, but e.g. too large for the exact method
+        return Response(
+            {"errors": result.get("errors") or {}, "detail": result.get("reason", "invalid")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(result)
 
 
 class IsOwnerOrStaff(permissions.BasePermission):
