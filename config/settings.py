@@ -189,6 +189,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarted Re
 # The periodic check for runs the broker lost or whose worker vanished (planner/recovery.py).
 RUN_CHECK_INTERVAL_S = float(os.environ.get("RUN_CHECK_INTERVAL_S", "60"))
 RUN_QUEUED_LIMIT_S = float(os.environ.get("RUN_QUEUED_LIMIT_S", "3600"))
+RUN_UNSENT_LIMIT_S = float(os.environ.get("RUN_UNSENT_LIMIT_S", "60"))
 RUN_RUNNING_LIMIT_S = float(
     os.environ.get("RUN_RUNNING_LIMIT_S", str(CELERY_TASK_TIME_LIMIT + 120))
 )

@@ -1,10 +1,11 @@
 """The periodic check for runs the broker lost or whose worker vanished.
 
 A run `queued` longer than RUN_QUEUED_LIMIT_S (its message was lost, e.g. Redis restarted
-empty) or `running` longer than RUN_RUNNING_LIMIT_S (its worker vanished, or was killed at the
-hard time limit) is sent again, as long as it has been sent fewer than RUN_MAX_ATTEMPTS times;
-after that it is marked failed with the reason. Celery beat runs this every
-RUN_CHECK_INTERVAL_S; `manage.py requeue_stale_runs` runs it by hand.
+empty), or longer than RUN_UNSENT_LIMIT_S if it never reached the broker (no task id), or
+`running` longer than RUN_RUNNING_LIMIT_S (its worker vanished, or was killed at the hard time
+limit) is sent again, as long as it has been sent fewer than RUN_MAX_ATTEMPTS times; after that
+it is marked failed with the reason. Celery beat runs this every RUN_CHECK_INTERVAL_S;
+`manage.py requeue_stale_runs` runs it by hand.
 """
 import datetime as dt
 import functools
@@ -44,6 +45,10 @@ def requeue_stale_runs(
         seconds=queued_limit_s))
     stale_running = Q(status=Run.Status.RUNNING, started_at__lte=now - dt.timedelta(
         seconds=running_limit_s))
+    # Never sent (the broker was down when it was queued: no task id): no need to wait long.
+    unsent_limit_s = min(settings.RUN_UNSENT_LIMIT_S, queued_limit_s)
+    stale_queued |= Q(status=Run.Status.QUEUED, task_id="", queued_at__lte=now - dt.timedelta(
+        seconds=unsent_limit_s))
     report = StaleRunsReport()
     candidates = Run.objects.filter(stale_queued | stale_running).order_by("pk")
     for run_id in candidates.values_list("pk", flat=True):
@@ -56,7 +61,9 @@ def requeue_stale_runs(
             )
             if run is None:
                 continue
-            if run.status == Run.Status.QUEUED:
+            if run.status == Run.Status.QUEUED and not run.task_id:
+                reason = "never reached the broker (it was down when the run was queued)"
+            elif run.status == Run.Status.QUEUED:
                 reason = (f"queued for more than {queued_limit_s:g} s "
                           "(the broker lost its message, or no worker took it)")
             else:
@@ -75,7 +82,9 @@ def requeue_stale_runs(
             run.queued_at = now
             run.started_at = None
             run.progress = {}
-            run.save(update_fields=["attempts", "status", "queued_at", "started_at", "progress"])
+            run.task_id = ""  # set again once the broker has the new message
+            run.save(update_fields=["attempts", "status", "queued_at", "started_at", "progress",
+                                    "task_id"])
             transaction.on_commit(functools.partial(send_run, run.pk, run.attempts))
             report.requeued.append(run.pk)
             logger.warning("run %s re-queued (attempt %s): %s", run.pk, run.attempts, reason)

@@ -11,6 +11,7 @@ Nothing is lost and nothing is stored twice, whatever the broker does:
 """
 import logging
 import math
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 #: Time the task keeps for itself below the soft limit (the solver may overrun its budget by
 #: up to 2 s to explain an infeasible demand, then the result is stored).
 SOFT_LIMIT_MARGIN_S = 3.0
+PROGRESS_INTERVAL_S = 1.0
 
 
 def solver_budget_s(problem: object, soft_limit_s: float | None) -> float:
@@ -73,8 +75,18 @@ def solve_run(run_id: int, attempt: int | None = None) -> str:
     # Only the current claim may write: a takeover or the periodic check changes started_at.
     mine = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, started_at=run.started_at)
 
+    # Progress is written at most every PROGRESS_INTERVAL_S (a small solve would otherwise
+    # spend more time writing progress rows than solving); the last one goes with the result.
+    latest: dict = {}
+    written_at = time.monotonic()
+
     def report(progress: dict) -> None:
-        mine.update(progress=progress)
+        nonlocal written_at
+        latest.clear()
+        latest.update(progress)
+        if time.monotonic() - written_at >= PROGRESS_INTERVAL_S:
+            written_at = time.monotonic()
+            mine.update(progress=progress)
 
     soft_limit_s = settings.CELERY_TASK_SOFT_TIME_LIMIT
     try:
@@ -89,6 +101,7 @@ def solve_run(run_id: int, attempt: int | None = None) -> str:
             status=Run.Status.FAILED,
             error=f"the solve exceeded the worker's time limit of {soft_limit_s} s "
             "(SOLVE_SOFT_TIME_LIMIT_S)",
+            progress=latest,
             finished_at=timezone.now(),
         )
         return Run.Status.FAILED if stored else "superseded"
@@ -97,6 +110,7 @@ def solve_run(run_id: int, attempt: int | None = None) -> str:
         stored = mine.update(
             status=Run.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}",
+            progress=latest,
             finished_at=timezone.now(),
         )
         return Run.Status.FAILED if stored else "superseded"
@@ -108,7 +122,9 @@ def solve_run(run_id: int, attempt: int | None = None) -> str:
     if result.get("status") in {"invalid", "unknown"}:
         status = Run.Status.FAILED
         error = result.get("reason") or f"solver status {result.get('status')}"
-    stored = mine.update(status=status, result=result, error=error, finished_at=timezone.now())
+    stored = mine.update(
+        status=status, result=result, error=error, progress=latest, finished_at=timezone.now()
+    )
     if not stored:
         logger.warning("solve_run: run %s was taken over meanwhile; result discarded", run_id)
         return "superseded"

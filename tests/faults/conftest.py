@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
+from bench.processes import PrivateRedis, Worker, database_url
 from tests.conftest import require_service
-from tests.faults.processes import PrivateRedis, Worker, database_url
 
 
 @pytest.fixture
@@ -33,9 +33,8 @@ def broker(eager_celery, private_redis):
     saved = app.conf.broker_url
 
     def point(url: str) -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._after_fork()  # forget pooled connections to the previous broker
+        # Forget this app's pool (kombu keeps one per broker URL, shared: never close it here).
+        app._after_fork()
         app.conf.broker_url = url
 
     app.conf.task_always_eager = False

@@ -6,11 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from bench.processes import free_port
 from planner.models import Run, Scenario
 from planner.recovery import requeue_stale_runs
 from planner.tasks import solve_run, solver_budget_s
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.faults.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def test_a_redelivered_task_for_a_running_run_solves_it_once(scenario):
     assert solve_run(run.pk, attempt=1) == Run.Status.SUCCEEDED
     run.refresh_from_db()
     assert run.result["objective"] == 1216
+    assert run.progress["phase"] == "done"  # the last progress is stored with the result
     first_finish = run.finished_at
     # Delivered once more: the finished run is left as it is.
     assert solve_run(run.pk, attempt=1) == Run.Status.SUCCEEDED
@@ -116,3 +117,17 @@ def test_a_run_queued_while_the_broker_is_down_stays_queued(
 )
 def test_solver_budget_stays_below_the_soft_limit(problem, soft_limit_s, budget_s):
     assert solver_budget_s(problem, soft_limit_s) == budget_s
+
+
+def test_a_run_that_never_reached_the_broker_is_sent_soon(
+    scenario, settings, django_capture_on_commit_callbacks
+):
+    settings.RUN_UNSENT_LIMIT_S = 60
+    unsent = stuck(scenario, Run.Status.QUEUED, age_s=120)  # no task id: the send failed
+    sent = stuck(scenario, Run.Status.QUEUED, age_s=120)
+    Run.objects.filter(pk=sent.pk).update(task_id="a-task-the-broker-has")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = requeue_stale_runs()
+    assert report.requeued == [unsent.pk]
+    unsent.refresh_from_db()
+    assert unsent.status == Run.Status.SUCCEEDED and unsent.task_id

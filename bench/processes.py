@@ -1,7 +1,9 @@
-"""Real processes for the fault tests: a private redis-server and `celery worker` subprocesses.
+"""Real processes for the fault tests and the benchmarks: a private redis-server and
+`celery worker` subprocesses (never the shared Redis, which other work relies on).
 
-The workers use the pytest test database (its name comes from the test's connection), so the
-tests that use them are transactional: rows are committed where a worker can see them.
+Workers get their database as DATABASE_URL: under pytest the test database (its name comes
+from the test's connection), so the tests that use them are transactional: rows are committed
+where a worker can see them.
 """
 from __future__ import annotations
 
@@ -82,7 +84,8 @@ def database_url(settings_dict: dict) -> str:
 class Worker:
     """`python -m celery -A config worker` in its own process group, so kill -9 takes it all."""
 
-    def __init__(self, name: str, broker_url: str, db_url: str, logdir: Path, **env: str):
+    def __init__(self, name: str, broker_url: str, db_url: str, logdir: Path,
+                 concurrency: int = 1, **env: str):
         self.name = name
         self.log = logdir / f"{name}.log"
         environ = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -92,7 +95,8 @@ class Worker:
         )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-             "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+             "--without-heartbeat",
              "--loglevel=INFO", f"--hostname={name}@%h"],
             cwd=ROOT, env=environ, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
             start_new_session=True,
