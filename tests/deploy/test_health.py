@@ -44,3 +44,14 @@ def test_livez_needs_no_database(client):
 
 def test_healthz_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_probes_are_not_redirected_to_https(settings):
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True  # production: plain HTTP goes to HTTPS, probes do not
+    client = Client()
+    assert client.get("/api/v1/accelerators").status_code == 301
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/livez").status_code == 200
