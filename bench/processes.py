@@ -81,6 +81,21 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def celery_process(args: list[str], broker_url: str, db_url: str, log: Path,
+                   **env: str) -> subprocess.Popen:
+    """`python -m celery -A config <args>` in its own process group, logging to `log`."""
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ.update(
+        DEVELOPMENT="1", DATABASE_URL=db_url, REDIS_URL=broker_url, LOG_LEVEL="INFO",
+        DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1", **env,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"],
+        cwd=ROOT, env=environ, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 class Worker:
     """`python -m celery -A config worker` in its own process group, so kill -9 takes it all."""
 
@@ -88,18 +103,10 @@ class Worker:
                  concurrency: int = 1, **env: str):
         self.name = name
         self.log = logdir / f"{name}.log"
-        environ = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        environ.update(
-            DEVELOPMENT="1", DATABASE_URL=db_url, REDIS_URL=broker_url, LOG_LEVEL="INFO",
-            DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1", **env,
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-             f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-             "--without-heartbeat",
-             "--loglevel=INFO", f"--hostname={name}@%h"],
-            cwd=ROOT, env=environ, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.process = celery_process(
+            ["worker", "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", f"--hostname={name}@%h"],
+            broker_url, db_url, self.log, **env,
         )
 
     def output(self) -> str:

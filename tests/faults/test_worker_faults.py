@@ -113,3 +113,24 @@ def test_solve_over_the_time_limit_ends_feasible_and_the_worker_lives_on(workers
     assert_one_valid_result(quick)
     assert quick.result["objective"] == 1216
     assert worker.alive()
+
+
+def test_beat_runs_the_periodic_check_and_lost_runs_finish(workers, broker, postgres_url,
+                                                          tmp_path, user):
+    from bench.processes import celery_process
+
+    # Every second; a run that never reached the broker counts as lost after 1 s.
+    check = {"RUN_CHECK_INTERVAL_S": "1", "RUN_UNSENT_LIMIT_S": "1"}
+    worker = workers("checked", **check)
+    scenario = Scenario.objects.create(name="lost", owner=user, problem=STUDY_PROBLEM)
+    lost = Run.objects.create(scenario=scenario, problem=STUDY_PROBLEM)  # never sent
+    beat = celery_process(["beat", "--schedule", str(tmp_path / "beat-schedule")], broker.url,
+                          postgres_url, tmp_path / "beat.log", **check)
+    try:
+        finished(lost, timeout_s=60)
+    finally:
+        os.killpg(beat.pid, signal.SIGTERM)
+        beat.wait(timeout=15)
+    assert_one_valid_result(lost)
+    assert lost.attempts == 2
+    assert "requeue_stale_runs_task" in worker.output()
