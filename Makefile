@@ -28,8 +28,9 @@ catalog: migrate
 # Without REDIS_URL tasks run in-process (eager); with it a real worker runs beside the server.
 run: catalog
 	@if [ -n "$$REDIS_URL" ]; then \
-	  echo "REDIS_URL set: starting a Celery worker beside the web server"; \
-	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=$$(nproc) & \
+	  echo "REDIS_URL set: starting a Celery worker (with beat) beside the web server"; \
+	  $(BIN)/celery -A config worker --beat --schedule=$(VENV)/celerybeat-schedule \
+	    --loglevel=INFO --concurrency=$$(nproc) & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \

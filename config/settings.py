@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,14 +25,47 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Development or production. The rule: DEVELOPMENT=1 is a developer's machine (a built-in
+# secret key is allowed); DEVELOPMENT=0 is production (SECRET_KEY must be set). Unset, it is
+# development for `manage.py`, pytest and the Makefile (zero setup), and production under
+# gunicorn (gunicorn.conf.py) and in the Docker image, which both default to DEVELOPMENT=0 --
+# so a deployment cannot run on the development key by forgetting a variable.
+DEVELOPMENT = env_bool("DEVELOPMENT", True)
 DEBUG = env_bool("DEBUG", False)
-# A development key is only acceptable when DEBUG is on; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "dev-insecure-rack-planner-key" if DEBUG or env_bool("DEVELOPMENT", True) else None
-)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEVELOPMENT=0")
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (DEVELOPMENT=0); "
+            "set DEVELOPMENT=1 on a developer's machine"
+        )
+    SECRET_KEY = "dev-insecure-rack-planner-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# HTTPS. In production the app is assumed to sit behind a TLS-terminating proxy (HTTPS=1, the
+# production default): cookies are secure, plain HTTP is redirected and HSTS is sent. The proxy
+# tells Django the original scheme in X-Forwarded-Proto; trust that header only when the proxy
+# always sets it (USE_X_FORWARDED_PROTO=1), or a client could claim HTTPS.
+HTTPS = env_bool("HTTPS", not DEVELOPMENT)
+if env_bool("USE_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+# Load balancers probe health over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Bodies above this are refused with 413 before a view parses them (problems are small JSON;
+# config/middleware.py); catalog uploads may be as large as CATALOG_IMPORT_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 2**20)))
+# POST /api/v1/solve answers synchronously: its solves stop well before gunicorn's timeout.
+SYNC_SOLVE_TIME_LIMIT_S = float(os.environ.get("SYNC_SOLVE_TIME_LIMIT_S", "20"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,6 +154,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 # Celery: eager in-process without a broker, a real worker with REDIS_URL.
+# The database is the source of truth for runs, not the broker: tasks carry run ids, are
+# acknowledged after they finish (a message whose worker died is delivered again) and are
+# idempotent; `requeue_stale_runs` (Celery beat) re-sends runs the broker lost.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -126,17 +164,50 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Solves are CPU-bound and long: a worker process takes one task at a time, and the pool has
+# one process per core (override with CELERY_WORKER_CONCURRENCY or --concurrency).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = int(os.environ.get("CELERY_WORKER_CONCURRENCY", "0")) or os.cpu_count()
+# Recycle pool processes now and then: HiGHS and numpy keep memory they once needed.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", "200"))
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# Per-task limits. solve_run gives the solver a budget below the soft limit, so a solve that
+# wants longer ends `feasible` with its best layout; the soft limit stops Python code that
+# overruns, the hard limit kills a process stuck in C code.
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("SOLVE_SOFT_TIME_LIMIT_S", "600"))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
+# A message taken by a worker that vanished (kill -9, host lost) goes back to the queue after
+# the visibility timeout; it must exceed the hard time limit, or a live solve gets a twin.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": float(
+        os.environ.get("CELERY_VISIBILITY_TIMEOUT_S", str(CELERY_TASK_TIME_LIMIT + 60))
+    ),
+    # How often a worker looks for such messages (kombu's default is every ~100 s).
+    "unacked_restore_interval": float(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL_S", "10")),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarted Redis
+# The periodic check for runs the broker lost or whose worker vanished (planner/recovery.py).
+RUN_CHECK_INTERVAL_S = float(os.environ.get("RUN_CHECK_INTERVAL_S", "60"))
+RUN_QUEUED_LIMIT_S = float(os.environ.get("RUN_QUEUED_LIMIT_S", "3600"))
+RUN_UNSENT_LIMIT_S = float(os.environ.get("RUN_UNSENT_LIMIT_S", "60"))
+RUN_RUNNING_LIMIT_S = float(
+    os.environ.get("RUN_RUNNING_LIMIT_S", str(CELERY_TASK_TIME_LIMIT + 120))
+)
+RUN_MAX_ATTEMPTS = int(os.environ.get("RUN_MAX_ATTEMPTS", "3"))
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-runs": {
+        "task": "planner.tasks.requeue_stale_runs_task",
+        "schedule": RUN_CHECK_INTERVAL_S,
+    },
+}
 
 # Grid carbon intensity for the capacity figures' CO2 (g CO2 per kWh). Default: the world
 # average of 2022, 436 g CO2/kWh (Ember, Global Electricity Review 2023); set your own grid's.
 GRID_CO2_G_PER_KWH = float(os.environ.get("GRID_CO2_G_PER_KWH", "436"))
 
-# Request bodies: Django refuses larger bodies (the API answers 413 in its error shape).
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Uploaded files above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 # Largest catalog file POST /api/v1/import/catalog accepts, bytes.
 CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 5_242_880))
@@ -161,6 +232,12 @@ if os.environ.get("CACHE_REDIS_URL"):
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON that cannot take the server down (config/parsers.py); forms for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated calls get 401 with `WWW-Authenticate: Token`.
         "rest_framework.authentication.TokenAuthentication",

@@ -89,8 +89,19 @@ class Run(models.Model):
     # The client's Idempotency-Key header: a retried POST with the same key (same scenario,
     # same user) gets this run back instead of queueing another.
     idempotency_key = models.CharField(max_length=255, blank=True)
-    queued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(
+        default=1,
+        help_text="How many times the run was sent to the workers: the first send and each "
+        "re-send by requeue_stale_runs (planner/recovery.py).",
+    )
+    queued_at = models.DateTimeField(
+        auto_now_add=True, help_text="When the run was queued, or last re-queued."
+    )
+    started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker claimed the run; also the claim's fencing token (tasks.py).",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

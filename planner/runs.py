@@ -14,6 +14,22 @@ from planner.tasks import solve_run
 logger = logging.getLogger(__name__)
 
 
+def send_run(run_id: int, attempt: int) -> None:
+    """Send a run's id to the workers as its `attempt`-th send.
+
+    A broker that is down must not lose the run or fail the request that queued it: the run
+    stays `queued` in the database and requeue_stale_runs sends it again later.
+    """
+    try:
+        async_result = solve_run.apply_async((run_id,), {"attempt": attempt})
+    except Exception:  # noqa: BLE001 - kombu/redis raise many kinds; the check retries
+        logger.warning("run %s not sent (broker unavailable); the periodic check will retry",
+                       run_id, exc_info=True)
+        return
+    Run.objects.filter(pk=run_id).update(task_id=async_result.id or "")
+
+
+
 def check_problem_limits(problem: dict) -> None:
     """Raise `solver.ProblemError` naming each size limit (settings.PROBLEM_LIMITS) exceeded."""
     errors = limit_errors(problem, settings.PROBLEM_LIMITS)
@@ -57,11 +73,7 @@ def queue_run(scenario: Scenario, *, requested_by=None, idempotency_key: str = "
             scenario=scenario, requested_by=user, idempotency_key=idempotency_key
         )
 
-    def send() -> None:
-        async_result = solve_run.delay(run.pk)
-        Run.objects.filter(pk=run.pk, task_id="").update(task_id=async_result.id or "")
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: send_run(run.pk, run.attempts))
     return run
 
 

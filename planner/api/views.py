@@ -1,6 +1,7 @@
 """Solver, scenario, run, BOM and shared-link endpoints. Thin: the work is in planner.runs,
 planner.bom and the pure solver."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -60,7 +61,17 @@ def solve_view(request: Request) -> Response:
         check_problem_limits(request.data)
     except solver.ProblemError as exc:
         return problem_error_response(exc)
-    return Response(solver.solve(problem))
+    # A synchronous solve holds a web process: cap it well below gunicorn's timeout (queue a
+    # run for longer solves).
+    limit_s = min(problem.time_limit_s or solver.DEFAULT_TIME_LIMIT_S,
+                  settings.SYNC_SOLVE_TIME_LIMIT_S)
+    result = solver.solve(problem, time_limit_s=limit_s)
+    if result["status"] == "invalid":  # valid JSON, but e.g. too large for the exact method
+        return Response(
+            {"errors": result.get("errors") or {}, "detail": result.get("reason", "invalid")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(result)
 
 
 class IsOwnerOrStaff(permissions.BasePermission):

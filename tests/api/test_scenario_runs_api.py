@@ -145,13 +145,13 @@ def test_a_run_cancelled_while_solving_stays_cancelled(scenario, monkeypatch):
     run = Run.objects.create(scenario=scenario, problem=STUDY_PROBLEM)
     real_solve = solver.solve
 
-    def solve_then_cancel(problem, progress):
+    def solve_then_cancel(problem, progress, **options):
         def cancelling_progress(report):
             if report["phase"] == "solve":
                 cancel_run(Run.objects.get(pk=run.pk))
             progress(report)
 
-        return real_solve(problem, progress=cancelling_progress)
+        return real_solve(problem, progress=cancelling_progress, **options)
 
     monkeypatch.setattr(solver, "solve", solve_then_cancel)
     assert tasks.solve_run(run.pk) == "cancelled"

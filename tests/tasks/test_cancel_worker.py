@@ -36,7 +36,9 @@ def test_cancel_terminates_a_running_task(eager_celery, user, monkeypatch, tmp_p
 
     marker = tmp_path / "finished"
     monkeypatch.setattr(
-        solver, "solve", lambda problem, progress=None: slow_solve(problem, progress, marker)
+        solver,
+        "solve",
+        lambda problem, progress=None, **options: slow_solve(problem, progress, marker),
     )
     app = eager_celery
     app.conf.task_always_eager = False

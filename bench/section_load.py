@@ -1,0 +1,179 @@
+"""Bounded load test: wrk against gunicorn + PostgreSQL on loopback.
+
+gunicorn runs with production settings (DEVELOPMENT=0, DEBUG off, plain HTTP on loopback) and
+its own config (gunicorn.conf.py: 2 x cores + 1 sync workers); a private redis-server and one
+Celery worker take the runs the load test creates. Each endpoint gets the same fixed wrk run
+(2 threads, 10 connections); `/livez`, a bare Django JSON view measured in the same run, is the
+yardstick: the target is zero errors and read p95 within 2x of it. Needs PostgreSQL
+(DATABASE_URL), redis-server and wrk (apt-get install wrk).
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+TITLE = "Load test: gunicorn + PostgreSQL (wrk, loopback)"
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = """
+wrk.method = "{method}"
+wrk.headers["Cookie"] = "sessionid={session}; csrftoken={csrf}"
+wrk.headers["X-CSRFToken"] = "{csrf}"
+wrk.headers["Accept"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %.1f %.1f %.1f\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def login_session(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def wrk(url: str, method: str, seconds: int, session: str, csrf: str, workdir: Path) -> dict:
+    script = workdir / f"{method}.lua"
+    script.write_text(LUA.format(method=method, session=session, csrf=csrf))
+    completed = subprocess.run(
+        ["wrk", "-t2", "-c10", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        capture_output=True, text=True, timeout=seconds + 60,
+    )
+    found = re.search(r"^RESULT (.*)$", completed.stdout, re.M)
+    assert found, completed.stdout + completed.stderr
+    values = [float(v) for v in found.group(1).split()]
+    requests, duration_us, *errors, p50, p95, p99 = values
+    return {
+        "rps": requests / (duration_us / 1e6),
+        "requests": int(requests),
+        "errors": int(sum(errors)),  # socket errors, timeouts and non-2xx/3xx statuses
+        "p50_ms": p50 / 1000, "p95_ms": p95 / 1000, "p99_ms": p99 / 1000,
+    }
+
+
+def run(quick: bool) -> str:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench.processes import PrivateRedis, Worker, database_url, free_port, wait_for
+    from bench.section_fanout import STUDY_PROBLEM
+    from planner.models import Run, Scenario
+
+    if connection.vendor != "postgresql":
+        return "Skipped: set DATABASE_URL to PostgreSQL."
+    if not shutil.which("wrk"):
+        return "Skipped: wrk is not installed (apt-get install wrk)."
+    seconds = 3 if quick else 7  # 8 endpoints x 7 s + 2 s warm-up: under 60 s of load
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-load")
+    Scenario.objects.filter(owner=user).delete()
+    scenario = Scenario.objects.create(name="load", owner=user, problem=STUDY_PROBLEM)
+    polled = Run.objects.create(scenario=scenario, problem=STUDY_PROBLEM)
+    session, csrf = login_session(user), secrets.token_hex(16)
+    db_url = database_url(connection.settings_dict)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    targets = [
+        ("bare Django JSON view", "GET", "/livez"),
+        ("health (database + broker)", "GET", "/healthz"),
+        ("catalog read: server models", "GET", "/api/v1/server-models"),
+        ("catalog read: accelerators", "GET", "/api/v1/accelerators"),
+        ("scenario read", "GET", f"/api/v1/scenarios/{scenario.pk}"),
+        ("run polling", "GET", f"/api/v1/runs/{polled.pk}"),
+        ("bare Django JSON view, again", "GET", "/livez"),
+        ("run creation (queues a solve)", "POST", f"/api/v1/scenarios/{scenario.pk}/runs"),
+    ]
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        redis_server = PrivateRedis(workdir)
+        redis_server.start()
+        worker = Worker("load", redis_server.url, db_url, workdir)
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        # The session above is signed with this process's key, so gunicorn gets the same one.
+        env.update(DEVELOPMENT="0", SECRET_KEY=settings.SECRET_KEY, HTTPS="0",
+                   ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=db_url, REDIS_URL=redis_server.url,
+                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESSLOG="", LOG_LEVEL="WARNING")
+        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=(workdir / "gunicorn.log").open("w"))
+        try:
+            worker.wait_ready()
+
+            def up() -> bool:
+                try:
+                    return urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200
+                except OSError:
+                    return False
+
+            wait_for(up, 60, "gunicorn to serve /healthz", interval_s=0.5)
+            wrk(base + "/livez", "GET", 1, session, csrf, workdir)  # warm-up, not recorded
+            wrk(base + targets[4][2], "GET", 1, session, csrf, workdir)
+            for label, method, path in targets:
+                figures[label] = wrk(base + path, method, seconds, session, csrf, workdir)
+            created = Run.objects.filter(scenario=scenario).count() - 1
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+            worker.stop()
+            redis_server.stop()
+            Scenario.objects.filter(owner=user).delete()
+            from django.contrib.sessions.models import Session
+
+            Session.objects.filter(session_key=session).delete()
+
+    workers = 2 * (os.cpu_count() or 1) + 1
+    # The yardstick is measured first and again before the writes; the lower p95 counts (the
+    # strict choice), so a stall caused by the machine's other work cannot flatter the reads.
+    bare_p95 = min(figures["bare Django JSON view"]["p95_ms"],
+                   figures["bare Django JSON view, again"]["p95_ms"])
+    lines = [
+        f"wrk, 2 threads x 10 connections, {seconds} s per endpoint, one endpoint after "
+        f"another in one run; gunicorn with {workers} sync workers, production settings, "
+        "PostgreSQL, a private Redis and one Celery worker solving the created runs. wrk, "
+        "gunicorn, the worker and PostgreSQL share the machine's "
+        f"{os.cpu_count()} cores (and other developers' work), so the figures are a floor.",
+        "",
+        "| endpoint | req/s | p50 (ms) | p95 (ms) | p99 (ms) | errors | p95 / bare p95 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, fig in figures.items():
+        lines.append(
+            f"| {label} | {fig['rps']:.0f} | {fig['p50_ms']:.1f} | {fig['p95_ms']:.1f} | "
+            f"{fig['p99_ms']:.1f} | {fig['errors']} / {fig['requests']} | "
+            f"{fig['p95_ms'] / bare_p95:.2f}x |"
+        )
+    reads = [label for label in figures if "read" in label or "polling" in label]
+    # "p95 / bare p95" in the table is against the lower of the two bare measurements.
+    worst = max(figures[label]["p95_ms"] / bare_p95 for label in reads)
+    errors = sum(fig["errors"] for fig in figures.values())
+    lines += [
+        "",
+        f"- Errors: **{errors}** in total (target 0).",
+        f"- Reads' p95 at most **{worst:.2f}x** the bare view's (lower) p95 of "
+        f"{bare_p95:.1f} ms (target <= 2x): "
+        f"{'met' if worst <= 2 else 'NOT met'}.",
+        f"- Run creation queued {created} runs in {seconds} s.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,21 @@
+"""gunicorn settings, read automatically when gunicorn starts in the project folder.
+
+Served by gunicorn, the app is in production mode unless DEVELOPMENT=1 is set explicitly: then
+SECRET_KEY is required and HTTPS settings are on (config/settings.py).
+"""
+import multiprocessing
+import os
+
+os.environ.setdefault("DEVELOPMENT", "0")
+
+wsgi_app = "config.wsgi"
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Requests are short (solves run on Celery workers), so the usual 2 x cores + 1 sync workers.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * multiprocessing.cpu_count() + 1)))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# POST /api/v1/solve is synchronous; a huge problem is cut off by the solver's own limit.
+graceful_timeout = 30
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
