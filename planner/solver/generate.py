@@ -96,7 +96,7 @@ def generate_problem(
         "rack_types": rack_types,
         "servers": servers,
         "demand": demand,
-        "hall_power_kw": round(sum(r["count"] * r["power_kw"] for r in rack_types) * 0.45, 1),
+        "hall_power_kw": round(sum(r["count"] * r["power_kw"] for r in rack_types) * 0.9, 1),
         "objective": objective,
         "x-generator": {"racks": racks, "skus": skus, "models": models, "seed": seed},
     }

@@ -49,7 +49,14 @@ Emit = Callable[..., None]
 #: Relative tolerance on reduced costs and on "gap closed".
 TOL = 1e-9
 #: The IP over patterns stops at this relative gap (to its own, restricted, bound).
-IP_REL_GAP = 1e-5
+IP_REL_GAP = 2e-4
+#: Above this relative gap after the IP, enlarge the pattern set and run the IP again.
+ENLARGE_GAP = 5e-4
+#: Column generation stops when the LP and its Lagrangian bound are this close (relative).
+CG_STOP_GAP = 1e-4
+#: Pricing knapsacks stop at this relative gap; their proven dual bound (not the column found)
+#: enters the Lagrangian bound, so the bound stays valid.
+KNAPSACK_REL_GAP = 1e-4
 #: Upper limit on column-generation rounds (each prices every rack type once).
 MAX_ROUNDS = 500
 
@@ -259,7 +266,7 @@ class _Master:
         return float(res.fun), np.asarray(res.x), duals
 
     def price(
-        self, duals: dict[str, np.ndarray], deadline: float
+        self, duals: dict[str, np.ndarray], deadline: float, exact: bool = True
     ) -> list[tuple[int, list[int], float, float]]:
         """Best pattern per rack type: ``(type, counts, reduced cost, proven lower bound)``."""
         inst = self.inst
@@ -274,10 +281,41 @@ class _Master:
         rc = self.rack_cost()
         for t in inst.types:
             lam_t = lam_ub[self.r_type + self.type_pos[t]]
-            counts, value, upper = _knapsack(inst, t, profit, deadline)
+            if exact:
+                counts, value, upper = _knapsack(inst, t, profit, deadline)
+            else:
+                counts, value = _greedy_knapsack(inst, t, profit)
+                upper = math.inf
             # Every non-empty pattern of type t has reduced cost >= rc - lam_t - upper.
             out.append((t, counts, rc - lam_t - value, rc - lam_t - upper))
         return out
+
+
+def _greedy_knapsack(inst: _Instance, t: int, profit: np.ndarray) -> tuple[list[int], float]:
+    """Quick pricing heuristic: best profit per share of the scarcest rack resource first."""
+    rack = inst.problem.rack_types[t]
+    srv = inst.problem.servers
+    left_u, left_w = float(rack.usable_u), rack.usable_w
+    left_kg = rack.max_weight_kg if rack.max_weight_kg is not None else math.inf
+    cand = [j for j in range(len(inst.skus)) if inst.ub[t, j] > 0 and profit[j] > 0]
+
+    def density(j: int) -> float:
+        s = srv[inst.skus[j]]
+        share = max(s.u / max(left_u, 1e-9), s.power_w / max(left_w, 1e-9))
+        return profit[j] / share
+
+    counts = [0] * len(inst.skus)
+    for j in sorted(cand, key=lambda j: (-density(j), j)):
+        s = srv[inst.skus[j]]
+        k = min(int(inst.ub[t, j]), int(left_u // s.u), math.floor(left_w / s.power_w + 1e-9))
+        if s.weight_kg:
+            k = min(k, math.floor(left_kg / s.weight_kg + 1e-9))
+        if k > 0:
+            counts[j] = k
+            left_u -= k * s.u
+            left_w -= k * s.power_w
+            left_kg -= k * (s.weight_kg or 0.0)
+    return counts, float(profit @ np.array(counts, dtype=float))
 
 
 def _knapsack(
@@ -304,7 +342,10 @@ def _knapsack(
         integrality=np.ones(len(cand)),
         bounds=Bounds(np.zeros(len(cand)), inst.ub[t, cand].astype(float)),
         constraints=[LinearConstraint(np.vstack(rows), -np.inf, np.array(caps, dtype=float))],
-        options={"time_limit": max(1e-3, deadline - time.perf_counter()), "mip_rel_gap": 1e-9},
+        options={
+            "time_limit": max(1e-3, deadline - time.perf_counter()),
+            "mip_rel_gap": KNAPSACK_REL_GAP,
+        },
     )
     if res.x is None:
         # Only the LP bound is known; no column, but a valid bound.
@@ -349,20 +390,30 @@ def _column_generation(
         if solved is None:
             return _CgResult(None, None, math.inf, rounds)
         lp_val, x, duals = solved
-        priced = master.price(duals, deadline)
         total_racks = sum(inst.problem.rack_types[t].count for t in inst.types)
         scale = max(1.0, abs(lp_val) / max(1, total_racks))
-        lagrange = lp_val + sum(
-            inst.problem.rack_types[t].count * min(0.0, lower) for t, _, _, lower in priced
-        )
-        bound = max(bound, lagrange)
+        # A cheap heuristic column is good enough to make progress; the exact knapsacks run
+        # only when it finds none, and only they can prove convergence and improve the bound.
         added = False
-        for t, counts, reduced, _ in priced:
+        for t, counts, reduced, _ in master.price(duals, deadline, exact=False):
             if reduced < -1e-7 * scale and inst.add(t, counts):
                 added = True
+        if not added:
+            priced = master.price(duals, deadline)
+            lagrange = lp_val + sum(
+                inst.problem.rack_types[t].count * min(0.0, lower) for t, _, _, lower in priced
+            )
+            bound = max(bound, lagrange)
+            for t, counts, reduced, _ in priced:
+                if reduced < -1e-7 * scale and inst.add(t, counts):
+                    added = True
         if on_round is not None:
             on_round(lp_val, bound)
-        closed = lp_val - bound <= TOL * max(1.0, abs(lp_val)) or (phase1 and lp_val <= 1e-9)
+        # Stop once the Lagrangian bound is within CG_STOP_GAP of the LP: the bound stays valid,
+        # and the tail of column generation is where most of its rounds go.
+        closed = lp_val - bound <= CG_STOP_GAP * max(1.0, abs(lp_val)) or (
+            phase1 and lp_val <= 1e-9
+        )
         if not added or closed or time.perf_counter() >= deadline:
             break
     art = 0.0
@@ -371,10 +422,20 @@ def _column_generation(
     return _CgResult(lp_val, min(bound, lp_val) if lp_val is not None else None, art, rounds)
 
 
-def _ip(inst: _Instance, deadline: float, share: float = 1.0) -> tuple[np.ndarray | None, bool]:
+def _ip(
+    inst: _Instance, deadline: float, share: float = 1.0, floor: dict | None = None
+) -> tuple[np.ndarray | None, bool]:
+    """Integer program over the current patterns.
+
+    ``floor`` maps patterns to a minimum rack count (a dive: keep the LP's whole racks and let the
+    IP decide only the fractional remainder), which makes hall-scale IPs small.
+    """
     master = _Master(inst, phase1=False)
     cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
     n = len(cost)
+    lower = np.zeros(n)
+    for key, k in (floor or {}).items():
+        lower[inst.patterns.index(key)] = k
     integrality = np.zeros(n)
     integrality[: master.n_pat + master.n_pair] = 1
     cons = [LinearConstraint(a_eq, 0.0, 0.0)]
@@ -383,7 +444,7 @@ def _ip(inst: _Instance, deadline: float, share: float = 1.0) -> tuple[np.ndarra
     res = milp(
         c=cost,
         integrality=integrality,
-        bounds=Bounds(np.zeros(n), upper),
+        bounds=Bounds(lower, upper),
         constraints=cons,
         options={
             "time_limit": max(1e-3, share * (deadline - time.perf_counter())),
@@ -496,22 +557,37 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> ExactOut
     if integral:
         bound_min = math.ceil(bound_min - 1e-6)
     best_x, best_val = None, math.inf
-    for _ in range(3):
-        x, _ = _ip(inst, deadline, share=0.4)
+    floor = _lp_floor(inst)
+    attempts = [floor, None, None] if floor else [None, None]
+    for attempt, fixed in enumerate(attempts):
+        x, _ = _ip(inst, deadline, share=0.5 if attempt == 0 else 1.0, floor=fixed)
         if x is not None:
             fills = _fills(inst, x)
             val = sign * objective_value(problem, fills)
             if val < best_val - 1e-9:
                 best_x, best_val = fills, val
             emit("solve", incumbent=sign * best_val, bound=sign * bound_min)
-        if best_x is None or best_val - bound_min <= TOL * max(1.0, abs(best_val)):
+        if best_x is not None and best_val - bound_min <= ENLARGE_GAP * max(1.0, abs(best_val)):
             break
-        if time.perf_counter() >= deadline or not _enlarge(inst, deadline):
+        if time.perf_counter() >= deadline:
+            break
+        if attempt > 0 and not _enlarge(inst, deadline):
             break
     if best_x is None:
         return ExactOutcome("unknown", None, sign * bound_min, "no integer layout over patterns")
     closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
     return ExactOutcome("optimal" if closed else "feasible", best_x, sign * bound_min)
+
+
+def _lp_floor(inst: _Instance) -> dict[tuple[int, tuple[int, ...]], int]:
+    """Whole racks of each pattern in the LP optimum (empty when the LP is not solved)."""
+    solved = _Master(inst, phase1=False).solve_lp()
+    if solved is None:
+        return {}
+    _, x, _ = solved
+    return {
+        key: int(math.floor(x[i] + 1e-9)) for i, key in enumerate(inst.patterns) if x[i] >= 1 - 1e-9
+    }
 
 
 def _enlarge(inst: _Instance, deadline: float) -> bool:
