@@ -85,7 +85,8 @@ def greedy_fills(problem: Problem) -> tuple[tuple[RackFill, ...], bool]:
                     k = _fit(problem, t, s, used_u, used_w, used_kg)
                     if stock[s] is not None:
                         k = min(k, stock[s] - sum(c for (s2, _), c in items.items() if s2 == s))
-                    k = min(k, math.floor((hall_left - used_w) / srv.power_w + 1e-9))
+                    if hall_left != math.inf:
+                        k = min(k, math.floor((hall_left - used_w) / srv.power_w + 1e-9))
                     if want != math.inf:
                         k = min(k, math.ceil(want / n))
                     if k <= 0:

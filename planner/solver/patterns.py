@@ -116,13 +116,15 @@ def _instance(problem: Problem, models: Sequence[str], mins: Mapping[str, int]) 
         }
     weights = {m: problem.demand_for(m).weight for m in problem.models}
     inst = _Instance(problem, types, skus, pairs, ub, dict(mins), caps, weights)
-    # Start with every single-SKU rack at its fullest: each SKU is then usable from round one.
-    for t in types:
-        for j in range(len(skus)):
-            if ub[t, j] > 0:
-                counts = [0] * len(skus)
-                counts[j] = int(ub[t, j])
-                inst.add(t, counts)
+    # Start with every single-SKU rack at its fullest, so each SKU is usable from round one, and
+    # with a lone server of each SKU, which lets the IP use up the last watts of a hall cap.
+    for fill in (lambda k: k, lambda k: 1):
+        for t in types:
+            for j in range(len(skus)):
+                if ub[t, j] > 0:
+                    counts = [0] * len(skus)
+                    counts[j] = int(fill(ub[t, j]))
+                    inst.add(t, counts)
     return inst
 
 
@@ -248,6 +250,8 @@ class _Master:
 
     def solve_lp(self) -> tuple[float, np.ndarray, dict[str, np.ndarray]] | None:
         cost, a_ub, b_ub, a_eq, upper = self.build(with_art=self.phase1)
+        if len(cost) == 0:  # nothing can be placed: the empty layout, all duals 0
+            return 0.0, np.zeros(0), {"ub": np.zeros(self.n_ub), "eq": np.zeros(self.n_sku)}
         res = linprog(
             cost,
             A_ub=a_ub if self.n_ub else None,
@@ -308,7 +312,7 @@ def _greedy_knapsack(inst: _Instance, t: int, profit: np.ndarray) -> tuple[list[
     for j in sorted(cand, key=lambda j: (-density(j), j)):
         s = srv[inst.skus[j]]
         k = min(int(inst.ub[t, j]), int(left_u // s.u), math.floor(left_w / s.power_w + 1e-9))
-        if s.weight_kg:
+        if s.weight_kg and left_kg != math.inf:
             k = min(k, math.floor(left_kg / s.weight_kg + 1e-9))
         if k > 0:
             counts[j] = k
@@ -433,6 +437,8 @@ def _ip(
     master = _Master(inst, phase1=False)
     cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
     n = len(cost)
+    if n == 0:
+        return np.zeros(0), True
     lower = np.zeros(n)
     for key, k in (floor or {}).items():
         lower[inst.patterns.index(key)] = k
@@ -557,6 +563,13 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> ExactOut
     if integral:
         bound_min = math.ceil(bound_min - 1e-6)
     best_x, best_val = None, math.inf
+    # The greedy fill is cheap and always a candidate (it also rescues instances where the
+    # restricted pattern set has no integer layout).
+    from .greedy import greedy_fills
+
+    fills, met = greedy_fills(problem)
+    if met:
+        best_x, best_val = fills, sign * objective_value(problem, fills)
     floor = _lp_floor(inst)
     attempts = [floor, None, None] if floor else [None, None]
     for attempt, fixed in enumerate(attempts):
