@@ -287,16 +287,22 @@ class _Master:
             lam_t = lam_ub[self.r_type + self.type_pos[t]]
             if exact:
                 counts, value, upper = _knapsack(inst, t, profit, deadline)
-            else:
-                counts, value = _greedy_knapsack(inst, t, profit)
-                upper = math.inf
-            # Every non-empty pattern of type t has reduced cost >= rc - lam_t - upper.
-            out.append((t, counts, rc - lam_t - value, rc - lam_t - upper))
+                # Every non-empty pattern of type t has reduced cost >= rc - lam_t - upper.
+                out.append((t, counts, rc - lam_t - value, rc - lam_t - upper))
+                continue
+            for mode in range(3):
+                counts, value = _greedy_knapsack(inst, t, profit, mode)
+                out.append((t, counts, rc - lam_t - value, -math.inf))
         return out
 
 
-def _greedy_knapsack(inst: _Instance, t: int, profit: np.ndarray) -> tuple[list[int], float]:
-    """Quick pricing heuristic: best profit per share of the scarcest rack resource first."""
+def _greedy_knapsack(
+    inst: _Instance, t: int, profit: np.ndarray, mode: int = 0
+) -> tuple[list[int], float]:
+    """Quick pricing heuristic: best profit per share of the scarcest rack resource first.
+
+    ``mode`` 1 and 2 rank by profit per watt and per U instead, for alternative columns.
+    """
     rack = inst.problem.rack_types[t]
     srv = inst.problem.servers
     left_u, left_w = float(rack.usable_u), rack.usable_w
@@ -305,6 +311,10 @@ def _greedy_knapsack(inst: _Instance, t: int, profit: np.ndarray) -> tuple[list[
 
     def density(j: int) -> float:
         s = srv[inst.skus[j]]
+        if mode == 1:
+            return profit[j] / s.power_w
+        if mode == 2:
+            return profit[j] / s.u
         share = max(s.u / max(left_u, 1e-9), s.power_w / max(left_w, 1e-9))
         return profit[j] / share
 
@@ -551,7 +561,19 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> ExactOut
             lp=sign * lp_val,
         )
 
-    if mins:
+    # The greedy fill is cheap and always a candidate: it rescues instances where the restricted
+    # pattern set has no integer layout, its racks seed the pattern set, and when it meets every
+    # minimum it proves the LP feasible, so phase 1 is not needed.
+    from .greedy import greedy_fills  # greedy imports this module for its LP bound
+
+    greedy, met = greedy_fills(problem)
+    for fill in dict.fromkeys(greedy):
+        counts = [0] * len(inst.skus)
+        pos = {s: j for j, s in enumerate(inst.skus)}
+        for s, _, k in fill.items:
+            counts[pos[s]] += k
+        inst.add(fill.rack_type, counts)
+    if mins and not met:
         cg = _column_generation(inst, phase1=True, deadline=deadline)
         if cg.lp is not None and cg.art > 1e-6 * max(1, sum(mins.values())):
             return ExactOutcome("infeasible", None, None, _infeasible_reason(problem, inst))
@@ -563,13 +585,8 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> ExactOut
     if integral:
         bound_min = math.ceil(bound_min - 1e-6)
     best_x, best_val = None, math.inf
-    # The greedy fill is cheap and always a candidate (it also rescues instances where the
-    # restricted pattern set has no integer layout).
-    from .greedy import greedy_fills
-
-    fills, met = greedy_fills(problem)
     if met:
-        best_x, best_val = fills, sign * objective_value(problem, fills)
+        best_x, best_val = greedy, sign * objective_value(problem, greedy)
     floor = _lp_floor(inst)
     attempts = [floor, None, None] if floor else [None, None]
     for attempt, fixed in enumerate(attempts):
