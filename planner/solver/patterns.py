@@ -18,11 +18,15 @@ Column generation solves the LP relaxation over all patterns. At every iteration
 (Farley) bound ``LP(restricted) + sum_t count[t] * min(0, best reduced cost of type t)`` is a
 valid bound on the full LP, hence on every integer layout; at convergence it equals the LP. The
 knapsack's own proven dual bound is used for "best reduced cost", so the bound stays valid even
-when a pricing solve is cut short. Then an integer program over the generated patterns (integer
-``x`` and ``z``) gives the layout. Its objective is compared with the LP bound: the result is
-``optimal`` only when the two meet (after rounding the bound when every objective coefficient is
-integral). When they do not and time remains, the pattern set is enlarged with the columns priced
-out under the duals of the LP restricted to the incumbent's rack types, and the IP runs again.
+when a pricing solve is cut short. A greedy knapsack proposes columns first (three rankings per
+rack type); the exact knapsacks run only when it finds none, so only they prove convergence.
+
+Then an integer program over the generated patterns (integer ``x`` and ``z``) gives the layout:
+first a dive (the LP's whole racks are kept as lower bounds, the IP decides the rest), then, if
+the gap to the LP bound is still above ``ENLARGE_GAP``, the full IP, and once more after enlarging
+the pattern set with patterns priced under perturbed duals. The greedy fill (``greedy.py``) is
+always a candidate and seeds the patterns. The result is ``optimal`` only when the incumbent meets
+the LP bound (after rounding the bound when every objective coefficient is integral).
 
 A demand minimum that even the LP relaxation cannot meet (phase 1: minimise the artificial
 shortfall) proves infeasibility; re-running phase 1 with the hall cap or availability dropped names
@@ -430,6 +434,12 @@ def _column_generation(
         )
         if not added or closed or time.perf_counter() >= deadline:
             break
+    if lp_val is not None and not math.isfinite(bound) and not phase1:
+        # Stopped (time limit) before any exact pricing round: one is needed for a valid bound.
+        priced = master.price(duals, time.perf_counter() + 5.0)
+        bound = lp_val + sum(
+            inst.problem.rack_types[t].count * min(0.0, lower) for t, _, _, lower in priced
+        )
     art = 0.0
     if phase1 and lp_val is not None:
         art = lp_val
@@ -581,6 +591,8 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> ExactOut
     if cg.bound is None:
         return ExactOutcome("unknown", None, None, "the pattern LP could not be solved in time")
     bound_min = cg.bound  # minimisation form
+    if not math.isfinite(bound_min):
+        return ExactOutcome("unknown", None, None, "no valid bound from the pattern LP in time")
     integral = _integral_objective(problem, inst)
     if integral:
         bound_min = math.ceil(bound_min - 1e-6)
