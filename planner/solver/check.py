@@ -26,7 +26,8 @@ def _differs(a: float, b: float, tol: float) -> bool:
 def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> list[str]:
     """Return every violation of ``problem``'s constraints (and result consistency) in ``result``.
 
-    An empty list means the layout is valid: rack U and power budgets, rack counts, availability,
+    An empty list means the layout is valid: rack U, power (after derating and feed redundancy),
+    cooling and weight budgets, rack counts, availability,
     hall cap, demand minimums, and the reported per-group, per-model, total and objective figures
     all agree with a recomputation. Results without a layout (infeasible, invalid, unknown) must
     list no racks. ``problem`` may be raw data; it is validated first.
@@ -66,6 +67,7 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
         racks_seen[rack.name] += n
         u = 0
         w = 0.0
+        kg = 0.0
         cost: float | None = 0.0
         for si, entry in enumerate(group.get("servers", [])):
             at = f"{where}.servers[{si}]"
@@ -85,15 +87,32 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
                 out.append(f"{at}: sessions {entry.get('sessions')} != {k} x {per[model]}")
             u += k * srv.u
             w += k * srv.power_w
+            kg += k * (srv.weight_kg or 0.0)
             cost = None if cost is None or srv.cost_usd is None else cost + k * srv.cost_usd
             placed[srv.name] += k * n
             raw[model] = raw.get(model, 0) + k * per[model] * n
         cap_u = rack.u - rack.reserved_u
-        cap_w = (rack.power_kw - rack.reserved_kw) * 1000.0
+        # One feed carries the whole load under 2N; derating caps the load on the feeds.
+        feed_kw = rack.power_kw / (2.0 if rack.feeds == "2N" else 1.0)
+        cap_w = (feed_kw * rack.derating_pct / 100.0 - rack.reserved_kw) * 1000.0
         if u > cap_u:
             out.append(f"{where}: uses {u} U in a {rack.name!r} rack with {cap_u} U usable")
         if _over(w, cap_w):
-            out.append(f"{where}: draws {w:g} W in a {rack.name!r} rack with {cap_w:g} W usable")
+            out.append(
+                f"{where}: draws {w:g} W in a {rack.name!r} rack with {cap_w:g} W usable "
+                f"(feeds {rack.feeds}, derating {rack.derating_pct:g} %)"
+            )
+        if rack.cooling_kw is not None and _over(
+            w + rack.reserved_kw * 1000.0, rack.cooling_kw * 1000.0
+        ):
+            out.append(
+                f"{where}: gives off {w:g} W + {rack.reserved_kw:g} kW reserved in a "
+                f"{rack.name!r} rack cooled for {rack.cooling_kw:g} kW"
+            )
+        if rack.max_weight_kg is not None and _over(kg, rack.max_weight_kg):
+            out.append(
+                f"{where}: weighs {kg:g} kg in a {rack.name!r} rack rated {rack.max_weight_kg:g} kg"
+            )
         if group.get("used_u") != u:
             out.append(f"{where}: used_u {group.get('used_u')} != {u}")
         if _differs(float(group.get("used_kw", -1)), w / 1000.0, 1e-3):
@@ -138,6 +157,8 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
         expected = sum(problem.demand_for(m).weight * v for m, v in capped.items())
     elif problem.objective == "min_power":
         expected = total_w
+    elif problem.objective == "min_racks":
+        expected = racks_used
     else:
         expected = total_cost if total_cost is not None else float("nan")
     objective = result.get("objective")

@@ -104,10 +104,12 @@ class _Formulation:
         caps: Mapping[str, int] | None = None,
         rack_u: bool = True,
         rack_w: bool = True,
+        rack_kg: bool = True,
         avail: bool = True,
         hall: bool = True,
         var_cap: int | None = None,
         symmetry: bool = SYMMETRY_BREAKING,
+        rack_used: bool = False,
     ) -> None:
         self.problem = problem
         servers = problem.servers
@@ -127,6 +129,8 @@ class _Formulation:
                 bounds.append(rack.usable_u // srv.u)
             if rack_w:
                 bounds.append(math.floor(rack.usable_w / srv.power_w + 1e-9))
+            if rack_kg and rack.max_weight_kg is not None and srv.weight_kg:
+                bounds.append(math.floor(rack.max_weight_kg / srv.weight_kg + 1e-9))
             if avail and srv.available is not None:
                 bounds.append(srv.available)
             if var_cap is not None:
@@ -191,6 +195,13 @@ class _Formulation:
                 self.cap_col[m] = len(ub)
                 ub.append(cap)
                 sess.append(0.0)
+        # min_racks: a binary "rack r holds servers" per rack, forced up by its U row.
+        self.used_cols: list[int] = []
+        if rack_used:
+            for _ in rack_cols:
+                self.used_cols.append(len(ub))
+                ub.append(1.0)
+                sess.append(0.0)
         self.n = len(ub)
         self.lb = np.zeros(self.n)
         self.ub = np.array(ub, dtype=float)
@@ -200,7 +211,12 @@ class _Formulation:
         self.cost = np.zeros(self.n)
         self.cost[: self.n_y] = [servers[s].cost_usd or 0.0 for _, s in self.y_cols]
         u = np.array([servers[s].u for _, s in self.y_cols], dtype=float)
-        self.integrality = np.concatenate([np.ones(self.n_int), np.zeros(self.n - self.n_int)])
+        kg = np.array([servers[s].weight_kg or 0.0 for _, s in self.y_cols], dtype=float)
+        self.integrality = np.zeros(self.n)
+        self.integrality[: self.n_int] = 1
+        self.integrality[self.used_cols] = 1
+        self.racks_objective = np.zeros(self.n)
+        self.racks_objective[self.used_cols] = 1.0
 
         self._ri: list[int] = []
         self._ci: list[int] = []
@@ -211,10 +227,17 @@ class _Formulation:
         inf = np.inf
         for r, cols in enumerate(rack_cols):
             t = self.rack_type_of[r]
-            if rack_u:
-                self._row(cols, u[cols], -inf, problem.rack_types[t].usable_u)
+            rack = problem.rack_types[t]
+            if rack_used:
+                # Servers only in a used rack; with rack_u relaxed, var bounds keep this finite.
+                big = rack.usable_u if rack_u else float(sum(u[j] * ub[j] for j in cols))
+                self._row([*cols, self.used_cols[r]], [*u[cols], -big], -inf, 0.0)
+            elif rack_u:
+                self._row(cols, u[cols], -inf, rack.usable_u)
             if rack_w:
-                self._row(cols, self.power[cols], -inf, problem.rack_types[t].usable_w)
+                self._row(cols, self.power[cols], -inf, rack.usable_w)
+            if rack_kg and rack.max_weight_kg is not None:
+                self._row(cols, kg[cols], -inf, rack.max_weight_kg)
             if symmetry and r + 1 < len(rack_cols) and self.rack_type_of[r + 1] == t:
                 nxt = rack_cols[r + 1]
                 coefs = np.concatenate([self.power[cols], -self.power[nxt]])
@@ -291,7 +314,8 @@ class _Formulation:
         x = None
         if res.x is not None:
             x = np.array(res.x, dtype=float)
-            x[: self.n_int] = np.round(x[: self.n_int])
+            ints = self.integrality == 1
+            x[ints] = np.round(x[ints])
         fun = None if x is None else float(objective @ x)
         dual = getattr(res, "mip_dual_bound", None)
         dual = None if dual is None or not np.isfinite(dual) else float(dual)
@@ -311,7 +335,9 @@ class _Formulation:
         The continuous ``c[m]`` may sit a tolerance below ``min(sessions, max)``; comparing
         layouts on the integer part alone avoids mistaking that noise for a difference.
         """
-        total = float(objective[: self.n_int] @ x[: self.n_int])
+        plain = np.ones(self.n, dtype=bool)
+        plain[list(self.cap_col.values())] = False
+        total = float(objective[plain] @ x[plain])
         for m, j in self.cap_col.items():
             cols = self.model_cols[m]
             earned = min(float(self.sessions[cols] @ x[cols]), float(self.ub[j]))
@@ -377,13 +403,21 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcom
         for d in problem.demand:
             if d.max is not None and d.weight > 0:
                 caps[d.model] = d.max
-    form = _Formulation(problem, _relevant_models(problem), mins=_mins(problem), caps=caps)
+    form = _Formulation(
+        problem,
+        _relevant_models(problem),
+        mins=_mins(problem),
+        caps=caps,
+        rack_used=objective == "min_racks",
+    )
 
     if objective == "max_sessions":
         primary = form.sessions_objective({m: problem.demand_for(m).weight for m in problem.models})
         sign = -1.0  # the MILP minimises -objective
     elif objective == "min_power":
         primary, sign = form.power, 1.0
+    elif objective == "min_racks":
+        primary, sign = form.racks_objective, 1.0
     else:
         primary, sign = form.cost, 1.0
 
@@ -453,10 +487,9 @@ def _sessions(n: int) -> str:
     return f"{n} session" if n == 1 else f"{n} sessions"
 
 
-def diagnose(problem: Problem, *, deadline: float) -> str:
-    """Explain why the demand minimums cannot be met, naming the model and the constraint."""
-    mins = _mins(problem)
-    for m, lo in mins.items():
+def trivial_reason(problem: Problem) -> str | None:
+    """A demand min that no placeable server can serve at all, explained; else None."""
+    for m, lo in _mins(problem).items():
         offering = [s for s in problem.servers if s.sessions_for(m) > 0]
         head = f"demand min of model {m!r} ({_sessions(lo)}) cannot be met"
         if not offering:
@@ -470,6 +503,15 @@ def diagnose(problem: Problem, *, deadline: float) -> str:
             for rack in problem.rack_types
         ):
             return f"{head}: no server offering it fits in any rack type's usable U and power"
+    return None
+
+
+def diagnose(problem: Problem, *, deadline: float) -> str:
+    """Explain why the demand minimums cannot be met, naming the model and the constraint."""
+    mins = _mins(problem)
+    simple = trivial_reason(problem)
+    if simple is not None:
+        return simple
 
     def best_alone(m: str, **relax: bool) -> float | None:
         # Maximise sessions of m alone, capped at its min: reaching the cap means "meetable".
@@ -515,6 +557,20 @@ def _reaches(best: Callable[..., float | None], model: str, target: int, **relax
     return value is not None and value >= target - 1e-6
 
 
+def _power_text(problem: Problem) -> str:
+    """Name the rack power constraint the way the input states it."""
+    extras = []
+    if any(r.derating_pct != 100 for r in problem.rack_types):
+        extras.append("derating")
+    if any(r.feeds == "2N" for r in problem.rack_types):
+        extras.append("2N feeds")
+    if any(r.cooling_kw is not None for r in problem.rack_types):
+        extras.append("cooling_kw")
+    if not extras:
+        return "rack power budgets (power_kw - reserved_kw)"
+    return f"rack power budgets (power_kw after {', '.join(extras)}, less reserved_kw)"
+
+
 def _culprit(problem: Problem, meetable: Callable[..., bool]) -> str:
     """Name the smallest group of constraints whose removal makes the demand meetable."""
     has_hall = problem.hall_power_kw is not None
@@ -528,9 +584,11 @@ def _culprit(problem: Problem, meetable: Callable[..., bool]) -> str:
     if has_hall and has_avail and meetable(hall=False, avail=False):
         return f"{hall_txt} and {avail_txt} together"
     if meetable(rack_w=False):
-        return "rack power budgets (power_kw - reserved_kw)"
+        return _power_text(problem)
     if meetable(rack_u=False):
         return "rack U budgets (u - reserved_u)"
+    if any(r.max_weight_kg is not None for r in problem.rack_types) and meetable(rack_kg=False):
+        return "rack weight limits (max_weight_kg)"
     if not (has_hall or has_avail) or meetable(rack_u=False, rack_w=False):
         return "rack U and power budgets"
     parts = ["rack U/power budgets"]

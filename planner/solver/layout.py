@@ -26,7 +26,12 @@ class RackFill:
 
 
 RESULT_STATUSES = ("optimal", "feasible", "infeasible", "invalid", "unknown")
-OBJECTIVE_UNITS = {"max_sessions": "sessions", "min_power": "W", "min_cost": "USD"}
+OBJECTIVE_UNITS = {
+    "max_sessions": "sessions",
+    "min_power": "W",
+    "min_cost": "USD",
+    "min_racks": "racks",
+}
 
 
 def number(x: float | None, digits: int = 6) -> int | float | None:
@@ -71,6 +76,8 @@ def objective_value(problem: Problem, racks: Sequence[RackFill]) -> float:
     if problem.objective == "max_sessions":
         capped = counted(problem, model_sessions(problem, racks))
         return sum(problem.demand_for(m).weight * n for m, n in capped.items())
+    if problem.objective == "min_racks":
+        return float(sum(1 for rack in racks if rack.items))
     total = 0.0
     for rack in racks:
         for s, _, k in rack.items:

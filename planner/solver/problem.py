@@ -25,8 +25,17 @@ import jsonschema
 
 from .schemas import PROBLEM_SCHEMA
 
-OBJECTIVES = ("max_sessions", "min_power", "min_cost")
-METHODS = ("exact",)
+OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks")
+#: ``exact`` picks ``compact`` or ``patterns`` by size; the others force one method.
+METHODS = ("exact", "compact", "patterns", "greedy")
+FEEDS = ("N", "2N")
+
+#: Documented size limits (docs/problem-format.md, "Size limits"). They bound memory and time of
+#: every method; the issue asks for at least 20,000 racks, 200 SKUs and 20 models.
+MAX_RACKS = 100_000
+MAX_RACK_TYPES = 100
+MAX_SERVERS = 500
+MAX_MODELS = 50
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VALIDATOR = jsonschema.Draft202012Validator(PROBLEM_SCHEMA)
@@ -75,6 +84,10 @@ class RackType:
     reserved_u: int = 0
     reserved_kw: float = 0.0
     count: int = 1
+    derating_pct: float = 100.0
+    feeds: str = "N"
+    cooling_kw: float | None = None
+    max_weight_kg: float | None = None
 
     @property
     def usable_u(self) -> int:
@@ -82,13 +95,42 @@ class RackType:
         return self.u - self.reserved_u
 
     @property
-    def usable_w(self) -> float:
-        """Watts available for servers in one rack, rounded to a micro-watt.
+    def feed_kw(self) -> float:
+        """Power the rack's feeds may carry after redundancy and derating, in kW.
 
-        (12.5 - 1.0) * 1000 is exact, but (0.3 - 0.1) * 1000 = 199.99999999999997; the rounding
-        keeps a 200 W server from being turned away by floating-point noise.
+        ``power_kw`` is the rack's provisioned capacity summed over its feeds. Under ``2N`` the
+        two feeds are equal and the whole load must fit on one of them, so only half counts.
         """
-        return round((self.power_kw - self.reserved_kw) * 1000.0, 6)
+        share = 0.5 if self.feeds == "2N" else 1.0
+        return self.power_kw * share * self.derating_pct / 100.0
+
+    @property
+    def power_budget_w(self) -> float:
+        """Watts the feeds leave for servers (after reserves), rounded to a micro-watt."""
+        return round((self.feed_kw - self.reserved_kw) * 1000.0, 6)
+
+    @property
+    def cooling_budget_w(self) -> float | None:
+        """Watts of server heat the rack's cooling can remove (after reserves), or ``None``."""
+        if self.cooling_kw is None:
+            return None
+        return round((self.cooling_kw - self.reserved_kw) * 1000.0, 6)
+
+    @property
+    def usable_w(self) -> float:
+        """Watts available for servers in one rack: the tighter of power and cooling.
+
+        Rounded to a micro-watt: (12.5 - 1.0) * 1000 is exact, but (0.3 - 0.1) * 1000 =
+        199.99999999999997; the rounding keeps a 200 W server from being turned away by
+        floating-point noise.
+        """
+        cooling = self.cooling_budget_w
+        return self.power_budget_w if cooling is None else min(self.power_budget_w, cooling)
+
+    @property
+    def usable_kg(self) -> float | None:
+        """Server weight one rack may carry, in kg, or ``None`` for no limit."""
+        return self.max_weight_kg
 
 
 @dataclass(frozen=True)
@@ -104,6 +146,7 @@ class Server:
     sessions: tuple[tuple[str, int], ...]
     available: int | None = None
     cost_usd: float | None = None
+    weight_kg: float | None = None
 
     def sessions_for(self, model: str) -> int:
         """Sessions one server gives when serving ``model`` (0 if it cannot)."""
@@ -169,6 +212,10 @@ class Problem:
                     "reserved_u": r.reserved_u,
                     "reserved_kw": r.reserved_kw,
                     "count": r.count,
+                    "derating_pct": r.derating_pct,
+                    "feeds": r.feeds,
+                    "cooling_kw": r.cooling_kw,
+                    "max_weight_kg": r.max_weight_kg,
                 }
                 for r in self.rack_types
             ],
@@ -179,6 +226,7 @@ class Problem:
                     "power_w": s.power_w,
                     "available": s.available,
                     "cost_usd": s.cost_usd,
+                    "weight_kg": s.weight_kg,
                     "sessions": dict(s.sessions),
                 }
                 for s in self.servers
@@ -196,11 +244,17 @@ class Problem:
 
 
 def fit_count(rack: RackType, server: Server) -> int:
-    """How many servers of one SKU fit in one empty rack (U and power), ignoring availability."""
+    """How many servers of one SKU fit in one empty rack (U, power, cooling, weight).
+
+    Availability is ignored.
+    """
     by_u = rack.usable_u // server.u
     # The epsilon absorbs division noise such as 11500 / 575 = 19.999999999999996.
     by_w = math.floor(rack.usable_w / server.power_w + 1e-9)
-    return max(0, min(by_u, by_w))
+    fits = min(by_u, by_w)
+    if rack.max_weight_kg is not None and server.weight_kg:
+        fits = min(fits, math.floor(rack.max_weight_kg / server.weight_kg + 1e-9))
+    return max(0, fits)
 
 
 def format_path(parts: Iterable[str | int]) -> str:
@@ -334,15 +388,38 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
                 )
             else:
                 seen[name] = i
+    _check_limits(data, errors)
+    weighed = False
     for i, rack in enumerate(data["rack_types"]):
         if rack.get("reserved_u", 0) >= rack["u"]:
             _add(errors, ("rack_types", i, "reserved_u"), f"must be less than u ({rack['u']})")
-        if rack.get("reserved_kw", 0) >= rack["power_kw"]:
-            _add(
-                errors,
-                ("rack_types", i, "reserved_kw"),
-                f"must be less than power_kw ({rack['power_kw']})",
-            )
+        reserved = rack.get("reserved_kw", 0)
+        derate = rack.get("derating_pct", 100)
+        share = 0.5 if rack.get("feeds", "N") == "2N" else 1.0
+        feed_kw = rack["power_kw"] * share * derate / 100.0
+        if reserved >= feed_kw:
+            if share == 1.0 and derate == 100:
+                msg = f"must be less than power_kw ({rack['power_kw']})"
+            else:
+                msg = (
+                    f"must be less than the usable feed power ({feed_kw:g} kW = power_kw "
+                    f"{rack['power_kw']:g} x {share:g} for feeds {rack.get('feeds', 'N')} x "
+                    f"derating {derate:g} %)"
+                )
+            _add(errors, ("rack_types", i, "reserved_kw"), msg)
+        cooling = rack.get("cooling_kw")
+        if cooling is not None and reserved >= cooling:
+            msg = f"must be less than cooling_kw ({cooling})"
+            _add(errors, ("rack_types", i, "reserved_kw"), msg)
+        weighed = weighed or rack.get("max_weight_kg") is not None
+    if weighed:
+        for i, server in enumerate(data["servers"]):
+            if server.get("weight_kg") is None:
+                _add(
+                    errors,
+                    ("servers", i, "weight_kg"),
+                    "is required (a number, not null) when a rack type has max_weight_kg",
+                )
     for model, d in data.get("demand", {}).items():
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
@@ -355,6 +432,41 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
                     ("servers", i, "cost_usd"),
                     "is required (a number, not null) when objective is min_cost",
                 )
+
+
+def _check_limits(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Reject inputs over the documented size limits, naming the limit."""
+    racks = sum(int(r.get("count", 1)) for r in data["rack_types"])
+    if racks > MAX_RACKS:
+        _add(
+            errors,
+            ("rack_types",),
+            f"size limit: at most {MAX_RACKS} racks in total (sum of count), got {racks}",
+        )
+    if len(data["rack_types"]) > MAX_RACK_TYPES:
+        _add(
+            errors,
+            ("rack_types",),
+            f"size limit: at most {MAX_RACK_TYPES} rack types, got {len(data['rack_types'])}",
+        )
+    if len(data["servers"]) > MAX_SERVERS:
+        _add(
+            errors,
+            ("servers",),
+            f"size limit: at most {MAX_SERVERS} server SKUs, got {len(data['servers'])}",
+        )
+    models = {m for srv in data["servers"] for m in srv["sessions"]} | set(data.get("demand", {}))
+    if len(models) > MAX_MODELS:
+        _add(
+            errors,
+            (),
+            f"size limit: at most {MAX_MODELS} models (named by servers and demand), "
+            f"got {len(models)}",
+        )
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
 
 
 def _int(x: Any) -> int:
@@ -371,6 +483,10 @@ def _build(data: dict[str, Any]) -> Problem:
             reserved_u=_int(r.get("reserved_u", 0)),
             reserved_kw=float(r.get("reserved_kw", 0)),
             count=_int(r.get("count", 1)),
+            derating_pct=float(r.get("derating_pct", 100)),
+            feeds=r.get("feeds", "N"),
+            cooling_kw=_opt_float(r.get("cooling_kw")),
+            max_weight_kg=_opt_float(r.get("max_weight_kg")),
         )
         for r in data["rack_types"]
     )
@@ -382,6 +498,7 @@ def _build(data: dict[str, Any]) -> Problem:
             sessions=tuple((m, _int(n)) for m, n in s["sessions"].items()),
             available=None if s.get("available") is None else _int(s["available"]),
             cost_usd=None if s.get("cost_usd") is None else float(s["cost_usd"]),
+            weight_kg=_opt_float(s.get("weight_kg")),
         )
         for s in data["servers"]
     )

@@ -9,11 +9,30 @@ from typing import Any
 
 from .check import check_layout
 from .exact import solve_exact
+from .greedy import solve_greedy
 from .layout import build_result, empty_result, number
+from .patterns import solve_patterns
 from .problem import Problem, ProblemError, fit_count, validate_problem
 
 #: Budget when neither the caller nor the problem sets ``time_limit_s``.
 DEFAULT_TIME_LIMIT_S = 60.0
+
+#: ``method: exact`` uses the compact MILP up to this many (rack, SKU) variables and the pattern
+#: method above it. The compact MILP proves optimality quickly on a few racks, but identical racks
+#: make it drown in symmetry beyond (see docs/benchmarks.md).
+AUTO_COMPACT_MAX_VARS = 400
+
+
+def choose_algorithm(problem: Problem) -> str:
+    """The algorithm ``solve`` runs: ``compact``, ``patterns`` or ``greedy``."""
+    if problem.method != "exact":
+        return problem.method
+    size = sum(
+        rack.count * sum(1 for srv in problem.servers if fit_count(rack, srv) > 0)
+        for rack in problem.rack_types
+    )
+    return "compact" if size <= AUTO_COMPACT_MAX_VARS else "patterns"
+
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -81,8 +100,10 @@ def solve(
         return finish(empty_result("invalid", reason=exc.reason, errors=exc.errors))
 
     warnings = problem_warnings(problem)
+    algorithm = choose_algorithm(problem)
+    method = {"compact": solve_exact, "patterns": solve_patterns, "greedy": solve_greedy}
     try:
-        outcome = solve_exact(problem, deadline=t0 + limit, emit=emit)
+        outcome = method[algorithm](problem, deadline=t0 + limit, emit=emit)
     except ProblemError as exc:  # too large for the method
         return finish(
             empty_result(
@@ -98,16 +119,19 @@ def solve(
             bound=outcome.bound,
             warnings=warnings,
         )
+        result["algorithm"] = algorithm
         return finish(result)
 
     result = build_result(
         problem, outcome.status, outcome.racks, bound=outcome.bound, warnings=warnings
     )
+    result["algorithm"] = algorithm
     violations = check_layout(problem, result)
     if violations:
         # Should never happen; refuse to hand out a layout that breaks a constraint.
         reason = f"internal error: solver layout failed verification: {violations[0]}"
         result = empty_result("unknown", reason=reason, problem=problem, warnings=warnings)
+        result["algorithm"] = algorithm
         result["violations"] = violations
     return finish(result)
 

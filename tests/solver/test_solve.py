@@ -430,8 +430,15 @@ def test_accepts_problem_instance_and_time_limit() -> None:
     assert solve(parsed)["objective"] == result["objective"] == 1216
 
 
-def test_too_large_for_exact_method_is_invalid() -> None:
+def test_over_the_size_limit_is_invalid_and_names_the_limit() -> None:
     result = run(problem([AMPERE], [dict(STD_RACK, count=1_000_000)]))
+    assert result["status"] == "invalid"
+    assert "at most 100000 racks" in result["errors"]["rack_types"][0]
+
+
+def test_too_large_for_the_compact_method_is_invalid() -> None:
+    servers = [dict(AMPERE, name=f"ampere-{i}") for i in range(3)]
+    result = run(problem(servers, [dict(STD_RACK, count=99_000)], method="compact"))
     assert result["status"] == "invalid" and "method" in result["errors"]
 
 

@@ -167,7 +167,7 @@ def test_optional_fields_and_annotations_are_accepted() -> None:
         (["rack_types"], [], "rack_types", "at least 1"),
         (["rack_types"], {}, "rack_types", "array"),
         (["objective"], "max_profit", "objective", "one of"),
-        (["method"], "greedy", "method", "one of"),
+        (["method"], "simplex", "method", "one of"),
         (["hall_power_kw"], 0, "hall_power_kw", "> 0"),
         (["time_limit_s"], 0, "time_limit_s", "> 0"),
         (["demand", "llama-3.2-1b", "min"], -3, 'demand["llama-3.2-1b"].min', ">= 0"),
