@@ -217,7 +217,7 @@ PROBLEM_LIMITS = {
     "rack_types": int(os.environ.get("PROBLEM_MAX_RACK_TYPES", 50)),
     "racks": int(os.environ.get("PROBLEM_MAX_RACKS", 20000)),
     "servers": int(os.environ.get("PROBLEM_MAX_SERVERS", 200)),
-    "models": int(os.environ.get("PROBLEM_MAX_MODELS", 200)),
+    "models": int(os.environ.get("PROBLEM_MAX_MODELS", 50)),
 }
 
 # Throttle counters live in the default cache: per process unless CACHE_REDIS_URL shares them
