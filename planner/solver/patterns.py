@@ -383,8 +383,15 @@ def _knapsack(
     for j, k in zip(cand, x, strict=True):
         counts[j] = int(k)
     value = float(profit @ np.array(counts, dtype=float))
+    # The proven upper bound is HiGHS's dual bound: with a relative gap tolerance, "optimal"
+    # only means within KNAPSACK_REL_GAP, so the incumbent's value alone would not be a bound.
     dual = getattr(res, "mip_dual_bound", None)
-    upper = value if res.status == 0 else (-float(dual) if dual is not None else math.inf)
+    if dual is not None and math.isfinite(dual):
+        upper = -float(dual)
+    elif res.status == 0:
+        upper = value + KNAPSACK_REL_GAP * abs(value) + TOL * scale
+    else:
+        upper = math.inf
     return counts, value, max(value, upper)
 
 
