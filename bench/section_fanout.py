@@ -15,18 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from planner.solver.examples import STUDY_RACK_PROBLEM as STUDY_PROBLEM
+
 TITLE = "Sweep fan-out through Celery workers"
 
-STUDY_PROBLEM = {
-    "rack_types": [{"name": "std-42u", "u": 42, "power_kw": 12.5, "reserved_u": 2,
-                    "reserved_kw": 1.0, "count": 1}],
-    "servers": [{"name": "ampereone-a192", "u": 1, "power_w": 577, "available": None,
-                 "cost_usd": None,
-                 "sessions": {"llama-3.2-1b": 64, "llama-3.2-3b": 32, "llama-3.1-8b": 8}}],
-    "demand": {"llama-3.2-1b": {"min": 0, "max": None, "weight": 1.0}},
-    "hall_power_kw": None,
-    "objective": "max_sessions",
-}
 
 
 def variants(count: int) -> list[dict]:

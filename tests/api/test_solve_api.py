@@ -5,16 +5,7 @@ from pathlib import Path
 
 import pytest
 
-STUDY_PROBLEM = {
-    "rack_types": [{"name": "std-42u", "u": 42, "power_kw": 12.5, "reserved_u": 2,
-                    "reserved_kw": 1.0, "count": 1}],
-    "servers": [{"name": "ampereone-a192", "u": 1, "power_w": 577, "available": None,
-                 "cost_usd": None,
-                 "sessions": {"llama-3.2-1b": 64, "llama-3.2-3b": 32, "llama-3.1-8b": 8}}],
-    "demand": {"llama-3.2-1b": {"min": 0, "max": None, "weight": 1.0}},
-    "hall_power_kw": None,
-    "objective": "max_sessions",
-}
+from planner.solver.examples import STUDY_RACK_PROBLEM as STUDY_PROBLEM
 
 
 def test_solve_returns_the_study_answer(api_client):
