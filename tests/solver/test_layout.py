@@ -10,7 +10,7 @@ import pytest
 
 import planner.solver.runner as runner
 from planner.solver import RESULT_SCHEMA, check_layout, solve, validate_problem
-from planner.solver.exact import ExactOutcome
+from planner.solver.outcome import ExactOutcome
 from planner.solver.layout import RackFill, build_result, gap, number
 
 RACK = {"name": "std", "u": 42, "power_kw": 12.5, "reserved_u": 2, "reserved_kw": 1.0, "count": 4}
