@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from planner import charts
-from planner.bom import build_bom
-from planner.results import KWH_PER_BANANA, elevations, energy_per_day, summarise
+from planner.reports.bom import build_bom
+from planner.reports.summary import KWH_PER_BANANA, elevations, energy_per_day, summarise
 from planner.solver import solve
 
 PROBLEM = {
@@ -139,7 +139,7 @@ def test_figure_data_is_json_with_the_white_theme():
 
 
 def test_scaled_layout_is_valid_for_the_scaled_hall(result):
-    from planner.layouts import scale_layout, scale_problem
+    from bench.layouts import scale_layout, scale_problem
     from planner.solver import check_layout
 
     bigger = scale_layout(result, 5)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from planner import solver
-from planner.bom import bom_csv, build_bom
 from planner.models import Run, Scenario
+from planner.reports.bom import bom_csv, build_bom
 
 TWO_SKUS = {
     "rack_types": [{"name": "std-42u", "u": 42, "power_kw": 12.5, "reserved_u": 2,

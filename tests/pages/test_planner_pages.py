@@ -143,7 +143,7 @@ def study_spec(count: int = 1) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_solved_run_status_and_bom(client, seed_catalog, django_user_model):
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
     client.force_login(owner)
@@ -169,7 +169,7 @@ def test_solved_run_status_and_bom(client, seed_catalog, django_user_model):
 
 @pytest.mark.django_db(transaction=True)
 def test_shared_view_duplicate_and_regenerate(client, seed_catalog, django_user_model):
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
     scenario = Scenario.objects.create(name="Hall", owner=owner, spec=study_spec(2))
@@ -203,7 +203,7 @@ def test_shared_view_duplicate_and_regenerate(client, seed_catalog, django_user_
 
 @pytest.mark.django_db(transaction=True)
 def test_compare_two_runs(client, seed_catalog, django_user_model):
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
     client.force_login(owner)
@@ -238,7 +238,7 @@ def test_home_lists_my_scenarios(logged_in, seed_catalog, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_failed_run_shows_the_reason(client, seed_catalog, django_user_model):
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
     client.force_login(owner)

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from planner.study import seed_study
+from planner.bridge.study import seed_study
 from tests.study_cells import STUDY_SESSIONS_PER_RACK
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from planner.models import Run, Scenario, Sweep
-from planner.sweeps import SweepError, cancel_sweep, parse_values, progress, variant_specs
+from planner.runs.sweeps import SweepError, cancel_sweep, parse_values, progress, variant_specs
 
 SPEC = {
     "rack_types": [{"rack_type": "std-42u", "count": 2}],
@@ -82,7 +82,7 @@ def test_sweep_of_the_rack_budget(client, seed_catalog, django_user_model):
 
 @pytest.mark.django_db
 def test_cancel_marks_queued_variants(seed_catalog, user):
-    from planner.sweeps import start_sweep
+    from planner.runs.sweeps import start_sweep
 
     scenario = Scenario.objects.create(name="Hall", owner=user, spec=SPEC)
     # Inside this test's transaction nothing is sent: every variant is still queued.

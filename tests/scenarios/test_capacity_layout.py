@@ -3,7 +3,7 @@ which servers the optimal rack holds (batched policy, documented default efficie
 import pytest
 
 from planner import solver
-from planner.problems import build_problem
+from planner.bridge.problems import build_problem
 
 SPEC = {
     "rack_types": [{"rack_type": "std-42u"}],

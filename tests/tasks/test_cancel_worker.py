@@ -32,7 +32,7 @@ def test_cancel_terminates_a_running_task(eager_celery, user, monkeypatch, tmp_p
 
     from planner import solver
     from planner.models import Run, Scenario
-    from planner.runs import cancel_run, queue_run
+    from planner.runs.queueing import cancel_run, queue_run
 
     marker = tmp_path / "finished"
     monkeypatch.setattr(

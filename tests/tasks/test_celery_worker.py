@@ -28,7 +28,7 @@ def test_run_is_solved_by_a_real_worker(eager_celery, user):
     from celery.contrib.testing.worker import start_worker
 
     from planner.models import Run, Scenario
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     app = eager_celery
     app.conf.task_always_eager = False

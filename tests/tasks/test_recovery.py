@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from bench.processes import free_port
 from planner.models import Run, Scenario
-from planner.recovery import requeue_stale_runs
-from planner.tasks import solve_run, solver_budget_s
+from planner.runs.execution import solver_budget_s
+from planner.runs.recovery import requeue_stale_runs
+from planner.tasks import solve_run
 from tests.api.test_solve_api import STUDY_PROBLEM
 
 pytestmark = pytest.mark.django_db

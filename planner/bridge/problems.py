@@ -7,7 +7,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
-from planner.capacity_figures import capacity_figure
+from planner.bridge.figures import capacity_figure
+from planner.capacity import defaults
 
 
 def rack_type_entry(rack: RackType, count: int = 1) -> dict:
@@ -76,10 +77,10 @@ SPEC_SCHEMA = json.loads(
     )
 )
 SPEC_DEFAULTS = {
-    "slo_tps": 10.0,
-    "precision_bits": 8,
-    "context_tokens": 4096,
-    "capacity_policy": "study",
+    "slo_tps": defaults.DEFAULT_SLO_TPS,
+    "precision_bits": defaults.DEFAULT_PRECISION_BITS,
+    "context_tokens": defaults.DEFAULT_CONTEXT_TOKENS,
+    "capacity_policy": defaults.DEFAULT_POLICY,
     "objective": "max_sessions",
     "hall_power_kw": None,
 }
@@ -120,6 +121,13 @@ def validate_spec(spec: object) -> dict:
     if errors:
         raise ScenarioSpecError(errors)
     return spec
+
+
+def scenario_problem(scenario) -> dict:
+    """The problem to solve now: built from the spec and today's catalog, or the raw one."""
+    if scenario.spec is not None:
+        return build_problem(scenario.spec)
+    return scenario.problem
 
 
 def build_problem(spec: dict) -> dict:

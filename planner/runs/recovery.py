@@ -12,13 +12,14 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from planner.models import Run
-from planner.runs import send_run
+from planner.runs.queueing import send_run
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +90,10 @@ def requeue_stale_runs(
             report.requeued.append(run.pk)
             logger.warning("run %s re-queued (attempt %s): %s", run.pk, run.attempts, reason)
     return report
+
+
+@shared_task
+def requeue_stale_runs_task() -> dict:
+    """Celery beat's periodic check (settings.CELERY_BEAT_SCHEDULE)."""
+    report = requeue_stale_runs()
+    return {"requeued": report.requeued, "failed": report.failed}

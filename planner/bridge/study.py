@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import solver
-from planner.problems import profile_sessions, single_model_problem
+from planner.bridge.problems import profile_sessions, single_model_problem
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from inventory.models import Accelerator, PerformanceProfile
+from planner.bridge.figures import model_spec, server_spec
 from planner.capacity import (
     CalibrationCase,
     CaseError,
@@ -21,10 +22,7 @@ from planner.capacity import (
     identified_efficiencies,
     leave_one_out,
 )
-from planner.capacity.memory import DEFAULT_KV_PRECISION_BITS
-from planner.capacity_figures import model_spec, server_spec
-
-DEFAULT_CONTEXT_TOKENS = 4096  # a profile that does not record its context
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, DEFAULT_KV_PRECISION_BITS
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from planner import solver
+from planner.bridge.problems import scenario_problem
 from planner.limits import limit_errors
 from planner.models import Run, Scenario
 from planner.tasks import solve_run
@@ -43,8 +44,8 @@ def queue_run(scenario: Scenario, *, requested_by=None, idempotency_key: str = "
     With an `idempotency_key`, a run already queued for the same scenario, user and key is
     returned instead (also when two retries race: the database's unique constraint decides).
 
-    Raises `planner.problems.ScenarioSpecError` when a spec no longer builds (a catalog row it
-    names was renamed or deleted) and `solver.ProblemError` when the problem is too large.
+    Raises `planner.bridge.problems.ScenarioSpecError` when a spec no longer builds (a catalog
+    row it names was renamed or deleted) and `solver.ProblemError` when the problem is too large.
 
     The task is sent only after the run's row is committed, so a worker never looks for a run
     that it cannot see yet.
@@ -56,7 +57,7 @@ def queue_run(scenario: Scenario, *, requested_by=None, idempotency_key: str = "
         ).first()
         if earlier is not None:
             return earlier
-    problem = scenario.problem_v1()
+    problem = scenario_problem(scenario)
     check_problem_limits(problem)
     try:
         with transaction.atomic():

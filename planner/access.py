@@ -6,6 +6,9 @@ so regenerating the token takes the old link and every session that used it away
 """
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from planner.models import Run, Scenario, new_share_token
 
@@ -53,6 +56,24 @@ def recently_shared(session) -> list[Scenario]:
 
 def is_owner(user, scenario: Scenario) -> bool:
     return bool(user.is_authenticated and (user.is_staff or scenario.owner_id == user.pk))
+
+
+def scenarios_visible_to(user) -> QuerySet[Scenario]:
+    """The user's own scenarios (staff: all). Others reach a scenario by its share token."""
+    if not user.is_authenticated:
+        return Scenario.objects.none()
+    if user.is_staff:
+        return Scenario.objects.all()
+    return Scenario.objects.filter(owner=user)
+
+
+def owned_scenario(request, pk: int) -> Scenario:
+    """The scenario `pk` if the request's user owns it (or is staff); 404 otherwise, so a
+    stranger cannot tell a scenario that exists from one that does not."""
+    scenario = get_object_or_404(Scenario, pk=pk)
+    if not is_owner(request.user, scenario):
+        raise Http404("No scenario here")
+    return scenario
 
 
 def can_view(request, scenario: Scenario) -> bool:

@@ -5,7 +5,9 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
+from inventory.seed import LoadReport, upsert_profile
 from planner.capacity import (
+    DEFAULT_CONTEXT_TOKENS,
     AcceleratorSpec,
     CapacityResult,
     Measurement,
@@ -71,7 +73,7 @@ def capacity_figure(
     *,
     precision_bits: int,
     slo_tps: float,
-    context_tokens: int = 4096,
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     policy: str = "study",
 ) -> CapacityResult:
     """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
@@ -123,3 +125,37 @@ def capacity_report(
             **energy_figures(result, server.power_w, grid_g_co2_per_kwh),
         },
     }
+
+
+def derive_study_profiles(
+    sender: type,
+    *,
+    data: dict,
+    report: LoadReport,
+    servers: dict[str, ServerModel],
+    model_classes: dict[str, ModelClass],
+    **kwargs,
+) -> None:
+    """Receiver of `inventory.seed.catalog_loaded`: store the GPU profiles the seed study implies.
+
+    They are derived by the study rule (``data["study_rule_profiles"]`` says for which servers,
+    models, precision and SLO), never typed in, so changing an accelerator's memory changes them
+    at the next load.
+    """
+    rule = data["study_rule_profiles"]
+    rule_models = [model_classes[name] for name in rule.get("model_classes", model_classes)]
+    for server_name in rule["server_models"]:
+        for model in rule_models:
+            sessions, source = derive_study_profile(
+                servers[server_name], model, rule["precision_bits"], float(rule["slo_tps"])
+            )
+            upsert_profile(
+                report,
+                servers[server_name],
+                model,
+                rule["precision_bits"],
+                float(rule["slo_tps"]),
+                sessions,
+                PerformanceProfile.Basis.DERIVED,
+                source,
+            )

@@ -13,13 +13,20 @@ from celery import group
 from django.db import transaction
 from django.utils import timezone
 
+from planner.bridge.problems import build_problem
 from planner.models import Run, Scenario, Sweep
-from planner.problems import build_problem
 from planner.tasks import solve_run
 
 PARAMETERS = {choice.value for choice in Sweep.Parameter}
 MAX_VALUES = 12
 PRECISIONS = (4, 8, 16)
+#: What the sweep form offers for each parameter until the planner types other values.
+DEFAULT_VALUES = {
+    "rack_budget_kw": "8, 10, 12.5, 15, 20, 25",
+    "slo_tps": "5, 10, 20, 40",
+    "precision_bits": "4, 8, 16",
+    "rack_count": "1, 2, 4, 8",
+}
 
 
 class SweepError(ValueError):
@@ -126,12 +133,10 @@ def progress(sweep: Sweep) -> dict:
 
 def cancel_sweep(sweep: Sweep) -> int:
     """Revoke the runs that have not started and mark them failed; returns how many."""
-    from config.celery import app
-
     queued = Run.objects.filter(pk__in=[v["run"] for v in sweep.variants], status=Run.Status.QUEUED)
     task_ids = [task_id for task_id in queued.values_list("task_id", flat=True) if task_id]
     if task_ids:
-        app.control.revoke(task_ids)
+        solve_run.app.control.revoke(task_ids)
     count = queued.update(
         status=Run.Status.FAILED, error="cancelled with its sweep", finished_at=timezone.now()
     )

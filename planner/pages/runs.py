@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planner import charts
-from planner.bom import bom_csv, bom_xlsx, build_bom
+from planner.access import can_view, recently_shared, visible_runs
 from planner.models import Run
-from planner.results import elevations, model_colours, summarise
-from planner.sharing import can_view, visible_runs
-from planner.views import catalog_colours
+from planner.pages.colours import catalog_colours
+from planner.reports.bom import bom_csv, bom_xlsx, build_bom
+from planner.reports.summary import elevations, model_colours, summarise
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
@@ -214,7 +214,6 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 def pickable_runs(request: HttpRequest) -> list[Run]:
     """Finished runs with a layout the viewer may compare: own, then shared ones opened."""
-    from planner.sharing import recently_shared
 
     scenarios = []
     if request.user.is_authenticated:

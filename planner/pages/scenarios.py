@@ -2,29 +2,25 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from planner.forms import ScenarioForm
-from planner.models import Run, Scenario
-from planner.problems import ScenarioSpecError
-from planner.runs import queue_run
-from planner.sharing import (
+from planner.access import (
     duplicate_scenario,
     is_owner,
+    owned_scenario,
     regenerate_share_token,
     remember_shared,
 )
-from planner.views import catalog_colours
-from planner.views_runs import result_context
-
-
-def owned_scenario(request: HttpRequest, pk: int) -> Scenario:
-    scenario = get_object_or_404(Scenario, pk=pk)
-    if not is_owner(request.user, scenario):
-        raise Http404("No scenario here")
-    return scenario
+from planner.bridge.problems import ScenarioSpecError
+from planner.models import Run, Scenario, Sweep
+from planner.pages.colours import catalog_colours
+from planner.pages.forms import ScenarioForm
+from planner.pages.runs import result_context
+from planner.runs.queueing import queue_run
+from planner.runs.sweeps import DEFAULT_VALUES
 
 
 def default_initial() -> dict:
@@ -112,9 +108,6 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = owned_scenario(request, pk)
     context = scenario_page_context(request, scenario)
     context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
-    from planner.models import Sweep
-    from planner.views_sweeps import DEFAULT_VALUES
-
     context["sweep_parameters"] = [
         {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
         for choice in Sweep.Parameter
@@ -149,8 +142,6 @@ def shared_scenario(request: HttpRequest, token: str) -> HttpResponse:
 def shared_duplicate(request: HttpRequest, token: str) -> HttpResponse:
     scenario = get_object_or_404(Scenario, share_token=token)
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(scenario.get_share_path())
     copy = duplicate_scenario(scenario, request.user)
     messages.success(request, f"Copied “{scenario.name}” into your scenarios.")

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from planner import charts
+from planner.access import can_view, is_owner, owned_scenario
+from planner.bridge.problems import ScenarioSpecError
 from planner.models import Sweep
-from planner.problems import ScenarioSpecError
-from planner.sharing import can_view, is_owner
-from planner.sweeps import (
+from planner.pages.colours import catalog_colours
+from planner.runs.sweeps import (
     SweepError,
     cancel_sweep,
     parse_values,
@@ -19,15 +20,6 @@ from planner.sweeps import (
     start_sweep,
     sweep_points,
 )
-from planner.views import catalog_colours
-from planner.views_scenarios import owned_scenario
-
-DEFAULT_VALUES = {
-    "rack_budget_kw": "8, 10, 12.5, 15, 20, 25",
-    "slo_tps": "5, 10, 20, 40",
-    "precision_bits": "4, 8, 16",
-    "rack_count": "1, 2, 4, 8",
-}
 
 
 @login_required

@@ -4,7 +4,6 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,33 +11,9 @@ from django.shortcuts import render
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
-from planner.capacity import POLICIES
-from planner.capacity_figures import capacity_report
-from planner.problems import single_model_problem
-
-
-class CapacitySettingsForm(forms.Form):
-    """The settings of a capacity figure; the same defaults as a scenario spec."""
-
-    precision = forms.TypedChoiceField(
-        choices=[(4, "4-bit"), (8, "8-bit"), (16, "16-bit")], coerce=int, initial=8,
-        label="Weight precision",
-    )  # fmt: skip
-    slo_tps = forms.FloatField(
-        min_value=0.001, max_value=100_000, initial=10, label="SLO (tokens/s per session)"
-    )
-    context = forms.IntegerField(
-        min_value=1, max_value=10_000_000, initial=4096, label="Context (tokens per session)"
-    )
-    policy = forms.ChoiceField(
-        choices=[(p, p) for p in POLICIES], initial="study", label="Capacity policy"
-    )
-
-    @classmethod
-    def from_query(cls, query) -> "CapacitySettingsForm":
-        """Bound to the query string, missing fields taking their initial values."""
-        data = {name: query.get(name, field.initial) for name, field in cls.base_fields.items()}
-        return cls(data)
+from planner.bridge.figures import capacity_report
+from planner.bridge.problems import single_model_problem
+from planner.pages.forms import CapacitySettingsForm
 
 
 @dataclass(frozen=True)

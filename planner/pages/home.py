@@ -1,24 +1,19 @@
-"""Pages. Thin: they gather rows, call the pure core and the figure functions, and render."""
+"""The home page and the seed study page. Thin, as every page: they gather rows, call the
+bridge and the figure functions, and render."""
 import json
 
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from inventory.models import ServerModel
 from planner import charts
+from planner.access import recently_shared
+from planner.bridge.study import seed_study
 from planner.models import Scenario
-from planner.study import seed_study
-
-
-def catalog_colours() -> dict[str, str]:
-    names = ServerModel.objects.order_by("id").values_list("name", flat=True)
-    return charts.server_colours(list(names))
+from planner.pages.colours import catalog_colours
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    from planner.sharing import recently_shared
-
     scenarios = (
         Scenario.objects.filter(owner=request.user)[:20] if request.user.is_authenticated else []
     )

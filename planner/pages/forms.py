@@ -9,14 +9,15 @@ shows beside what the planner typed, and a bound form keeps everything typed.
 from django import forms
 
 from inventory.models import ModelClass, RackType, ServerModel
-from planner.problems import ScenarioSpecError, validate_spec
+from planner.bridge.problems import ScenarioSpecError, validate_spec
+from planner.capacity import defaults
 
 OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
     ("min_power", "Least power (meet every minimum)"),
     ("min_cost", "Least cost (meet every minimum; needs server prices)"),
 ]
-PRECISIONS = [(4, "4-bit"), (8, "8-bit"), (16, "16-bit")]
+PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
 POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
 
 
@@ -24,12 +25,20 @@ class ScenarioForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     slo_tps = forms.FloatField(
-        label="SLO (tokens/s per session)", min_value=0.001, max_value=10000, initial=10
+        label="SLO (tokens/s per session)",
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        initial=defaults.DEFAULT_SLO_TPS,
     )
     precision_bits = forms.TypedChoiceField(
-        label="Weight precision", choices=PRECISIONS, coerce=int, initial=8
+        label="Weight precision",
+        choices=PRECISIONS,
+        coerce=int,
+        initial=defaults.DEFAULT_PRECISION_BITS,
     )
-    capacity_policy = forms.ChoiceField(label="Capacity policy", choices=POLICIES, initial="study")
+    capacity_policy = forms.ChoiceField(
+        label="Capacity policy", choices=POLICIES, initial=defaults.DEFAULT_POLICY
+    )
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
@@ -204,3 +213,35 @@ class ScenarioForm(forms.Form):
                 initial[f"model_{pk}_max"] = item.get("max")
                 initial[f"model_{pk}_weight"] = item.get("weight", 1.0)
         return initial
+
+
+class CapacitySettingsForm(forms.Form):
+    """The settings of a capacity figure; the same defaults as a scenario spec."""
+
+    precision = forms.TypedChoiceField(
+        choices=PRECISIONS,
+        coerce=int,
+        initial=defaults.DEFAULT_PRECISION_BITS,
+        label="Weight precision",
+    )
+    slo_tps = forms.FloatField(
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        initial=defaults.DEFAULT_SLO_TPS,
+        label="SLO (tokens/s per session)",
+    )
+    context = forms.IntegerField(
+        min_value=1,
+        max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_CONTEXT_TOKENS,
+        label="Context (tokens per session)",
+    )
+    policy = forms.ChoiceField(
+        choices=POLICIES, initial=defaults.DEFAULT_POLICY, label="Capacity policy"
+    )
+
+    @classmethod
+    def from_query(cls, query) -> "CapacitySettingsForm":
+        """Bound to the query string, missing fields taking their initial values."""
+        data = {name: query.get(name, field.initial) for name, field in cls.base_fields.items()}
+        return cls(data)
