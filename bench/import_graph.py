@@ -50,9 +50,8 @@ def graph(root: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
-            targets = {
-                t for t in imported(node, name, path.name == "__init__.py") if t in names and t != name
-            }
+            is_package = path.name == "__init__.py"
+            targets = {t for t in imported(node, name, is_package) if t in names and t != name}
             (inner if id(node) in in_function else top)[name].update(targets)
     return top, inner
 
@@ -125,7 +124,10 @@ def report(root: Path) -> str:
     lines.append(f"imports inside functions: {len(inner_pairs)}")
     lines += [f"  {n} -> {d}" for n, d in inner_pairs]
     cross = sorted(
-        (n, d) for n in both for d in both[n] if n.startswith("inventory") and d.startswith("planner")
+        (n, d)
+        for n in both
+        for d in both[n]
+        if n.startswith("inventory") and d.startswith("planner")
     )
     lines.append(f"inventory -> planner imports: {len(cross)}")
     lines += [f"  {n} -> {d}" for n, d in cross]

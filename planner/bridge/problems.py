@@ -4,11 +4,11 @@ Catalog fields keep their names in the problem where they mean the same thing (`
 `power_w`, `reserved_u`, `reserved_kw`). Three differ, because problem format v1 is a public
 contract older than the catalog and written for hand-made files:
 
-| catalog field | problem v1 field | why |
-|---|---|---|
-| `RackType.u_height`, `ServerModel.u_height` | `u` | the problem has only one height per row |
-| `RackType.budget_kw` | `power_kw` | the rack's power capacity, before reserve, feeds and derating |
-| `ServerModel.price_usd` (Decimal) | `cost_usd` (number) | the objective's unit is cost; JSON has no decimals |
+- `RackType.u_height`, `ServerModel.u_height` -> `u`: a problem row has only one height;
+- `RackType.budget_kw` -> `power_kw`: the rack's power capacity, before reserve, feeds and
+  derating are taken off;
+- `ServerModel.price_usd` (a Decimal) -> `cost_usd` (a number): the `min_cost` objective's
+  unit, and JSON has no decimals.
 """
 
 import json
