@@ -16,6 +16,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from inventory.models import ModelClass, RackType, ServerModel
+from inventory.signals import renaming
 from planner.models import Scenario
 
 # Catalog model -> (spec section, key naming the row).
@@ -74,6 +75,12 @@ def refuse_renaming_used_row(row: Model, new_name: str) -> None:
             f"{len(users)} saved scenario(s) name it: {names}",
             set(users),
         )
+
+
+@receiver(renaming)
+def refuse_renaming_used_rows(sender: type[Model], row: Model, new_name: str, **kwargs) -> None:
+    """The catalog pages' rename check (inventory.signals): the API's rule."""
+    refuse_renaming_used_row(row, new_name)
 
 
 class RefuseDeletingUsedRowsAdmin:

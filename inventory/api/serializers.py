@@ -1,22 +1,14 @@
 """Catalog serializers. Model validation (`clean()`) runs on writes too."""
-import re
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from inventory.validation import control_character_errors
 
 
 def refuse_control_characters(attrs: dict) -> None:
-    """Text with control characters cannot be stored (PostgreSQL refuses NUL) or exported to
-    XLSX; refuse it with a field error instead."""
-    errors = {
-        key: ["Must not contain control characters."]
-        for key, value in attrs.items()
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value)
-    }
+    """Refuse text with control characters with a field error (inventory.validation)."""
+    errors = control_character_errors(attrs)
     if errors:
         raise serializers.ValidationError(errors)
 
