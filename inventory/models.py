@@ -182,6 +182,22 @@ class ServerModel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def planning_power_w(self, basis: str = "nameplate", headroom_pct: float = 0.0) -> tuple[
+        float, str
+    ]:
+        """Watts to plan this server on, and a label saying which figure that is.
+
+        `basis` "nameplate" plans on `power_w`; "typical" on the typical inference draw plus
+        `headroom_pct`, never above nameplate, and on nameplate where no typical figure exists.
+        """
+        if basis == "typical" and self.typical_power_w is not None:
+            planned = min(self.typical_power_w * (1 + headroom_pct / 100), self.power_w)
+            capped = " (capped at nameplate)" if planned == self.power_w else ""
+            return planned, f"typical + {headroom_pct:g} %{capped}"
+        if basis == "typical":
+            return self.power_w, "nameplate (no typical figure)"
+        return self.power_w, "nameplate"
+
     def clean(self) -> None:
         errors = {}
         if self.price_usd is None and (self.price_is_estimate or self.price_date):

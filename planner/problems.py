@@ -87,6 +87,8 @@ SPEC_DEFAULTS = {
     "capacity_policy": "study",
     "objective": "max_sessions",
     "hall_power_kw": None,
+    "power_basis": "nameplate",
+    "power_headroom_pct": 0.0,
 }
 
 
@@ -160,7 +162,9 @@ def build_problem(spec: dict) -> dict:
 
     Sessions come from the catalog's measured profiles where they apply and from the capacity
     model otherwise (`capacity_figure`); each figure's label and explanation travel with the
-    problem under `x-capacity`, which the solver ignores and the pages show.
+    problem under `x-capacity`, which the solver ignores and the pages show. Each server's
+    planned power follows the spec's `power_basis` (ServerModel.planning_power_w), labelled
+    under `x-power`.
     """
     spec = validate_spec(spec)
     racks = RackType.objects.in_bulk(
@@ -173,6 +177,7 @@ def build_problem(spec: dict) -> dict:
         [m["model_class"] for m in spec["models"]], field_name="name"
     )
     capacity: dict[str, dict[str, dict]] = {}
+    power: dict[str, dict] = {}
     server_entries = []
     for item in spec["servers"]:
         server = servers[item["server_model"]]
@@ -196,8 +201,13 @@ def build_problem(spec: dict) -> dict:
             }
             if figure.sessions > 0:
                 sessions[model.name] = figure.sessions
+        watts, power_label = server.planning_power_w(
+            spec["power_basis"], float(spec["power_headroom_pct"])
+        )
+        power[server.name] = {"power_w": watts, "basis": power_label}
         server_entries.append(
-            {**server_entry(server, sessions), "available": item.get("available")}
+            {**server_entry(server, sessions), "available": item.get("available"),
+             "power_w": watts}
         )
     return {
         "rack_types": [
@@ -220,5 +230,10 @@ def build_problem(spec: dict) -> dict:
             "precision_bits": spec["precision_bits"],
             "context_tokens": spec["context_tokens"],
             "figures": capacity,
+        },
+        "x-power": {
+            "basis": spec["power_basis"],
+            "headroom_pct": spec["power_headroom_pct"],
+            "servers": power,
         },
     }

@@ -6,12 +6,17 @@ import re
 import pytest
 from django.urls import reverse
 
+from inventory.seed import seed_data
 from planner.models import Run, Scenario
 
 
 def form_data(**overrides) -> dict:
+    """The editor filled in for the seed study's hall: its rack (2 of them), servers and models
+    ticked, every other catalog row left out."""
     from inventory.models import ModelClass, RackType, ServerModel
+    from inventory.seed import seed_data
 
+    study = seed_data()["study"]
     data = {
         "name": "Two racks",
         "description": "",
@@ -22,12 +27,14 @@ def form_data(**overrides) -> dict:
         "hall_power_kw": "",
     }
     for rack in RackType.objects.all():
-        data[f"rack_{rack.pk}_count"] = "2"
+        data[f"rack_{rack.pk}_count"] = "2" if rack.name == study["rack_type"] else "0"
     for server in ServerModel.objects.all():
-        data[f"server_{server.pk}_use"] = "on"
+        if server.name in study["server_models"]:
+            data[f"server_{server.pk}_use"] = "on"
         data[f"server_{server.pk}_available"] = ""
     for model in ModelClass.objects.all():
-        data[f"model_{model.pk}_use"] = "on"
+        if model.name in study["model_classes"]:
+            data[f"model_{model.pk}_use"] = "on"
         data[f"model_{model.pk}_min"] = "0"
         data[f"model_{model.pk}_max"] = ""
         data[f"model_{model.pk}_weight"] = "1"
@@ -68,10 +75,9 @@ def test_editor_saves_a_spec_and_solves(
     scenario = Scenario.objects.get(name="Two racks")
     assert scenario.owner == user
     assert scenario.spec["rack_types"] == [{"rack_type": "std-42u", "count": 2}]
-    from inventory.models import ModelClass, ServerModel
-
-    assert len(scenario.spec["servers"]) == ServerModel.objects.count()
-    assert len(scenario.spec["models"]) == ModelClass.objects.count()
+    study = seed_data()["study"]
+    assert [s["server_model"] for s in scenario.spec["servers"]] == study["server_models"]
+    assert [m["model_class"] for m in scenario.spec["models"]] == study["model_classes"]
     run = scenario.runs.get()
     assert response["Location"] == reverse("planner:run", kwargs={"pk": run.pk})
     run.refresh_from_db()
