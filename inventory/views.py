@@ -1,10 +1,9 @@
 """Catalog pages: planners list, add, edit, save a variant of, and delete catalog rows.
 
 Same rules as the API: the forms run the model's validation (inventory.forms); writing needs
-`inventory.add_<model>` / `change_<model>` / `delete_<model>`; renaming or deleting a row a
-saved scenario uses is refused with the scenarios named, beside the field (rename, sent as the
-`inventory.signals.renaming` signal, which the planner app answers) or as a page message
-(delete, Django's `ProtectedError` from the guard the API answers with 409).
+`inventory.add_<model>` / `change_<model>` / `delete_<model>`; renaming or deleting a row in use
+(a saved scenario names it) is refused by the guards of `inventory.usage` the API uses, beside
+the name field (rename, 409) or as a page message (delete).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from inventory import forms
 from inventory.models import Accelerator, ModelClass, RackType, ServerModel
-from inventory.signals import renaming
+from inventory.usage import refuse_renaming_used_row
 
 
 def price_cell(server: ServerModel) -> str:
@@ -197,8 +196,7 @@ def edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return render_form(request, kind, form, row=stored, status=400)
     try:
         with transaction.atomic():
-            if form.cleaned_data["name"] != stored.name:
-                renaming.send(sender=kind.model, row=stored, new_name=form.cleaned_data["name"])
+            refuse_renaming_used_row(stored, form.cleaned_data["name"])
             form.save()
     except ProtectedError as exc:
         form.add_error("name", exc.args[0])

@@ -2,7 +2,7 @@
 
 Deleting a row that something uses (a saved scenario's spec, or a server model through its
 accelerator) raises `ProtectedError`, which the API's exception handler answers with 409 and
-the list of users (config/exceptions.py, planner/usage.py).
+the list of users (config/exceptions.py, inventory/usage.py).
 """
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +28,7 @@ from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
 from inventory import catalog_io, filtersets
 from inventory.api import serializers
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-from planner.usage import refuse_renaming_used_row
+from inventory.usage import refuse_renaming_used_row
 
 
 def catalog_schema(serializer: type) -> object:

@@ -1,0 +1,96 @@
+import pandas as pd
+import pytest
+
+from planner.charts import BINDING_COLOURS, capacity_matrix_figure
+
+
+def test_capacity_matrix_figure_colours_by_binding_limit_and_explains_on_hover():
+    cells = pd.DataFrame(
+        [
+            ("s1", "m1", 12, "estimated", "memory_capacity", "why s1 m1"),
+            ("s1", "m2", 0, "estimated", "does_not_fit", "why s1 m2"),
+            ("s2", "m1", 1500, "measured", "measured", "why s2 m1"),
+            ("s2", "m2", 7, "study rule", "partitioning_rule", "why s2 m2"),
+        ],
+        columns=["server", "model", "sessions", "label", "binding_limit", "explanation"],
+    )
+    fig = capacity_matrix_figure(cells, "title")
+    heatmap = fig.data[0]
+    limits = list(BINDING_COLOURS)
+    assert list(heatmap.y) == ["s1", "s2"] and list(heatmap.x) == ["m1", "m2"]
+    assert [list(row) for row in heatmap.z] == [
+        [limits.index("memory_capacity"), limits.index("does_not_fit")],
+        [limits.index("measured"), limits.index("partitioning_rule")],
+    ]
+    assert [list(row) for row in heatmap.text] == [["12", "0"], ["1,500", "7"]]
+    assert heatmap.customdata[1][0][2] == "why s2 m1"
+    assert "customdata[2]" in heatmap.hovertemplate
+    assert list(heatmap.colorbar.ticktext) == [name.replace("_", " ") for name in limits]
+    assert fig.layout.title.text == "title"
+
+
+@pytest.mark.django_db
+def test_capacity_page_shows_every_pair_labelled(client, seed_catalog):
+    from inventory.models import ModelClass, ServerModel
+
+    response = client.get("/capacity/", {"policy": "batched", "slo_tps": 20, "precision": 4})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="capacity-chart"' in html and 'id="capacity-figure"' in html
+    for server in ServerModel.objects.values_list("name", flat=True):
+        for model in ModelClass.objects.values_list("name", flat=True):
+            assert f'data-server="{server}" data-model="{model}"' in html
+    assert 'data-label="estimated"' in html
+    assert "plotly/plotly.min.js" in html
+
+
+@pytest.mark.django_db
+def test_capacity_page_compares_the_corrected_rows(client, seed_catalog):
+    response = client.get("/capacity/")
+    corrections = response.context["corrections"]
+    pairs = {(c.study_server, c.corrected_server) for c in corrections}
+    assert pairs == {("8x-l40s", "8x-l40s-3497w"), ("8x-h100-sxm", "8x-h100-sxm-1g10gb")}
+    l40s_70b = next(
+        c for c in corrections
+        if c.corrected_server == "8x-l40s-3497w" and c.model == "llama-3.1-70b"
+    )  # fmt: skip
+    # 3 servers fit either way in 11.5 kW; the corrected row uses 1.2 kW more of it.
+    assert (l40s_70b.study_servers_per_rack, l40s_70b.corrected_servers_per_rack) == (3, 3)
+    assert l40s_70b.study_used_kw == pytest.approx(3 * 3.097)
+    assert l40s_70b.corrected_used_kw == pytest.approx(3 * 3.497)
+    h100_8b = next(
+        c for c in corrections
+        if c.corrected_server == "8x-h100-sxm-1g10gb" and c.model == "llama-3.1-8b"
+    )  # fmt: skip
+    assert h100_8b.study_per_server == h100_8b.corrected_per_server == 56  # 8.03 GB fits 10 GB
+    assert 'id="corrections-table"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_capacity_page_bad_settings_are_form_errors(client, seed_catalog):
+    response = client.get("/capacity/", {"slo_tps": "fast", "precision": 3, "policy": "magic"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count('role="alert"') == 3
+    assert 'id="capacity-table"' not in html
+
+
+@pytest.mark.django_db
+def test_nav_links_to_the_capacity_page(client, seed_catalog):
+    assert 'href="/capacity/"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_prefetched_measurements_pick_what_the_per_pair_query_picks(seed_catalog):
+    from inventory.models import PerformanceProfile
+    from planner.bridge.figures import best_measurement, measured_profiles
+
+    measured = PerformanceProfile.objects.filter(basis="measured").select_related(
+        "server_model", "model_class"
+    )
+    for precision in {p.precision_bits for p in measured}:
+        grouped = measured_profiles(precision)
+        for p in measured:
+            for slo, context in ((p.slo_tps, None), (p.slo_tps / 2, 4096), (p.slo_tps * 2, 1)):
+                args = (p.server_model, p.model_class, precision, slo, context)
+                assert best_measurement(*args, profiles=grouped) == best_measurement(*args)
