@@ -110,7 +110,7 @@ def test_query_counts(api_client, user, seed_catalog, django_assert_num_queries)
         assert api_client.get("/api/v1/server-models?ordering=-power_w").status_code == 200
     session = APIClient()
     session.force_login(user)
-    with django_assert_num_queries(2):  # a hit, logged in: the session and the user only
+    with django_assert_num_queries(1):  # a hit, logged in: the session only (throttle bucket)
         assert session.get("/api/v1/server-models").status_code == 200
 
 
@@ -136,3 +136,24 @@ def test_browsable_api_is_not_served_from_the_cache(api_client, user, seed_catal
     html = api_client.get(RACKS, HTTP_ACCEPT="text/html")
     assert html.status_code == 200 and user.username.encode() in html.content
     assert not html["ETag"].startswith('"catalog-')
+
+
+@pytest.mark.django_db
+def test_catalog_reads_are_throttled_by_session_user_and_bad_tokens_refused(user, settings):
+    """Catalog reads skip loading the user, not the throttles: a session's user has the user
+    rate in their own bucket, anonymous callers the anonymous one; a bad token is a 401."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "4/minute"},
+    }
+    session = APIClient()
+    session.force_login(user)
+    for _ in range(4):
+        assert session.get(RACKS).status_code == 200
+    assert session.get(RACKS).status_code == 429
+    anonymous = APIClient()
+    for _ in range(2):
+        assert anonymous.get(RACKS).status_code == 200
+    assert anonymous.get(RACKS).status_code == 429
+    bad_token = APIClient(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert bad_token.get(RACKS).status_code == 401
