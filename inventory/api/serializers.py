@@ -4,6 +4,7 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.sparse_fields import SparseFieldsMixin
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,8 +22,9 @@ def refuse_control_characters(attrs: dict) -> None:
         raise serializers.ValidationError(errors)
 
 
-class CleanModelSerializer(serializers.ModelSerializer):
-    """Runs the model's `clean()` so the API refuses what the admin refuses."""
+class CleanModelSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    """Runs the model's `clean()` so the API refuses what the admin refuses; `?fields=` on
+    reads (config/sparse_fields.py)."""
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
