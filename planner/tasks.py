@@ -11,3 +11,12 @@ def solve_run(run_id: int, attempt: int | None = None) -> str:
     A failure inside the solver marks the run failed with the message.
     """
     return execute_run(run_id, attempt)
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True)
+def solve_runs(run_ids: list[int]) -> list[str]:
+    """Several small runs of a sweep in one message (planner.runs.sweeps.chunks): each is
+    claimed, solved and stored on its own, exactly as by `solve_run`, so a redelivered chunk
+    skips the runs already finished. Only first sends are chunked: a re-send is a `solve_run`
+    with its attempt, which supersedes the chunk for that run."""
+    return [execute_run(run_id) for run_id in run_ids]

@@ -19,7 +19,6 @@ import time
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from planner import solver
@@ -50,23 +49,32 @@ def solver_budget_s(problem: object, soft_limit_s: float | None) -> float:
 
 
 def claim(run_id: int, attempt: int | None) -> tuple[Run | None, str]:
-    """Mark the run running for this execution, or say why it must not be solved."""
-    with transaction.atomic():
-        run = Run.objects.select_for_update().filter(pk=run_id).first()
-        if run is None:
-            logger.warning("solve_run: run %s does not exist", run_id)
-            return None, "missing"
-        if run.is_finished:
-            return None, run.status
-        if (attempt or 1) < run.attempts:
-            return None, "superseded"
-        if run.status == Run.Status.RUNNING:
-            logger.warning("solve_run: run %s was left running by a lost worker; solving again",
-                           run_id)
-        run.status = Run.Status.RUNNING
-        run.started_at = timezone.now()
-        run.progress = {}
-        run.save(update_fields=["status", "started_at", "progress"])
+    """Mark the run running for this execution, or say why it must not be solved.
+
+    One read and one conditional write: the UPDATE claims the run only if it is still queued
+    or running (a redelivery takes it over) and this message is its latest send; the claim's
+    `started_at` is its fencing token.
+    """
+    run = Run.objects.filter(pk=run_id).only("id", "status", "attempts", "problem").first()
+    if run is None:
+        logger.warning("solve_run: run %s does not exist", run_id)
+        return None, "missing"
+    if run.is_finished:
+        return None, run.status
+    if (attempt or 1) < run.attempts:
+        return None, "superseded"
+    started_at = timezone.now()
+    claimed = Run.objects.filter(
+        pk=run_id,
+        status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+        attempts__lte=attempt or 1,
+    ).update(status=Run.Status.RUNNING, started_at=started_at, progress={})
+    if not claimed:  # cancelled, finished or re-sent since the read
+        return None, outcome_of(run_id)
+    if run.status == Run.Status.RUNNING:
+        logger.warning("solve_run: run %s was left running by a lost worker; solving again",
+                       run_id)
+    run.status, run.started_at = Run.Status.RUNNING, started_at
     return run, Run.Status.RUNNING
 
 
