@@ -61,6 +61,13 @@ def test_a_run_costs_one_read_and_two_writes(scenario, django_assert_num_queries
 
 
 @pytest.mark.django_db
+def test_a_chunk_reads_its_runs_once(scenario, django_assert_num_queries):
+    ids = [Run.objects.create(scenario=scenario, problem=p).pk for p in budgets(4)]
+    with django_assert_num_queries(1 + 2 * len(ids)):  # one read; claim and result per run
+        assert solve_runs(ids + [10**9]) == [Run.Status.SUCCEEDED] * 4 + ["missing"]
+
+
+@pytest.mark.django_db
 def test_a_redelivered_chunk_skips_finished_and_cancelled_runs(scenario):
     first, second, third = (Run.objects.create(scenario=scenario, problem=p, task_id="chunk")
                             for p in budgets(3))
