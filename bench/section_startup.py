@@ -45,11 +45,11 @@ HEAVY_PREFIXES = ("pandas", "plotly", "openpyxl", "celery", "kombu", "drf_specta
                   "planner.charts")
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall s, CPU s of the child, stderr) of one run of `args`."""
+def timed(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, str]:
+    """(wall s, CPU s of the child, stderr) of one run of `args` in `cwd`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    completed = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
+    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                                timeout=120)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -76,14 +76,14 @@ def solve_command(repeats: int, workdir: Path, baseline: Path | None = None) -> 
     timed(args, env)  # warm the file cache: bytecode, shared libraries
     old_args = None
     if baseline is not None:
-        # The script's folder comes first on sys.path, so the checkout's own modules load.
-        old_args = [sys.executable, str(baseline / "manage.py"), "solve", str(problem_file)]
-        timed(old_args, env)
+        # Run in the checkout, so that its own modules load (its folder comes first on sys.path).
+        old_args = [sys.executable, "manage.py", "solve", str(problem_file)]
+        timed(old_args, env, baseline)
     runs, old_runs = [], []
     for _ in range(repeats):
         runs.append(timed(args, env))
         if old_args:
-            old_runs.append(timed(old_args, env))
+            old_runs.append(timed(old_args, env, baseline))
     *_, profile_err = timed([sys.executable, "-X", "importtime", *args[1:]], env)
     modules = import_profile(profile_err)
     heavy = sorted(m for m in modules if m.startswith(HEAVY_PREFIXES))
