@@ -85,8 +85,7 @@ def run(quick: bool) -> str:
     django.setup()
     from django.db import connection
 
-    from bench.processes import PrivateRedis, database_url
-    from config.celery import app
+    from bench.processes import database_url, private_broker
     from planner.runs.sweeps import CHUNK_RUNS
 
     count = 100 if quick else 1000
@@ -98,20 +97,12 @@ def run(quick: bool) -> str:
     per_solve_s = solo_s / count
 
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        redis_server = PrivateRedis(Path(tmp))
-        redis_server.start()
-        try:
-            app.conf.task_always_eager = False
-            app.conf.broker_url = redis_server.url
-            app._after_fork()
-            db_url = database_url(connection.settings_dict)
-            for concurrency in (1, 2):
-                results[concurrency] = through_workers(
-                    problems, concurrency, redis_server.url, db_url, Path(tmp)
-                )
-        finally:
-            redis_server.stop()
+    with tempfile.TemporaryDirectory() as tmp, private_broker(Path(tmp)) as broker_url:
+        db_url = database_url(connection.settings_dict)
+        for concurrency in (1, 2):
+            results[concurrency] = through_workers(
+                problems, concurrency, broker_url, db_url, Path(tmp)
+            )
     load = os.getloadavg()
 
     lines = [

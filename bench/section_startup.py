@@ -165,7 +165,7 @@ def run(quick: bool) -> str:
     django.setup()
     from django.db import connection
 
-    from bench.processes import PrivateRedis, database_url
+    from bench.processes import database_url, private_broker
 
     repeats = 3 if quick else 7
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,19 +174,10 @@ def run(quick: bool) -> str:
         solve = solve_command(repeats, workdir, Path(baseline) if baseline else None)
         worker = web = None
         if connection.vendor == "postgresql":
-            from config.celery import app
-
-            redis_server = PrivateRedis(workdir)
-            redis_server.start()
-            try:
-                app.conf.task_always_eager = False
-                app.conf.broker_url = redis_server.url
-                app._after_fork()
+            with private_broker(workdir) as broker_url:
                 db_url = database_url(connection.settings_dict)
-                worker = worker_cold_start(redis_server.url, db_url, workdir)
-                web = web_cold_start(redis_server.url, db_url, workdir)
-            finally:
-                redis_server.stop()
+                worker = worker_cold_start(broker_url, db_url, workdir)
+                web = web_cold_start(broker_url, db_url, workdir)
     load = os.getloadavg()
     met = solve["wall_s"] <= TARGET_SOLVE_WALL_S
     lines = [
