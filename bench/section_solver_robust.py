@@ -12,6 +12,7 @@ quarter of the budget as a share of the best known (target: worst >= 99 %).
 from __future__ import annotations
 
 import copy
+import os
 import random
 import statistics
 import time
@@ -123,5 +124,9 @@ def run(quick: bool) -> str:
                 f"{worst['algorithm']}); its gap at {REFERENCE_FACTOR:g}x the budget: "
                 f"{pct(worst['reference_gap'])}."
             )
-    lines += ["", *worst_rows]
+    load = os.getloadavg()
+    lines += ["", *worst_rows,
+              f"- Load average when done: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on "
+              f"{os.cpu_count()} cores: budgets are wall time, so a busy machine leaves the "
+              "solver a fraction of them."]
     return "\n".join(lines)
