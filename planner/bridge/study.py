@@ -1,4 +1,5 @@
-"""The seed rack study (Ampere, "LLMs: Bigger is Not Always Better", 2024), recomputed from catalog rows by the solver.
+"""The seed rack study (Ampere, "LLMs: Bigger is Not Always Better", 2024), recomputed from
+catalog rows by the solver.
 
 For each server × model the study asks: how many concurrent sessions at ≥ 10 tokens/s fit in
 one rack? Sessions per server come from the catalog's performance profiles; how many servers
