@@ -7,6 +7,7 @@ where a worker can see them.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -70,6 +71,22 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+@contextlib.contextmanager
+def private_broker(workdir: Path):
+    """A PrivateRedis that this process's Celery app sends to (not eagerly); yields its URL."""
+    from config.celery import app
+
+    server = PrivateRedis(workdir)
+    server.start()
+    try:
+        app.conf.task_always_eager = False
+        app.conf.broker_url = server.url
+        app._after_fork()  # drop connections to the old broker
+        yield server.url
+    finally:
+        server.stop()
 
 
 def database_url(settings_dict: dict) -> str:

@@ -1,10 +1,11 @@
-"""Sweep fan-out: 1,000 variants of a small scenario queued as runs through real Celery workers.
+"""Sweep fan-out: a 1,000-variant sweep of a small scenario through real Celery workers.
 
-The variants differ in the rack's power budget (kW). Each is queued with
-planner.runs.queueing.queue_run (one task per run, carrying its id) and solved by
-`celery worker` subprocesses with 1 and 2 pool processes on a private redis-server and the
-configured PostgreSQL; the same variants are also solved one after another in this process,
-with no Celery and no database. Needs PostgreSQL (DATABASE_URL) and redis-server.
+The variants differ in the rack's power budget (kW). They are queued the way a sweep queues
+its variants (planner.runs.sweeps.queue_variant_runs: one INSERT, small runs sent in chunks)
+and solved by `celery worker` subprocesses with 1 and 2 pool processes on a private
+redis-server and the configured PostgreSQL; the same variants are also solved one after
+another in this process, with no Celery and no database. Needs PostgreSQL (DATABASE_URL) and
+redis-server.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 from planner.solver.examples import STUDY_RACK_PROBLEM as STUDY_PROBLEM
 
 TITLE = "Sweep fan-out through Celery workers"
+#: docs/benchmarks.md before issue 15 (2026-11-22, one queue_run per variant).
+PREVIOUS = {"scaling": 1.36, "overhead_ms": 20.6, "queue_s": 3.14}
 
 
 
@@ -47,33 +50,33 @@ def through_workers(problems: list[dict], concurrency: int, broker_url: str, db_
 
     from bench.processes import Worker, wait_for
     from planner.models import Run, Scenario
-    from planner.runs.queueing import queue_run
+    from planner.runs.sweeps import queue_variant_runs
 
     owner, _ = get_user_model().objects.get_or_create(username="bench-fanout")
     Scenario.objects.filter(owner=owner).delete()
-    scenarios = Scenario.objects.bulk_create(
-        Scenario(name=f"fan-out {i}", owner=owner, problem=problem)
-        for i, problem in enumerate(problems)
-    )
+    scenario = Scenario.objects.create(name="fan-out", owner=owner, problem=problems[0])
     worker = Worker(f"fanout{concurrency}", broker_url, db_url, logdir, concurrency=concurrency)
     try:
         worker.wait_ready()
         started = time.perf_counter()
         with transaction.atomic():  # the sends go out when this commits
-            runs = [queue_run(scenario) for scenario in scenarios]
+            ids = queue_variant_runs(scenario, problems)
         queued = time.perf_counter()
-        ids = [run.pk for run in runs]
         finished = Run.objects.filter(pk__in=ids, status__in=["succeeded", "failed"])
         wait_for(lambda: finished.count() == len(ids), 1800, "the sweep to finish",
-                 interval_s=0.25)
+                 interval_s=0.1)
         wall = time.perf_counter() - started
-        rows = list(Run.objects.filter(pk__in=ids).values("status", "started_at", "finished_at"))
+        rows = list(Run.objects.filter(pk__in=ids).values(
+            "status", "queued_at", "started_at", "finished_at", "task_id"))
     finally:
         worker.stop()
         Scenario.objects.filter(owner=owner).delete()
     assert all(row["status"] == "succeeded" for row in rows)
     in_task = [(r["finished_at"] - r["started_at"]).total_seconds() for r in rows]
-    return {"wall_s": wall, "queue_s": queued - started, "in_task_s": statistics.mean(in_task)}
+    waited = [(r["started_at"] - r["queued_at"]).total_seconds() for r in rows]
+    return {"wall_s": wall, "queue_s": queued - started, "in_task_s": statistics.mean(in_task),
+            "wait_median_s": statistics.median(waited), "wait_max_s": max(waited),
+            "messages": len({r["task_id"] for r in rows})}
 
 
 def run(quick: bool) -> str:
@@ -82,8 +85,8 @@ def run(quick: bool) -> str:
     django.setup()
     from django.db import connection
 
-    from bench.processes import PrivateRedis, database_url
-    from config.celery import app
+    from bench.processes import database_url, private_broker
+    from planner.runs.sweeps import CHUNK_RUNS
 
     count = 100 if quick else 1000
     if connection.vendor != "postgresql":
@@ -94,27 +97,24 @@ def run(quick: bool) -> str:
     per_solve_s = solo_s / count
 
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        redis_server = PrivateRedis(Path(tmp))
-        redis_server.start()
-        try:
-            app.conf.task_always_eager = False
-            app.conf.broker_url = redis_server.url
-            app._after_fork()
-            db_url = database_url(connection.settings_dict)
-            for concurrency in (1, 2):
-                results[concurrency] = through_workers(
-                    problems, concurrency, redis_server.url, db_url, Path(tmp)
-                )
-        finally:
-            redis_server.stop()
+    with tempfile.TemporaryDirectory() as tmp, private_broker(Path(tmp)) as broker_url:
+        db_url = database_url(connection.settings_dict)
+        for concurrency in (1, 2):
+            results[concurrency] = through_workers(
+                problems, concurrency, broker_url, db_url, Path(tmp)
+            )
+    load = os.getloadavg()
 
     lines = [
-        f"{count} variants of the seed study's rack (budget 5.00 kW upwards in 10 W steps), "
-        "each queued with `queue_run` and solved by a `celery worker` subprocess (prefork, "
-        "prefetch 1) on a private redis-server and PostgreSQL; wall time from the first "
-        "`queue_run` until the last run is stored. Machine: "
-        f"{os.cpu_count()} cores shared with other work, so treat the figures as a floor.",
+        f"A {count}-variant sweep of the seed study's rack (budget 5.00 kW upwards in 10 W "
+        "steps), queued as a sweep queues its variants (`queue_variant_runs`: one INSERT, small "
+        "runs sent in chunks of "
+        f"{CHUNK_RUNS} per message) and solved by a `celery worker` subprocess (prefork, "
+        "prefetch 1) on a private redis-server and PostgreSQL; wall time from the start of "
+        "queueing until the last run is stored. Machine: "
+        f"{os.cpu_count()} cores shared with other work (load average "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} when done), so treat the figures as a "
+        "floor.",
         "",
         "| how | wall (s) | runs/s | per run (ms) | overhead per run vs in-process (ms) |",
         "|---|---:|---:|---:|---:|",
@@ -131,17 +131,25 @@ def run(quick: bool) -> str:
             f"{per_run_s * 1000:.1f} | {overhead_ms:.1f} |"
         )
     scaling = results[1]["wall_s"] / results[2]["wall_s"]
+    overhead_1 = (results[1]["wall_s"] / count - per_solve_s) * 1000
     lines += [
         "",
-        f"- Scaling ratio, 2 processes vs 1: **{scaling:.2f}x** (ideal 2.0x on 2 free cores).",
+        f"- Scaling ratio, 2 processes vs 1: **{scaling:.2f}x** (target >= 1.8x; before issue "
+        f"15: {PREVIOUS['scaling']:.2f}x).",
+        f"- Overhead per run, 1 process: **{overhead_1:.1f} ms** (target <= 10 ms; before: "
+        f"{PREVIOUS['overhead_ms']:.1f} ms).",
         f"- Queueing {count} runs (rows + messages, one transaction): "
-        f"{results[1]['queue_s']:.2f} s with 1 process, {results[2]['queue_s']:.2f} s with 2.",
+        f"{results[1]['queue_s']:.2f} s with 1 process, {results[2]['queue_s']:.2f} s with 2 "
+        f"(before: {PREVIOUS['queue_s']:.2f} s); {results[1]['messages']} messages.",
+        f"- Time a run waited in the queue (queued to claimed), median / longest: "
+        f"{results[1]['wait_median_s']:.2f} / {results[1]['wait_max_s']:.2f} s (1 process), "
+        f"{results[2]['wait_median_s']:.2f} / {results[2]['wait_max_s']:.2f} s (2 processes).",
         f"- Mean time inside the task (claim to stored result): "
         f"{results[1]['in_task_s'] * 1000:.1f} ms (1 process), "
         f"{results[2]['in_task_s'] * 1000:.1f} ms (2 processes); "
         f"the solve alone is {per_solve_s * 1000:.1f} ms.",
         "- Overhead per run = wall per run x processes - in-process solve time: the broker "
-        "round trip, the task's three row updates (claim, progress, result) and Celery's own "
-        "bookkeeping.",
+        "round trip (shared by a chunk), the run's writes (claim, result; no progress writes "
+        "for sub-second solves) and Celery's own bookkeeping.",
     ]
     return "\n".join(lines)

@@ -1,4 +1,6 @@
-"""Project configuration; importing the Celery app here makes @shared_task use it."""
-from .celery import app as celery_app
+"""Project configuration.
 
-__all__ = ("celery_app",)
+The Celery app (`config.celery`) is not imported here: the task modules import it, so whatever
+sends or runs a task has it configured, and commands that never touch a task (`manage.py solve`)
+do not pay Celery's import. `celery -A config` finds it as `config.celery.app`.
+"""

@@ -5,10 +5,10 @@ Set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/rack_planner) and REDI
 (e.g. redis://127.0.0.1:6379/0) to use PostgreSQL and a real Celery worker.
 """
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
-import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ETag (a digest of the body unless the view set one) and 304 for GETs whose client has
+    # the current answer; catalog reads answer 304 before any query (inventory/catalog_cache.py).
+    "django.middleware.http.ConditionalGetMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,10 +136,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # plotly.js comes from the installed plotly package, so the browser gets exactly the version
-# the Python side builds figures for, and never from a CDN.
+# the Python side builds figures for, and never from a CDN. The package is found, not imported:
+# importing plotly costs every command and worker a tenth of a second it never needs.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+    ("plotly", Path(find_spec("plotly").origin).resolve().parent / "package_data"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -224,13 +228,27 @@ PROBLEM_LIMITS = {
 
 # Throttle counters live in the default cache: per process unless CACHE_REDIS_URL shares them
 # between the web workers.
-if os.environ.get("CACHE_REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_REDIS_URL"],
-        }
-    }
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": CACHE_REDIS_URL} if CACHE_REDIS_URL else LOCAL_CACHE,
+}
+# Catalog answers are cached under a catalog version (inventory/catalog_cache.py). The version
+# must be one number for every web process, so the cache is Redis (CACHE_REDIS_URL, else the
+# broker's REDIS_URL, under its own key prefix); caching is on only then (or with
+# CATALOG_CACHE=1, for a single process such as runserver or the tests).
+SHARED_CACHE_URL = CACHE_REDIS_URL or REDIS_URL
+CATALOG_CACHE_ALIAS = "catalog"
+CACHES[CATALOG_CACHE_ALIAS] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SHARED_CACHE_URL,
+     "KEY_PREFIX": "rack-planner"}
+    if SHARED_CACHE_URL
+    else {**LOCAL_CACHE, "LOCATION": "catalog"}
+)
+CATALOG_CACHE = env_bool("CATALOG_CACHE", bool(SHARED_CACHE_URL))
+# A bump lost to a cache outage leaves an old answer at most this long.
+CATALOG_CACHE_TIMEOUT_S = int(os.environ.get("CATALOG_CACHE_TIMEOUT_S", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -2,16 +2,45 @@
 
 DRF's own classes copy the rates at import time, so a changed setting (tests, a reloaded
 config) would be ignored.
+
+They also find the caller without loading the user row when the view has not loaded it
+(catalog reads: anyone reads, so they skip authentication): a session's user id is read from
+the session, which lives on the server and cannot be forged. A token still authenticates
+(the token row says whose it is), and a bad token is still a 401.
 """
+from django.contrib.auth import SESSION_KEY
+from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+
+def caller_id(request: Request) -> str | None:
+    """The signed-in user's id, or None for an anonymous caller."""
+    resolve = (
+        "_user" in request.__dict__  # the view authenticated already
+        or "HTTP_AUTHORIZATION" in request.META
+        or any(isinstance(a, ForcedAuthentication) for a in request.authenticators)  # tests
+    )
+    if resolve:
+        user = request.user
+        return str(user.pk) if user and user.is_authenticated else None
+    return request.session.get(SESSION_KEY)
 
 
 class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def get_cache_key(self, request: Request, view) -> str | None:
+        if caller_id(request) is not None:
+            return None  # signed in: the user throttle applies
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
 
 class UserThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        ident = caller_id(request) or self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

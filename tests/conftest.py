@@ -78,3 +78,14 @@ def catalog_editor(db, django_user_model):
         )
     )
     return editor
+
+
+@pytest.fixture(autouse=True)
+def catalog_cache_on(settings):
+    """Catalog reads are cached in every test (one process: the cache may be local), and each
+    test starts at a new catalog version, so no answer cached by another test is served."""
+    from inventory import catalog_cache
+
+    settings.CATALOG_CACHE = True
+    catalog_cache.bump()
+    yield

@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.sparse_fields import SparseFieldsMixin
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 from inventory.validation import control_character_errors
 
@@ -13,8 +14,9 @@ def refuse_control_characters(attrs: dict) -> None:
         raise serializers.ValidationError(errors)
 
 
-class CleanModelSerializer(serializers.ModelSerializer):
-    """Runs the model's `clean()` so the API refuses what the admin refuses."""
+class CleanModelSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    """Runs the model's `clean()` so the API refuses what the admin refuses; `?fields=` on
+    reads (config/sparse_fields.py)."""
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)

@@ -4,10 +4,14 @@ Deleting a row that something uses (a saved scenario's spec, or a server model t
 accelerator) raises `ProtectedError`, which the API's exception handler answers with 409 and
 the list of users (config/exceptions.py, inventory/usage.py).
 """
+import logging
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpResponse
+from django.utils.http import parse_etags
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -25,11 +29,12 @@ from rest_framework.views import APIView
 
 from config.exceptions import error_body
 from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
-from inventory import catalog_io, filtersets
+from inventory import catalog_cache, catalog_io, filtersets
 from inventory.api import serializers
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 from inventory.usage import refuse_renaming_used_row
 
+logger = logging.getLogger(__name__)
 
 def catalog_schema(serializer: type) -> object:
     """The documented answers of a catalog viewset, errors and the delete conflict included."""
@@ -53,10 +58,68 @@ def catalog_schema(serializer: type) -> object:
     )
 
 
+class CatalogPermissions(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads; writes need the model's add/change/delete permission."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        # A read is allowed to everyone, so it needs no user (see perform_authentication).
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
+
+
 class CatalogViewSet(viewsets.ModelViewSet):
-    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    permission_classes = [CatalogPermissions]
     # Ids are 64-bit: longer numbers are not ids (404 from the URL, not a database error).
     lookup_value_regex = "[0-9]{1,18}"
+
+    def perform_authentication(self, request: Request) -> None:
+        # A catalog read is the same for everyone: the user row is loaded only when something
+        # asks for it (the browsable API; a token, for its throttle bucket). Writes
+        # authenticate first, as everywhere.
+        if request.method not in permissions.SAFE_METHODS:
+            super().perform_authentication(request)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.cached_read(request, super().list, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self.cached_read(request, super().retrieve, *args, **kwargs)
+
+    def cached_read(self, request: Request, read: Callable[..., Response], *args,
+                    **kwargs) -> Response:
+        """`read`'s answer from the versioned catalog cache (inventory/catalog_cache.py), with
+        the version's ETag; a 304 when the client's `If-None-Match` is current.
+
+        JSON only: the browsable API's HTML shows the user. The data does not depend on who
+        asks (anyone reads the catalog), so one entry serves every client of a URL.
+        """
+        if not catalog_cache.enabled() or request.accepted_renderer.format != "json":
+            return read(request, *args, **kwargs)
+        digest = catalog_cache.request_digest(
+            request.build_absolute_uri(), request.accepted_media_type or ""
+        )
+        try:
+            etag, data, last_modified = catalog_cache.lookup(digest)
+        except Exception:  # noqa: BLE001 - the cache is an accelerator; answer without it
+            logger.warning("catalog cache unavailable; reading the database", exc_info=True)
+            return read(request, *args, **kwargs)
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if last_modified:
+            headers["Last-Modified"] = last_modified
+        wanted = parse_etags(request.headers.get("If-None-Match", ""))
+        if etag in wanted or "*" in wanted:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        if data is None:
+            response = read(request, *args, **kwargs)
+            if response.status_code != status.HTTP_200_OK:
+                return response
+            data = response.data
+            try:
+                catalog_cache.store(digest, etag, data)
+            except Exception:  # noqa: BLE001
+                logger.warning("catalog cache: could not store an answer", exc_info=True)
+        return Response(data, headers=headers)
 
     def perform_update(self, serializer: drf_serializers.ModelSerializer) -> None:
         new_name = serializer.validated_data.get("name")

@@ -5,6 +5,7 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.sparse_fields import SparseFieldsMixin
 from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, validate_spec
@@ -41,7 +42,7 @@ class SpecField(serializers.JSONField):
     pass
 
 
-class ScenarioSerializer(serializers.ModelSerializer):
+class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     spec = SpecField(validators=[validate_spec_v1], required=False, allow_null=True)
     problem = ProblemField(validators=[validate_problem_v1], required=False, allow_null=True)
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
@@ -108,6 +109,9 @@ class SolverStatisticsSerializer(serializers.Serializer):
     solve_seconds = serializers.FloatField(allow_null=True)
 
 
+STATISTICS_KEYS = tuple(SolverStatisticsSerializer().fields)
+
+
 @extend_schema_field({"type": "object", "nullable": True, "description": "Result v1"})
 class ResultField(serializers.JSONField):
     pass
@@ -118,7 +122,7 @@ class ProgressField(serializers.JSONField):
     pass
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     scenario = serializers.PrimaryKeyRelatedField(read_only=True)
     url = serializers.SerializerMethodField()
     bom_url = serializers.SerializerMethodField()
@@ -159,8 +163,7 @@ class RunSerializer(serializers.ModelSerializer):
         """The solver's figures pulled out of the result (null until it has one)."""
         if not run.result:
             return None
-        keys = SolverStatisticsSerializer().fields
-        return {key: run.result.get(key) for key in keys}
+        return {key: run.result.get(key) for key in STATISTICS_KEYS}
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")

@@ -18,7 +18,6 @@ import time
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from planner import solver
@@ -43,33 +42,59 @@ def solver_budget_s(problem: object, soft_limit_s: float | None) -> float:
     return solver.time_budget_s(requested, soft_limit_s, SOFT_LIMIT_MARGIN_S)
 
 
-def claim(run_id: int, attempt: int | None) -> tuple[Run | None, str]:
-    """Mark the run running for this execution, or say why it must not be solved."""
-    with transaction.atomic():
-        run = Run.objects.select_for_update().filter(pk=run_id).first()
-        if run is None:
-            logger.warning("solve_run: run %s does not exist", run_id)
-            return None, "missing"
-        if run.is_finished:
-            return None, run.status
-        if (attempt or 1) < run.attempts:
-            return None, "superseded"
-        if run.status == Run.Status.RUNNING:
-            logger.warning("solve_run: run %s was left running by a lost worker; solving again",
-                           run_id)
-        run.status = Run.Status.RUNNING
-        run.started_at = timezone.now()
-        run.progress = {}
-        run.save(update_fields=["status", "started_at", "progress"])
+#: What a claim reads of a run (the result and the error are never needed to solve it).
+CLAIM_FIELDS = ("id", "status", "attempts", "problem")
+
+
+def claim(run_id: int, attempt: int | None, run: Run | None = None) -> tuple[Run | None, str]:
+    """Mark the run running for this execution, or say why it must not be solved.
+
+    One read (none when the caller read `run` already) and one conditional write: the UPDATE
+    claims the run only if it is still queued or running (a redelivery takes it over) and this
+    message is its latest send; the claim's `started_at` is its fencing token.
+    """
+    if run is None:
+        run = Run.objects.filter(pk=run_id).only(*CLAIM_FIELDS).first()
+    if run is None:
+        logger.warning("solve_run: run %s does not exist", run_id)
+        return None, "missing"
+    if run.is_finished:
+        return None, run.status
+    if (attempt or 1) < run.attempts:
+        return None, "superseded"
+    started_at = timezone.now()
+    claimed = Run.objects.filter(
+        pk=run_id,
+        status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+        attempts__lte=attempt or 1,
+    ).update(status=Run.Status.RUNNING, started_at=started_at, progress={})
+    if not claimed:  # cancelled, finished or re-sent since the read
+        return None, outcome_of(run_id)
+    if run.status == Run.Status.RUNNING:
+        logger.warning("solve_run: run %s was left running by a lost worker; solving again",
+                       run_id)
+    run.status, run.started_at = Run.Status.RUNNING, started_at
     return run, Run.Status.RUNNING
 
 
-def execute_run(run_id: int, attempt: int | None = None) -> str:
+def execute_runs(run_ids: list[int]) -> list[str]:
+    """A chunk of first sends (planner.tasks.solve_runs): the runs are read in one query, then
+    each is claimed, solved and stored on its own, as by `execute_run`."""
+    runs = Run.objects.only(*CLAIM_FIELDS).in_bulk(run_ids)
+    return [execute_run(run_id, run=runs.get(run_id), read=True) for run_id in run_ids]
+
+
+def execute_run(run_id: int, attempt: int | None = None, *, run: Run | None = None,
+                read: bool = False) -> str:
     """Solve a stored run's problem and save its layout (see the module doc for idempotency).
 
+    `read`: the caller has read the run already (`run`, None if it does not exist).
     A failure inside the solver marks the run failed with the message.
     """
-    run, outcome = claim(run_id, attempt)
+    if read and run is None:
+        logger.warning("solve_run: run %s does not exist", run_id)
+        return "missing"
+    run, outcome = claim(run_id, attempt, run)
     if run is None:
         return outcome
     # Only the current claim may write: a takeover or the periodic check changes started_at.

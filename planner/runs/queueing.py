@@ -96,7 +96,12 @@ def cancel_run(run: Run) -> Run:
     run.refresh_from_db()
     if not updated:
         raise RunAlreadyFinished(f"run {run.pk} already {run.status}")
-    if run.task_id:
+    # A sweep's small runs share a message (planner.runs.sweeps.chunks): revoking or
+    # terminating it would take the other runs with it. The worker skips a cancelled run, and
+    # a small run that is already solving ends within milliseconds, its result discarded.
+    shared = bool(run.task_id) and Run.objects.filter(task_id=run.task_id).exclude(
+        pk=run.pk).exists()
+    if run.task_id and not shared:
         try:
             solve_run.app.control.revoke(run.task_id, terminate=was_running, signal="SIGTERM")
         except Exception:  # noqa: BLE001 - the run is cancelled in the database regardless

@@ -12,12 +12,12 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import app
 from planner.models import Run
 from planner.runs.queueing import send_run
 
@@ -92,7 +92,7 @@ def requeue_stale_runs(
     return report
 
 
-@shared_task
+@app.task
 def requeue_stale_runs_task() -> dict:
     """Celery beat's periodic check (settings.CELERY_BEAT_SCHEDULE)."""
     report = requeue_stale_runs()

@@ -1,9 +1,14 @@
 """Sweeps: one scenario parameter over a range, solved as a Celery group of ordinary runs.
 
 `variant_specs` (pure) turns a spec, a parameter and values into one spec per value × server
-option; `start_sweep` stores one Run per variant and fans them out with `celery.group` of
-`solve_run` tasks that carry only run ids; `cancel_sweep` revokes what has not started. Progress
-is the number of finished runs. Benchmarks and fault tests call these three functions.
+option; `start_sweep` stores one Run per variant (`queue_variant_runs`: one INSERT for all)
+and fans them out with `celery.group`; `cancel_sweep` revokes what has not started. Progress
+is the number of finished runs. Benchmarks and fault tests call these functions.
+
+Small variants (a few racks and servers: a solve of milliseconds) travel in chunks of
+CHUNK_RUNS run ids per message (`solve_runs`), so the broker round trip and the task
+bookkeeping are paid once per chunk, not per run; larger ones get a message each (`solve_run`),
+so the workers share them out one by one.
 """
 
 import copy
@@ -15,11 +20,15 @@ from django.utils import timezone
 
 from planner.bridge.problems import build_problem
 from planner.models import Run, Scenario, Sweep
-from planner.tasks import solve_run
+from planner.tasks import solve_run, solve_runs
 
 PARAMETERS = {choice.value for choice in Sweep.Parameter}
 MAX_VALUES = 12
 PRECISIONS = (4, 8, 16)
+#: A run is small, and may share a message, when its racks x server options is at most this
+#: (the exact method then solves in milliseconds).
+SMALL_RUN_RACKS_X_SERVERS = 16
+CHUNK_RUNS = 8
 #: What the sweep form offers for each parameter until the planner types other values.
 DEFAULT_VALUES = {
     "rack_budget_kw": "8, 10, 12.5, 15, 20, 25",
@@ -94,26 +103,53 @@ def variant_problem(variant: Variant, sweep_id: int) -> dict:
 
 
 def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Sweep:
-    """Store the sweep and its runs, then send the group once they are committed."""
+    """Store the sweep and its runs, then send them once they are committed."""
     if scenario.spec is None:
         raise SweepError("sweeps need a scenario made in catalog terms (a spec)")
     with transaction.atomic():
         sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
-        variants = []
-        for variant in variant_specs(scenario.spec, parameter, values):
-            run = Run.objects.create(scenario=scenario, problem=variant_problem(variant, sweep.pk))
-            variants.append({"value": variant.value, "server": variant.server, "run": run.pk})
-        sweep.variants = variants
+        variants = variant_specs(scenario.spec, parameter, values)
+        run_ids = queue_variant_runs(
+            scenario, [variant_problem(variant, sweep.pk) for variant in variants]
+        )
+        sweep.variants = [
+            {"value": variant.value, "server": variant.server, "run": run_id}
+            for variant, run_id in zip(variants, run_ids, strict=True)
+        ]
         sweep.save(update_fields=["variants"])
-        run_ids = [v["run"] for v in variants]
-        transaction.on_commit(lambda: send_group(run_ids))
     return sweep
 
 
-def send_group(run_ids: list[int]) -> None:
-    result = group(solve_run.s(run_id) for run_id in run_ids).apply_async()
-    for run_id, child in zip(run_ids, result.results or [], strict=False):
-        Run.objects.filter(pk=run_id, task_id="").update(task_id=child.id or "")
+def queue_variant_runs(scenario: Scenario, problems: list[dict]) -> list[int]:
+    """One queued Run per problem (one INSERT), sent in chunks when the transaction commits;
+    returns the run ids in the problems' order."""
+    runs = Run.objects.bulk_create(Run(scenario=scenario, problem=p) for p in problems)
+    run_ids = [run.pk for run in runs]
+    batches = chunks(run_ids, problems)
+    transaction.on_commit(lambda: send_chunks(batches))
+    return run_ids
+
+
+def is_small(problem: dict) -> bool:
+    racks = sum(int(rack.get("count") or 1) for rack in problem.get("rack_types", []))
+    return racks * len(problem.get("servers", [])) <= SMALL_RUN_RACKS_X_SERVERS
+
+
+def chunks(run_ids: list[int], problems: list[dict]) -> list[list[int]]:
+    """Small runs in chunks of CHUNK_RUNS, every other run on its own."""
+    small = [rid for rid, p in zip(run_ids, problems, strict=True) if is_small(p)]
+    large = [[rid] for rid, p in zip(run_ids, problems, strict=True) if not is_small(p)]
+    return large + [small[i:i + CHUNK_RUNS] for i in range(0, len(small), CHUNK_RUNS)]
+
+
+def send_chunks(batches: list[list[int]]) -> None:
+    """One message per chunk; each run records its message's id (one UPDATE per chunk)."""
+    signatures = [
+        solve_run.s(batch[0]) if len(batch) == 1 else solve_runs.s(batch) for batch in batches
+    ]
+    result = group(signatures).apply_async()
+    for batch, child in zip(batches, result.results or [], strict=False):
+        Run.objects.filter(pk__in=batch, task_id="").update(task_id=child.id or "")
 
 
 def sweep_runs(sweep: Sweep) -> dict[int, Run]:

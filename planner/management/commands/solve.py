@@ -1,5 +1,6 @@
 """`manage.py solve FILE.json`: solve a problem v1 file and print the result v1 JSON."""
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,6 +8,9 @@ from planner import solver
 
 
 class Command(BaseCommand):
+    # The system checks import the URLconf and so every view (pandas, plotly, DRF): a second
+    # of start-up for a command that touches neither. They run with migrate, check and runserver.
+    requires_system_checks = []
     help = "Solve a problem v1 JSON file (docs/problem-format.md) and print the result JSON."
 
     def add_arguments(self, parser) -> None:
@@ -18,8 +22,6 @@ class Command(BaseCommand):
         path = options["file"]
         try:
             if path == "-":
-                import sys
-
                 text = sys.stdin.read()
             else:
                 with open(path, encoding="utf-8") as handle:
