@@ -6,11 +6,13 @@ from django.forms.models import model_to_dict
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
 from planner.capacity import (
+    DEFAULT_CONTEXT_TOKENS,
     AcceleratorSpec,
     CapacityResult,
     Measurement,
     ModelSpec,
     ServerSpec,
+    Workload,
     energy_figures,
     sessions_at_slo,
 )
@@ -71,10 +73,18 @@ def capacity_figure(
     *,
     precision_bits: int,
     slo_tps: float,
-    context_tokens: int = 4096,
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     policy: str = "study",
+    workload: Workload | None = None,
+    max_sequences: int | None = None,
 ) -> CapacityResult:
-    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
+    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated.
+
+    `workload` (calibrated policy) carries the request shape and targets; its SLO wins and
+    its input + output tokens stand for the context when looking for a measured profile."""
+    if workload is not None:
+        slo_tps = workload.slo_tps
+        context_tokens = workload.input_tokens + workload.output_tokens
     return sessions_at_slo(
         server_spec(server),
         model_spec(model),
@@ -83,6 +93,8 @@ def capacity_figure(
         context_tokens=context_tokens,
         policy=policy,
         measured=best_measurement(server, model, precision_bits, slo_tps, context_tokens),
+        workload=workload,
+        **({"max_sequences": max_sequences} if max_sequences else {}),
     )
 
 
@@ -105,6 +117,8 @@ def capacity_report(
     context_tokens: int,
     policy: str,
     grid_g_co2_per_kwh: float,
+    workload: Workload | None = None,
+    max_sequences: int | None = None,
 ) -> dict:
     """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
     result = capacity_figure(
@@ -114,6 +128,8 @@ def capacity_report(
         slo_tps=slo_tps,
         context_tokens=context_tokens,
         policy=policy,
+        workload=workload,
+        max_sequences=max_sequences,
     )
     return {
         "result": result.to_dict(),

@@ -9,7 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.models import ModelClass, ServerModel
-from planner.capacity import POLICIES
+from planner.capacity import (
+    DEFAULT_CONTEXT_TOKENS,
+    DEFAULT_MAX_SEQUENCES,
+    KV_PRECISIONS,
+    POLICIES,
+    WORKLOAD_DEFAULTS,
+    Workload,
+)
 from planner.capacity_figures import capacity_report
 
 
@@ -27,9 +34,57 @@ class CapacityQuerySerializer(serializers.Serializer):
         default=10.0, min_value=0.001, max_value=100_000, help_text="Tokens/s per session."
     )
     context = serializers.IntegerField(
-        default=4096, min_value=1, max_value=10_000_000, help_text="Context tokens per session."
+        required=False,
+        min_value=1,
+        max_value=10_000_000,
+        help_text=(
+            "Legacy: context tokens per session (KV reserved; study and batched policies). "
+            f"Default {DEFAULT_CONTEXT_TOKENS}. For the calibrated policy, without "
+            "input_tokens / output_tokens it stands for input + output."
+        ),
     )
-    policy = serializers.ChoiceField(choices=POLICIES, default="study")
+    policy = serializers.ChoiceField(choices=POLICIES, default="calibrated")
+    input_tokens = serializers.IntegerField(
+        required=False, min_value=0, max_value=10_000_000,
+        help_text=f"Mean prompt tokens per request (default {WORKLOAD_DEFAULTS.input_tokens}).",
+    )  # fmt: skip
+    output_tokens = serializers.IntegerField(
+        required=False, min_value=1, max_value=10_000_000,
+        help_text=f"Mean output tokens per request (default {WORKLOAD_DEFAULTS.output_tokens}).",
+    )  # fmt: skip
+    ttft_s = serializers.FloatField(
+        required=False, min_value=0.001, max_value=3600,
+        help_text="Time-to-first-token target, seconds (calibrated policy).",
+    )  # fmt: skip
+    kv_precision = serializers.ChoiceField(
+        choices=KV_PRECISIONS, default=WORKLOAD_DEFAULTS.kv_precision_bits,
+        help_text="KV-cache precision, bits.",
+    )  # fmt: skip
+    prefix_cache_hit_rate = serializers.FloatField(
+        default=0.0, min_value=0.0, max_value=0.99,
+        help_text="Share of prompt tokens served from the prefix cache.",
+    )  # fmt: skip
+    max_sequences = serializers.IntegerField(
+        default=DEFAULT_MAX_SEQUENCES, min_value=1, max_value=1_000_000,
+        help_text="Serving stack's cap on running sequences per replica.",
+    )  # fmt: skip
+
+    def workload(self) -> Workload:
+        """The calibrated policy's workload from the validated parameters."""
+        q = self.validated_data
+        fields = {
+            "slo_tps": q["slo_tps"],
+            "ttft_s": q.get("ttft_s"),
+            "kv_precision_bits": int(q["kv_precision"]),
+            "prefix_cache_hit_rate": q["prefix_cache_hit_rate"],
+        }
+        if "input_tokens" in q or "output_tokens" in q or "context" not in q:
+            return Workload(
+                input_tokens=q.get("input_tokens", WORKLOAD_DEFAULTS.input_tokens),
+                output_tokens=q.get("output_tokens", WORKLOAD_DEFAULTS.output_tokens),
+                **fields,
+            )
+        return Workload.from_context(q["context"], **fields)
 
 
 @extend_schema(
@@ -53,14 +108,22 @@ def capacity_view(request: Request) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     q = query.validated_data
+    workload = query.workload() if q["policy"] == "calibrated" else None
     report = capacity_report(
         q["server"],
         q["model"],
         precision_bits=q["precision"],
         slo_tps=q["slo_tps"],
-        context_tokens=q["context"],
+        context_tokens=q.get("context", DEFAULT_CONTEXT_TOKENS),
         policy=q["policy"],
         grid_g_co2_per_kwh=settings.GRID_CO2_G_PER_KWH,
+        workload=workload,
+        max_sequences=q["max_sequences"],
     )
-    echo = {**q, "server": q["server"].name, "model": q["model"].name}
+    echo = {
+        **q,
+        "context": q.get("context", DEFAULT_CONTEXT_TOKENS),
+        "server": q["server"].name,
+        "model": q["model"].name,
+    }
     return Response({"query": echo, **report})

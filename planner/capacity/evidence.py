@@ -557,7 +557,7 @@ def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> 
         (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
         ("all rows", lambda p: True),
     )
-    for basis, keep in tiers:
+    for basis, keep in tiers:  # noqa: B007 (the tier that stops the loop names the basis)
         chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
         if len(chosen) >= 3:
             break

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from planner.capacity.evidence import calibrated_constants, uncertainty
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,
@@ -25,7 +26,6 @@ from planner.capacity.memory import (
     kv_bytes_per_token,
     weight_bytes,
 )
-from planner.capacity.evidence import calibrated_constants, uncertainty
 from planner.capacity.roofline import ReplicaShape, replica_shape
 from planner.capacity.serving import DEFAULT_MAX_SEQUENCES, Replica
 from planner.capacity.specs import (

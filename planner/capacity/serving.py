@@ -212,10 +212,12 @@ class Replica:
         attention_flops = batch * 4 * m.layers * context * attn_width / t
         prefill_per_request = 2 * active * p + 2 * m.layers * p * p * attn_width
         prefill_flops = batch / workload.output_tokens * prefill_per_request / t
+        # CPUs: too few measurements to fit a batch curve, so a flat compute efficiency.
+        half = k.half_batch if self.accelerator.kind == "gpu" else 0.0
         decode_s = 0.0
         if batch > 0:
-            dense_equiv = 2 * ((active - routed_active) * batch + dense * 1e9 * k.half_batch) / t
-            expert_equiv = 2 * (routed_active * batch + (touched - dense * 1e9) * k.half_batch) / t
+            dense_equiv = 2 * ((active - routed_active) * batch + dense * 1e9 * half) / t
+            expert_equiv = 2 * (routed_active * batch + (touched - dense * 1e9) * half) / t
             decode_s = (dense_equiv + attention_flops) / (peak * c_eff) + expert_equiv / (
                 peak * c_eff * k.moe_efficiency
             )
