@@ -217,10 +217,10 @@ class Replica:
         decode_s = 0.0
         if batch > 0:
             dense_equiv = 2 * ((active - routed_active) * batch + dense * 1e9 * half) / t
-            expert_equiv = 2 * (routed_active * batch + (touched - dense * 1e9) * half) / t
-            decode_s = (dense_equiv + attention_flops) / (peak * c_eff) + expert_equiv / (
-                peak * c_eff * k.moe_efficiency
-            )
+            expert_fixed = 2 * (touched - dense * 1e9) * half / t
+            expert_flops = 2 * routed_active * batch / t
+            decode_s = (dense_equiv + attention_flops + expert_fixed) / (peak * c_eff)
+            decode_s += expert_flops / (peak * c_eff * k.moe_efficiency)
         prefill_s = prefill_flops / (peak * self._prefill_efficiency(k))
         comm_s = 0.0
         if t > 1:
