@@ -12,7 +12,13 @@ from django.shortcuts import render
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
-from planner.capacity import POLICIES
+from planner.capacity import (
+    DEFAULT_CONTEXT_TOKENS,
+    KV_PRECISIONS,
+    POLICIES,
+    WORKLOAD_DEFAULTS,
+    Workload,
+)
 from planner.capacity_figures import capacity_report
 from planner.problems import single_model_problem
 
@@ -21,18 +27,46 @@ class CapacitySettingsForm(forms.Form):
     """The settings of a capacity figure; the same defaults as a scenario spec."""
 
     precision = forms.TypedChoiceField(
-        choices=[(4, "4-bit"), (8, "8-bit"), (16, "16-bit")], coerce=int, initial=8,
-        label="Weight precision",
+        choices=[(4, "4-bit"), (5, "5-bit"), (6, "6-bit"), (8, "8-bit"), (16, "16-bit")],
+        coerce=int, initial=8, label="Weight precision",
     )  # fmt: skip
     slo_tps = forms.FloatField(
-        min_value=0.001, max_value=100_000, initial=10, label="SLO (tokens/s per session)"
-    )
+        min_value=0.001, max_value=100_000, initial=WORKLOAD_DEFAULTS.slo_tps,
+        label="SLO (tokens/s per session)",
+    )  # fmt: skip
+    input_tokens = forms.IntegerField(
+        min_value=0, max_value=10_000_000, initial=WORKLOAD_DEFAULTS.input_tokens,
+        label="Prompt tokens per request (calibrated)",
+    )  # fmt: skip
+    output_tokens = forms.IntegerField(
+        min_value=1, max_value=10_000_000, initial=WORKLOAD_DEFAULTS.output_tokens,
+        label="Output tokens per request (calibrated)",
+    )  # fmt: skip
+    ttft_s = forms.FloatField(
+        required=False, min_value=0.001, max_value=3600, initial=None,
+        label="Time to first token target, s (optional, calibrated)",
+    )  # fmt: skip
+    kv_precision = forms.TypedChoiceField(
+        choices=[(b, f"{b}-bit") for b in reversed(KV_PRECISIONS)], coerce=int,
+        initial=WORKLOAD_DEFAULTS.kv_precision_bits, label="KV-cache precision (calibrated)",
+    )  # fmt: skip
     context = forms.IntegerField(
-        min_value=1, max_value=10_000_000, initial=4096, label="Context (tokens per session)"
-    )
+        min_value=1, max_value=10_000_000, initial=DEFAULT_CONTEXT_TOKENS,
+        label="Context (tokens per session; study and batched)",
+    )  # fmt: skip
     policy = forms.ChoiceField(
-        choices=[(p, p) for p in POLICIES], initial="study", label="Capacity policy"
+        choices=[(p, p) for p in POLICIES], initial="calibrated", label="Capacity policy"
     )
+
+    def workload(self) -> Workload | None:
+        """The calibrated policy's workload; None for the other policies."""
+        q = self.cleaned_data
+        if q["policy"] != "calibrated":
+            return None
+        return Workload(
+            input_tokens=q["input_tokens"], output_tokens=q["output_tokens"],
+            slo_tps=q["slo_tps"], ttft_s=q["ttft_s"], kv_precision_bits=q["kv_precision"],
+        )  # fmt: skip
 
     @classmethod
     def from_query(cls, query) -> "CapacitySettingsForm":
@@ -120,6 +154,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "slo_tps": q["slo_tps"],
         "context_tokens": q["context"],
         "policy": q["policy"],
+        "workload": form.workload(),
     }
     grid = settings.GRID_CO2_G_PER_KWH
     servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
@@ -136,10 +171,15 @@ def capacity(request: HttpRequest) -> HttpResponse:
     frame = pd.DataFrame(
         cells, columns=["server", "model", "sessions", "label", "binding_limit", "explanation"]
     )
+    shape = (
+        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request"
+        if q["policy"] == "calibrated"
+        else f"{q['context']:,}-token context"
+    )
     figure = charts.capacity_matrix_figure(
         frame,
         f"Concurrent sessions per server at ≥ {q['slo_tps']:g} tokens/s, "
-        f"{q['precision']}-bit weights, {q['context']:,}-token context ({q['policy']} policy)",
+        f"{q['precision']}-bit weights, {shape} ({q['policy']} policy)",
     )
     rack, fixes = corrections(settings_, grid)
     return render(
@@ -148,6 +188,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "settings": q,
+            "shape": shape,
             "models": models,
             "rows": rows,
             "figure": json.loads(figure.to_json()),

@@ -9,6 +9,7 @@ shows beside what the planner typed, and a bound form keeps everything typed.
 from django import forms
 
 from inventory.models import ModelClass, RackType, ServerModel
+from planner.capacity import KV_PRECISIONS, WORKLOAD_DEFAULTS
 from planner.problems import ScenarioSpecError, validate_spec
 
 OBJECTIVES = [
@@ -16,8 +17,15 @@ OBJECTIVES = [
     ("min_power", "Least power (meet every minimum)"),
     ("min_cost", "Least cost (meet every minimum; needs server prices)"),
 ]
-PRECISIONS = [(4, "4-bit"), (8, "8-bit"), (16, "16-bit")]
-POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
+PRECISIONS = [(4, "4-bit"), (5, "5-bit"), (6, "6-bit"), (8, "8-bit"), (16, "16-bit")]
+POLICIES = [
+    ("calibrated", "Calibrated serving model (published measurements)"),
+    ("study", "Study rule (seed study)"),
+    ("batched", "Batched roofline estimate"),
+]
+# Per-model workload fields (blank = the defaults of planner.capacity.WORKLOAD_DEFAULTS; the
+# calibrated policy reads them), in spec key order.
+WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
 
 
 class ScenarioForm(forms.Form):
@@ -29,7 +37,17 @@ class ScenarioForm(forms.Form):
     precision_bits = forms.TypedChoiceField(
         label="Weight precision", choices=PRECISIONS, coerce=int, initial=8
     )
-    capacity_policy = forms.ChoiceField(label="Capacity policy", choices=POLICIES, initial="study")
+    capacity_policy = forms.ChoiceField(
+        label="Capacity policy", choices=POLICIES, initial="calibrated"
+    )
+    kv_precision_bits = forms.TypedChoiceField(
+        label="KV-cache precision (calibrated policy)",
+        choices=[(b, f"{b}-bit") for b in reversed(KV_PRECISIONS)],
+        coerce=int,
+        initial=WORKLOAD_DEFAULTS.kv_precision_bits,
+        required=False,
+        empty_value=None,
+    )
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
@@ -65,6 +83,22 @@ class ScenarioForm(forms.Form):
             self.fields[f"model_{model.pk}_weight"] = forms.FloatField(
                 label=f"Weight of {model.name}", min_value=0, initial=1
             )
+            self.fields[f"model_{model.pk}_input_tokens"] = forms.IntegerField(
+                label=f"Prompt tokens per request of {model.name}", required=False,
+                min_value=0, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_output_tokens"] = forms.IntegerField(
+                label=f"Output tokens per request of {model.name}", required=False,
+                min_value=1, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_ttft_s"] = forms.FloatField(
+                label=f"Time to first token target of {model.name} (s)", required=False,
+                min_value=0.001, max_value=3600,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_requests_per_second"] = forms.FloatField(
+                label=f"Peak requests/s of {model.name}", required=False, min_value=0,
+                max_value=1_000_000,
+            )  # fmt: skip
 
     # Rows for the template: each catalog item with its bound fields.
     def rack_rows(self) -> list[dict]:
@@ -89,7 +123,9 @@ class ScenarioForm(forms.Form):
                 "min": self[f"model_{m.pk}_min"],
                 "max": self[f"model_{m.pk}_max"],
                 "weight": self[f"model_{m.pk}_weight"],
-                "inputs": [self[f"model_{m.pk}_{key}"] for key in ("min", "max", "weight")],
+                "inputs": [
+                    self[f"model_{m.pk}_{key}"] for key in ("min", "max", "weight", *WORKLOAD_KEYS)
+                ],
             }
             for m in self.models
         ]
@@ -116,17 +152,24 @@ class ScenarioForm(forms.Form):
         for model in self.models:
             if data.get(f"model_{model.pk}_use"):
                 i = len(models)
-                for key in ("min", "max", "weight"):
+                for key in ("min", "max", "weight", *WORKLOAD_KEYS):
                     fields[f"models[{i}].{key}"] = f"model_{model.pk}_{key}"
+                fields[f"models[{i}].kv_precision_bits"] = "kv_precision_bits"
                 fields[f"models[{i}]"] = f"model_{model.pk}_min"
-                models.append(
-                    {
-                        "model_class": model.name,
-                        "min": data.get(f"model_{model.pk}_min") or 0,
-                        "max": data.get(f"model_{model.pk}_max"),
-                        "weight": data.get(f"model_{model.pk}_weight", 1.0),
-                    }
-                )
+                entry = {
+                    "model_class": model.name,
+                    "min": data.get(f"model_{model.pk}_min") or 0,
+                    "max": data.get(f"model_{model.pk}_max"),
+                    "weight": data.get(f"model_{model.pk}_weight", 1.0),
+                }
+                # Only what the planner typed: a spec without workload fields keeps its shape.
+                for key in WORKLOAD_KEYS:
+                    if data.get(f"model_{model.pk}_{key}") is not None:
+                        entry[key] = data[f"model_{model.pk}_{key}"]
+                kv = data.get("kv_precision_bits")
+                if kv is not None and kv != WORKLOAD_DEFAULTS.kv_precision_bits:
+                    entry["kv_precision_bits"] = kv
+                models.append(entry)
         spec = {
             "version": 1,
             "rack_types": rack_types,
@@ -182,6 +225,10 @@ class ScenarioForm(forms.Form):
             "slo_tps": spec.get("slo_tps", 10),
             "precision_bits": spec.get("precision_bits", 8),
             "capacity_policy": spec.get("capacity_policy", "study"),
+            "kv_precision_bits": next(
+                (m["kv_precision_bits"] for m in spec.get("models", []) if "kv_precision_bits" in m),  # noqa: E501
+                WORKLOAD_DEFAULTS.kv_precision_bits,
+            ),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
         }
@@ -203,4 +250,6 @@ class ScenarioForm(forms.Form):
                 initial[f"model_{pk}_min"] = item.get("min", 0)
                 initial[f"model_{pk}_max"] = item.get("max")
                 initial[f"model_{pk}_weight"] = item.get("weight", 1.0)
+                for key in WORKLOAD_KEYS:
+                    initial[f"model_{pk}_{key}"] = item.get(key)
         return initial
