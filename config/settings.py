@@ -188,7 +188,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarted Redis
-# The periodic check for runs the broker lost or whose worker vanished (planner/recovery.py).
+# The periodic check for runs the broker lost or whose worker vanished (planner/runs/recovery.py).
 RUN_CHECK_INTERVAL_S = float(os.environ.get("RUN_CHECK_INTERVAL_S", "60"))
 RUN_QUEUED_LIMIT_S = float(os.environ.get("RUN_QUEUED_LIMIT_S", "3600"))
 RUN_UNSENT_LIMIT_S = float(os.environ.get("RUN_UNSENT_LIMIT_S", "60"))
@@ -196,9 +196,11 @@ RUN_RUNNING_LIMIT_S = float(
     os.environ.get("RUN_RUNNING_LIMIT_S", str(CELERY_TASK_TIME_LIMIT + 120))
 )
 RUN_MAX_ATTEMPTS = int(os.environ.get("RUN_MAX_ATTEMPTS", "3"))
+# Task modules besides each app's tasks.py that a worker loads.
+CELERY_IMPORTS = ("planner.runs.recovery",)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-runs": {
-        "task": "planner.tasks.requeue_stale_runs_task",
+        "task": "planner.runs.recovery.requeue_stale_runs_task",
         "schedule": RUN_CHECK_INTERVAL_S,
     },
 }

@@ -50,14 +50,6 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def problem_v1(self) -> dict:
-        """The problem to solve now: built from the spec and today's catalog, or the raw one."""
-        if self.spec is not None:
-            from planner.problems import build_problem
-
-            return build_problem(self.spec)
-        return self.problem
-
     def get_share_path(self) -> str:
         return reverse("planner:shared-scenario", kwargs={"token": self.share_token})
 

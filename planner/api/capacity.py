@@ -9,15 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.models import ModelClass, ServerModel
+from planner.bridge.figures import capacity_report
 from planner.capacity import (
-    DEFAULT_CONTEXT_TOKENS,
     DEFAULT_MAX_SEQUENCES,
     KV_PRECISIONS,
     POLICIES,
     WORKLOAD_DEFAULTS,
     Workload,
+    defaults,
 )
-from planner.capacity_figures import capacity_report
 
 
 class CapacityQuerySerializer(serializers.Serializer):
@@ -28,22 +28,28 @@ class CapacityQuerySerializer(serializers.Serializer):
     )
     model = serializers.SlugRelatedField(slug_field="name", queryset=ModelClass.objects.all())
     precision = serializers.IntegerField(
-        default=8, min_value=1, max_value=32, help_text="Weight precision, bits."
+        default=defaults.DEFAULT_PRECISION_BITS,
+        min_value=1,
+        max_value=32,
+        help_text="Weight precision, bits."
     )
     slo_tps = serializers.FloatField(
-        default=10.0, min_value=0.001, max_value=100_000, help_text="Tokens/s per session."
+        default=defaults.DEFAULT_SLO_TPS,
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        help_text="Tokens/s per session."
     )
     context = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=10_000_000,
+        max_value=defaults.CONTEXT_TOKENS_MAX,
         help_text=(
             "Legacy: context tokens per session (KV reserved; study and batched policies). "
-            f"Default {DEFAULT_CONTEXT_TOKENS}. For the calibrated policy, without "
+            f"Default {defaults.DEFAULT_CONTEXT_TOKENS}. For the calibrated policy, without "
             "input_tokens / output_tokens it stands for input + output."
         ),
     )
-    policy = serializers.ChoiceField(choices=POLICIES, default="calibrated")
+    policy = serializers.ChoiceField(choices=POLICIES, default=defaults.DEFAULT_POLICY)
     input_tokens = serializers.IntegerField(
         required=False, min_value=0, max_value=10_000_000,
         help_text=f"Mean prompt tokens per request (default {WORKLOAD_DEFAULTS.input_tokens}).",
@@ -61,7 +67,7 @@ class CapacityQuerySerializer(serializers.Serializer):
         help_text="KV-cache precision, bits.",
     )  # fmt: skip
     prefix_cache_hit_rate = serializers.FloatField(
-        default=0.0, min_value=0.0, max_value=0.99,
+        default=defaults.DEFAULT_PREFIX_CACHE_HIT_RATE, min_value=0.0, max_value=0.99,
         help_text="Share of prompt tokens served from the prefix cache.",
     )  # fmt: skip
     max_sequences = serializers.IntegerField(
@@ -114,7 +120,7 @@ def capacity_view(request: Request) -> Response:
         q["model"],
         precision_bits=q["precision"],
         slo_tps=q["slo_tps"],
-        context_tokens=q.get("context", DEFAULT_CONTEXT_TOKENS),
+        context_tokens=q.get("context", defaults.DEFAULT_CONTEXT_TOKENS),
         policy=q["policy"],
         grid_g_co2_per_kwh=settings.GRID_CO2_G_PER_KWH,
         workload=workload,
@@ -122,7 +128,7 @@ def capacity_view(request: Request) -> Response:
     )
     echo = {
         **q,
-        "context": q.get("context", DEFAULT_CONTEXT_TOKENS),
+        "context": q.get("context", defaults.DEFAULT_CONTEXT_TOKENS),
         "server": q["server"].name,
         "model": q["model"].name,
     }

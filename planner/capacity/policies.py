@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
 from planner.capacity.evidence import calibrated_constants, uncertainty
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
@@ -36,7 +37,7 @@ from planner.capacity.specs import (
     ModelSpec,
     ServerSpec,
 )
-from planner.capacity.workload import DEFAULT_CONTEXT_TOKENS, Workload
+from planner.capacity.workload import Workload
 
 
 def sessions_at_slo(

@@ -1,10 +1,10 @@
-"""What a planner states about one model's traffic, and the one home of its defaults.
+"""What a planner states about one model's traffic.
 
-`WORKLOAD_DEFAULTS` is the single place the capacity defaults live (the API, the scenario spec
-schema, forms and the calibration read them from here): a request of 1,024 prompt tokens and
-256 generated tokens, 10 tokens/s per session, no time-to-first-token target, a 16-bit KV cache
-and no prefix-cache hits. `context_tokens` (4,096) is the legacy single figure older specs and
-the `study` / `batched` policies use: the KV cache reserved per session.
+`WORKLOAD_DEFAULTS` is a `Workload` built from `planner.capacity.defaults` (the one home of
+the capacity defaults): 1,024 prompt and 256 generated tokens per request, 10 tokens/s per
+session, no time-to-first-token target, a 16-bit KV cache and no prefix-cache hits.
+`DEFAULT_CONTEXT_TOKENS` (4,096) is the legacy single figure of older specs and of the `study`
+/ `batched` policies: the KV cache reserved per session.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from planner.capacity import defaults
+
 # Weight precisions a planner may choose; 1.58 is ternary (BitNet b1.58-style) weights.
-WEIGHT_PRECISIONS: tuple[float, ...] = (1.58, 4, 5, 6, 8, 16)
-KV_PRECISIONS: tuple[int, ...] = (4, 8, 16)
+WEIGHT_PRECISIONS: tuple[float, ...] = defaults.WEIGHT_PRECISIONS_BITS
+KV_PRECISIONS: tuple[int, ...] = defaults.KV_PRECISIONS_BITS
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,12 @@ class Workload:
       reserves input + output for every session.
     """
 
-    input_tokens: int = 1024
-    output_tokens: int = 256
-    slo_tps: float = 10.0
-    ttft_s: float | None = None
-    kv_precision_bits: int = 16
-    prefix_cache_hit_rate: float = 0.0
+    input_tokens: int = defaults.DEFAULT_INPUT_TOKENS
+    output_tokens: int = defaults.DEFAULT_OUTPUT_TOKENS
+    slo_tps: float = defaults.DEFAULT_SLO_TPS
+    ttft_s: float | None = defaults.DEFAULT_TTFT_S
+    kv_precision_bits: int = defaults.DEFAULT_KV_PRECISION_BITS
+    prefix_cache_hit_rate: float = defaults.DEFAULT_PREFIX_CACHE_HIT_RATE
     kv_reservation: str = "paged"
 
     def __post_init__(self) -> None:
@@ -94,5 +96,3 @@ def sessions_from_request_rate(
 
 
 WORKLOAD_DEFAULTS = Workload()
-# Legacy single context figure (KV reserved per session) of the study and batched policies.
-DEFAULT_CONTEXT_TOKENS = 4096

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.calibration_runs import calibrate_catalog, markdown_report
+from planner.bridge.calibration import calibrate_catalog, markdown_report
 from planner.capacity import evidence
 
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"

@@ -1,0 +1,321 @@
+"""The scenario editor's form: one row per catalog rack type, server and model.
+
+The form is a view of a scenario spec v1 (docs/scenarios.md): `to_spec()` builds one and
+`initial_from_spec()` reads one back. `validate_spec` stays the one judge of a spec; its error
+paths (e.g. `models[1].max`) are mapped back onto the fields they came from, so every error
+shows beside what the planner typed, and a bound form keeps everything typed.
+"""
+
+from django import forms
+
+from inventory.models import ModelClass, RackType, ServerModel
+from planner.bridge.problems import ScenarioSpecError, validate_spec
+from planner.capacity import KV_PRECISIONS, Workload, defaults
+
+OBJECTIVES = [
+    ("max_sessions", "Most concurrent sessions"),
+    ("min_power", "Least power (meet every minimum)"),
+    ("min_cost", "Least cost (meet every minimum; needs server prices)"),
+]
+PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
+POLICIES = [
+    ("calibrated", "Calibrated serving model (published measurements)"),
+    ("study", "Study rule (seed study)"),
+    ("batched", "Batched roofline estimate"),
+]
+KV_CHOICES = [(bits, f"{bits}-bit") for bits in reversed(KV_PRECISIONS)]
+# Per-model workload fields (blank = the defaults of planner.capacity.defaults; the
+# calibrated policy reads them), in spec key order.
+WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
+
+
+class ScenarioForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    slo_tps = forms.FloatField(
+        label="SLO (tokens/s per session)",
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        initial=defaults.DEFAULT_SLO_TPS,
+    )
+    precision_bits = forms.TypedChoiceField(
+        label="Weight precision",
+        choices=PRECISIONS,
+        coerce=int,
+        initial=defaults.DEFAULT_PRECISION_BITS,
+    )
+    capacity_policy = forms.ChoiceField(
+        label="Capacity policy", choices=POLICIES, initial=defaults.DEFAULT_POLICY
+    )
+    kv_precision_bits = forms.TypedChoiceField(
+        label="KV-cache precision (calibrated policy)",
+        choices=KV_CHOICES,
+        coerce=int,
+        initial=defaults.DEFAULT_KV_PRECISION_BITS,
+        required=False,
+        empty_value=None,
+    )
+    objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
+    hall_power_kw = forms.FloatField(
+        label="Hall power cap (kW, optional)", required=False, min_value=0.001
+    )
+
+    def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.colours = colours or {}
+        self.rack_types = list(RackType.objects.all())
+        self.servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
+        self.models = list(ModelClass.objects.all())
+        for rack in self.rack_types:
+            self.fields[f"rack_{rack.pk}_count"] = forms.IntegerField(
+                label=f"Racks of {rack.name}", min_value=0, max_value=100000, initial=0
+            )
+        for server in self.servers:
+            self.fields[f"server_{server.pk}_use"] = forms.BooleanField(
+                label=f"Use {server.name}", required=False
+            )
+            self.fields[f"server_{server.pk}_available"] = forms.IntegerField(
+                label=f"At most (stock of {server.name})", required=False, min_value=0
+            )
+        for model in self.models:
+            self.fields[f"model_{model.pk}_use"] = forms.BooleanField(
+                label=f"Serve {model.name}", required=False
+            )
+            self.fields[f"model_{model.pk}_min"] = forms.IntegerField(
+                label=f"Minimum sessions of {model.name}", min_value=0, initial=0
+            )
+            self.fields[f"model_{model.pk}_max"] = forms.IntegerField(
+                label=f"Maximum sessions of {model.name}", required=False, min_value=0
+            )
+            self.fields[f"model_{model.pk}_weight"] = forms.FloatField(
+                label=f"Weight of {model.name}", min_value=0, initial=1
+            )
+            self.fields[f"model_{model.pk}_input_tokens"] = forms.IntegerField(
+                label=f"Prompt tokens per request of {model.name}", required=False,
+                min_value=0, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_output_tokens"] = forms.IntegerField(
+                label=f"Output tokens per request of {model.name}", required=False,
+                min_value=1, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_ttft_s"] = forms.FloatField(
+                label=f"Time to first token target of {model.name} (s)", required=False,
+                min_value=0.001, max_value=3600,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_requests_per_second"] = forms.FloatField(
+                label=f"Peak requests/s of {model.name}", required=False, min_value=0,
+                max_value=1_000_000,
+            )  # fmt: skip
+
+    # Rows for the template: each catalog item with its bound fields.
+    def rack_rows(self) -> list[dict]:
+        return [{"rack": r, "count": self[f"rack_{r.pk}_count"]} for r in self.rack_types]
+
+    def server_rows(self) -> list[dict]:
+        return [
+            {
+                "server": s,
+                "use": self[f"server_{s.pk}_use"],
+                "available": self[f"server_{s.pk}_available"],
+                "colour": self.colours.get(s.name, ""),
+            }
+            for s in self.servers
+        ]
+
+    def model_rows(self) -> list[dict]:
+        return [
+            {
+                "model": m,
+                "use": self[f"model_{m.pk}_use"],
+                "min": self[f"model_{m.pk}_min"],
+                "max": self[f"model_{m.pk}_max"],
+                "weight": self[f"model_{m.pk}_weight"],
+                "inputs": [
+                    self[f"model_{m.pk}_{key}"] for key in ("min", "max", "weight", *WORKLOAD_KEYS)
+                ],
+            }
+            for m in self.models
+        ]
+
+    def to_spec(self) -> tuple[dict, dict[str, str]]:
+        """The spec from cleaned data, and which form field each spec path came from."""
+        data = self.cleaned_data
+        fields: dict[str, str] = {}
+        rack_types, servers, models = [], [], []
+        for rack in self.rack_types:
+            count = data.get(f"rack_{rack.pk}_count") or 0
+            if count > 0:
+                fields[f"rack_types[{len(rack_types)}]"] = f"rack_{rack.pk}_count"
+                rack_types.append({"rack_type": rack.name, "count": count})
+        for server in self.servers:
+            if data.get(f"server_{server.pk}_use"):
+                fields[f"servers[{len(servers)}]"] = f"server_{server.pk}_available"
+                servers.append(
+                    {
+                        "server_model": server.name,
+                        "available": data.get(f"server_{server.pk}_available"),
+                    }
+                )
+        for model in self.models:
+            if data.get(f"model_{model.pk}_use"):
+                i = len(models)
+                for key in ("min", "max", "weight", *WORKLOAD_KEYS):
+                    fields[f"models[{i}].{key}"] = f"model_{model.pk}_{key}"
+                fields[f"models[{i}].kv_precision_bits"] = "kv_precision_bits"
+                fields[f"models[{i}]"] = f"model_{model.pk}_min"
+                entry = {
+                    "model_class": model.name,
+                    "min": data.get(f"model_{model.pk}_min") or 0,
+                    "max": data.get(f"model_{model.pk}_max"),
+                    "weight": data.get(f"model_{model.pk}_weight", 1.0),
+                }
+                # Only what the planner typed: a spec without workload fields keeps its shape.
+                for key in WORKLOAD_KEYS:
+                    if data.get(f"model_{model.pk}_{key}") is not None:
+                        entry[key] = data[f"model_{model.pk}_{key}"]
+                kv = data.get("kv_precision_bits")
+                if kv is not None and kv != defaults.DEFAULT_KV_PRECISION_BITS:
+                    entry["kv_precision_bits"] = kv
+                models.append(entry)
+        spec = {
+            "version": 1,
+            "rack_types": rack_types,
+            "servers": servers,
+            "models": models,
+            "slo_tps": data.get("slo_tps"),
+            "precision_bits": data.get("precision_bits"),
+            "capacity_policy": data.get("capacity_policy"),
+            "objective": data.get("objective"),
+            "hall_power_kw": data.get("hall_power_kw"),
+        }
+        return spec, fields
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        spec, fields = self.to_spec()
+        empty = {
+            "rack_types": "Give at least one rack type a count above 0.",
+            "servers": "Tick at least one candidate server.",
+            "models": "Tick at least one model to serve.",
+        }
+        for section, message in empty.items():
+            if not spec[section]:
+                self.add_error(None, message)
+        if self.errors:
+            return cleaned
+        try:
+            self.spec = validate_spec(spec)
+        except ScenarioSpecError as exc:
+            for path, messages in exc.errors.items():
+                field = self._field_for(path, fields)
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+    def _field_for(self, path: str, fields: dict[str, str]) -> str | None:
+        top = path.split(".")[0].split("[")[0]
+        if top in self.fields:
+            return top
+        while path:
+            if path in fields:
+                return fields[path]
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+        return None
+
+    @classmethod
+    def initial_from_spec(cls, name: str, description: str, spec: dict) -> dict:
+        initial = {
+            "name": name,
+            "description": description,
+            "slo_tps": spec.get("slo_tps", defaults.DEFAULT_SLO_TPS),
+            "precision_bits": spec.get("precision_bits", defaults.DEFAULT_PRECISION_BITS),
+            "capacity_policy": spec.get("capacity_policy", defaults.SPEC_POLICY_WHEN_ABSENT),
+            "kv_precision_bits": next(
+                (m["kv_precision_bits"] for m in spec.get("models", []) if "kv_precision_bits" in m),  # noqa: E501
+                defaults.DEFAULT_KV_PRECISION_BITS,
+            ),
+            "objective": spec.get("objective", "max_sessions"),
+            "hall_power_kw": spec.get("hall_power_kw"),
+        }
+        racks = {r.name: r.pk for r in RackType.objects.all()}
+        servers = {s.name: s.pk for s in ServerModel.objects.all()}
+        models = {m.name: m.pk for m in ModelClass.objects.all()}
+        for item in spec.get("rack_types", []):
+            if item["rack_type"] in racks:
+                initial[f"rack_{racks[item['rack_type']]}_count"] = item.get("count", 1)
+        for item in spec.get("servers", []):
+            if item["server_model"] in servers:
+                pk = servers[item["server_model"]]
+                initial[f"server_{pk}_use"] = True
+                initial[f"server_{pk}_available"] = item.get("available")
+        for item in spec.get("models", []):
+            if item["model_class"] in models:
+                pk = models[item["model_class"]]
+                initial[f"model_{pk}_use"] = True
+                initial[f"model_{pk}_min"] = item.get("min", 0)
+                initial[f"model_{pk}_max"] = item.get("max")
+                initial[f"model_{pk}_weight"] = item.get("weight", 1.0)
+                for key in WORKLOAD_KEYS:
+                    initial[f"model_{pk}_{key}"] = item.get(key)
+        return initial
+
+
+class CapacitySettingsForm(forms.Form):
+    """The settings of a capacity figure; the same defaults as a scenario spec."""
+
+    precision = forms.TypedChoiceField(
+        choices=PRECISIONS,
+        coerce=int,
+        initial=defaults.DEFAULT_PRECISION_BITS,
+        label="Weight precision",
+    )
+    slo_tps = forms.FloatField(
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        initial=defaults.DEFAULT_SLO_TPS,
+        label="SLO (tokens/s per session)",
+    )
+    input_tokens = forms.IntegerField(
+        min_value=0, max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_INPUT_TOKENS, label="Prompt tokens per request (calibrated)",
+    )  # fmt: skip
+    output_tokens = forms.IntegerField(
+        min_value=1, max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_OUTPUT_TOKENS, label="Output tokens per request (calibrated)",
+    )  # fmt: skip
+    ttft_s = forms.FloatField(
+        required=False, min_value=0.001, max_value=3600, initial=defaults.DEFAULT_TTFT_S,
+        label="Time to first token target, s (optional, calibrated)",
+    )  # fmt: skip
+    kv_precision = forms.TypedChoiceField(
+        choices=KV_CHOICES, coerce=int, initial=defaults.DEFAULT_KV_PRECISION_BITS,
+        label="KV-cache precision (calibrated)",
+    )  # fmt: skip
+    context = forms.IntegerField(
+        min_value=1,
+        max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_CONTEXT_TOKENS,
+        label="Context (tokens per session; study and batched)",
+    )
+    policy = forms.ChoiceField(
+        choices=POLICIES, initial=defaults.DEFAULT_POLICY,
+        label="Capacity policy",
+    )  # fmt: skip
+
+    def workload(self) -> Workload | None:
+        """The calibrated policy's workload; None for the other policies."""
+        q = self.cleaned_data
+        if q["policy"] != "calibrated":
+            return None
+        return Workload(
+            input_tokens=q["input_tokens"], output_tokens=q["output_tokens"],
+            slo_tps=q["slo_tps"], ttft_s=q["ttft_s"], kv_precision_bits=q["kv_precision"],
+        )  # fmt: skip
+
+    @classmethod
+    def from_query(cls, query) -> "CapacitySettingsForm":
+        """Bound to the query string, missing fields taking their initial values."""
+        data = {name: query.get(name, field.initial) for name, field in cls.base_fields.items()}
+        return cls(data)
