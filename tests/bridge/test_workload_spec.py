@@ -4,7 +4,7 @@ import math
 
 import pytest
 from django.urls import reverse
-from planner.problems import ScenarioSpecError, build_problem, validate_spec
+from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
 
 BASE = {
     "rack_types": [{"rack_type": "std-42u"}],
