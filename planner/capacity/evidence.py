@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import least_squares
 
+from planner.capacity.roofline import ReplicaShape, replica_shape
 from planner.capacity.serving import Replica, ServingConstants
-from planner.capacity.specs import AcceleratorSpec, ModelSpec
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, ServerSpec
 from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -119,6 +120,11 @@ def _raw(path: Path = MEASUREMENTS_PATH) -> dict:
 @lru_cache(maxsize=1)
 def _catalog(path: Path = CATALOG_PATH) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def catalog_rows() -> dict:
+    """The seed catalog's rows (accelerators, servers, models, the study, measured profiles)."""
+    return _catalog()
 
 
 def sources() -> dict[str, dict]:
@@ -380,12 +386,7 @@ def cross_validated_errors(
 # --------------------------------------------------------------------------------------
 
 
-def _legacy_shape(point: MeasuredPoint):  # -> roofline.ReplicaShape
-    # Imported here rather than at the top only to keep this module's import list about the
-    # new model; roofline does not import evidence, so there is no cycle.
-    from planner.capacity.roofline import replica_shape
-    from planner.capacity.specs import ServerSpec
-
+def _legacy_shape(point: MeasuredPoint) -> ReplicaShape:
     server = ServerSpec(point.accelerator.name, 1, 1.0, point.accelerator, point.accelerator_count)
     context = point.workload.input_tokens + point.workload.output_tokens
     return replica_shape(
@@ -481,39 +482,6 @@ def calibration_to_json(c: Calibration) -> dict:
         "held_out": c.held_out,
         "cv_rate_log_errors": {k: round(v, 4) for k, v in sorted(c.cv_rate_errors.items())},
     }
-
-
-def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = None) -> str:
-    points = list(points) if points is not None else load_points()
-    accels = sorted({p.accelerator.name for p in points})
-    lines = [
-        f"{len(points)} measurements from {len({p.source for p in points})} sources, "
-        f"{len(accels)} accelerators ({', '.join(accels)}), "
-        f"{len({p.model.name for p in points})} models "
-        f"({sum(1 for p in points if p.model.is_moe)} rows mixture-of-experts); "
-        f"fitted on {c.fitted_on} rows, {c.held_out} held out.",
-        "",
-        "Error of the per-session decode rate at the measured load (equivalently of aggregate "
-        "tokens/s at the measured concurrency), |ln(estimate / observed)| shown as a "
-        "percentage:",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["rate"].items()]
-    lines += [
-        "",
-        "Error of sessions per replica at the measured per-session rate (the inverse "
-        "question; where the rate barely falls with load, a small rate error is a large "
-        "sessions error):",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["sessions"].items()]
-    lines += ["", "Fitted constants (fitting split only):", ""]
-    lines += [f"- `{name}` = {value:.4g}" for name, value in c.constants.as_dict().items()]
-    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)

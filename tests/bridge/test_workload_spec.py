@@ -4,6 +4,7 @@ import math
 
 import pytest
 from django.urls import reverse
+
 from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
 
 BASE = {

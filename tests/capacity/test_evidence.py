@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.capacity import evidence
+from planner.capacity import evidence, report
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "capacity.md"
 START, END = "<!-- serving-calibration:start -->", "<!-- serving-calibration:end -->"
@@ -61,7 +61,7 @@ def test_stored_calibration_and_the_doc_match_the_code(points, calibration):
     assert set(stored["cv_rate_log_errors"]) == {p.id for p in points}
     text = DOC.read_text(encoding="utf-8")
     body = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S).group(1)
-    assert body == evidence.markdown_report(calibration, points), (
+    assert body == report.markdown_report(calibration, points), (
         "docs/capacity.md is stale: run `python manage.py calibrate --report`"
     )
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from planner.bridge.calibration import calibrate_catalog, markdown_report
 from planner.capacity import evidence
+from planner.capacity import report as serving_report
 
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
 SERVING_START = "<!-- serving-calibration:start -->"
@@ -81,7 +82,7 @@ class Command(BaseCommand):
 
     def serving_report(self, doc: Path, store: bool) -> None:
         result = evidence.calibrate()
-        report = evidence.markdown_report(result)
+        report = serving_report.markdown_report(result)
         self.stdout.write(report)
         if store:
             evidence.CALIBRATION_PATH.write_text(
