@@ -15,6 +15,7 @@ from planner.capacity.evidence import (
 )
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.specs import AcceleratorSpec, ServerSpec
+from planner.capacity.workload import WORKLOAD_DEFAULTS
 
 
 def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = None) -> str:
@@ -84,8 +85,9 @@ def study_cells_table() -> list[str]:
             else:
                 study_figure = ruled.sessions
             estimate = sessions_at_slo(
-                server, model, study["precision_bits"], study["slo_tps"], policy="calibrated"
-            )
+                server, model, study["precision_bits"], policy="calibrated",
+                workload=WORKLOAD_DEFAULTS.with_slo(float(study["slo_tps"])),
+            )  # fmt: skip
             cells.append(
                 f"{study_figure:,} / {estimate.sessions:,} (±{estimate.typical_error:.0%})"
             )
