@@ -91,3 +91,17 @@ def test_editor_defaults_to_calibrated_and_puts_workload_errors_beside_fields(
     assert f"model_{model.pk}_output_tokens" in form.errors
     assert f"model_{model.pk}_ttft_s" in form.errors
     assert 'value="-3"' in response.content.decode()  # what was typed is kept
+
+
+def test_schema_defaults_and_choices_are_planner_capacity_defaults():
+    from planner.bridge.problems import SPEC_SCHEMA
+    from planner.capacity import defaults
+
+    props = SPEC_SCHEMA["properties"]
+    assert props["slo_tps"]["default"] == defaults.DEFAULT_SLO_TPS
+    assert props["precision_bits"]["default"] == defaults.DEFAULT_PRECISION_BITS
+    assert tuple(props["precision_bits"]["enum"]) == defaults.PRECISIONS_BITS
+    assert props["context_tokens"]["default"] == defaults.DEFAULT_CONTEXT_TOKENS
+    assert props["capacity_policy"]["default"] == defaults.SPEC_POLICY_WHEN_ABSENT
+    model = props["models"]["items"]["properties"]
+    assert tuple(model["kv_precision_bits"]["enum"]) == defaults.KV_PRECISIONS_BITS
