@@ -27,6 +27,10 @@ KV_CHOICES = [(bits, f"{bits}-bit") for bits in reversed(KV_PRECISIONS)]
 # Per-model workload fields (blank = the defaults of planner.capacity.defaults; the
 # calibrated policy reads them), in spec key order.
 WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
+POWER_BASES = [
+    ("nameplate", "Nameplate (maximum) power"),
+    ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
+]
 
 
 class ScenarioForm(forms.Form):
@@ -58,6 +62,13 @@ class ScenarioForm(forms.Form):
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
+    )
+    power_basis = forms.ChoiceField(
+        label="Plan server power on", choices=POWER_BASES, initial="nameplate", required=False
+    )
+    power_headroom_pct = forms.FloatField(
+        label="Headroom over typical draw (%)", min_value=0, max_value=100, initial=0,
+        required=False,
     )
 
     def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
@@ -187,6 +198,8 @@ class ScenarioForm(forms.Form):
             "capacity_policy": data.get("capacity_policy"),
             "objective": data.get("objective"),
             "hall_power_kw": data.get("hall_power_kw"),
+            "power_basis": data.get("power_basis") or "nameplate",
+            "power_headroom_pct": data.get("power_headroom_pct") or 0,
         }
         return spec, fields
 
@@ -238,6 +251,8 @@ class ScenarioForm(forms.Form):
             ),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
+            "power_basis": spec.get("power_basis", "nameplate"),
+            "power_headroom_pct": spec.get("power_headroom_pct", 0),
         }
         racks = {r.name: r.pk for r in RackType.objects.all()}
         servers = {s.name: s.pk for s in ServerModel.objects.all()}

@@ -98,3 +98,19 @@ def test_capacity_page_bad_workload_is_a_form_error_beside_the_field(client, see
     assert response.status_code == 400
     form = response.context["form"]
     assert "output_tokens" in form.errors and "ttft_s" in form.errors
+
+
+@pytest.mark.django_db
+def test_prefetched_measurements_pick_what_the_per_pair_query_picks(seed_catalog):
+    from inventory.models import PerformanceProfile
+    from planner.bridge.figures import best_measurement, measured_profiles
+
+    measured = PerformanceProfile.objects.filter(basis="measured").select_related(
+        "server_model", "model_class"
+    )
+    for precision in {p.precision_bits for p in measured}:
+        grouped = measured_profiles(precision)
+        for p in measured:
+            for slo, context in ((p.slo_tps, None), (p.slo_tps / 2, 4096), (p.slo_tps * 2, 1)):
+                args = (p.server_model, p.model_class, precision, slo, context)
+                assert best_measurement(*args, profiles=grouped) == best_measurement(*args)
