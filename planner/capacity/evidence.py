@@ -80,6 +80,7 @@ class MeasuredPoint:
         return size_class(self.model)
 
 
+@lru_cache(maxsize=1024)
 def accelerator_family(name: str) -> str:
     """Architecture family used to pool residuals: similar silicon and serving software."""
     table = (
@@ -95,6 +96,7 @@ def accelerator_family(name: str) -> str:
     return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
 
 
+@lru_cache(maxsize=1024)
 def size_class(model: ModelSpec) -> str:
     """Size class by the parameters a token multiplies through (active ones for MoE)."""
     active = model.compute_parameters_b
@@ -154,7 +156,9 @@ def accelerator_specs() -> dict[str, AcceleratorSpec]:
 UNSTATED_INPUT_TOKENS = 256
 
 
-def load_points() -> list[MeasuredPoint]:
+@lru_cache(maxsize=1)
+def load_points() -> tuple[MeasuredPoint, ...]:
+    """Every measurement as a `MeasuredPoint` (read once; the tuple is immutable)."""
     raw = _raw()
     methods = {key: value["method"] for key, value in raw["sources"].items()}
     models, accelerators = model_specs(), accelerator_specs()
@@ -186,7 +190,7 @@ def load_points() -> list[MeasuredPoint]:
                 output_stated=outputs is not None,
             )
         )
-    return points
+    return tuple(points)
 
 
 # --------------------------------------------------------------------------------------
@@ -511,6 +515,7 @@ def _describe(p: MeasuredPoint) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> Uncertainty:
     """Pools the stored out-of-sample errors of similar rows: same accelerator family and
     model size class; then same family; then same kind (GPU / CPU); then all rows."""
