@@ -10,7 +10,14 @@ from rest_framework.response import Response
 
 from inventory.models import ModelClass, ServerModel
 from planner.bridge.figures import capacity_report
-from planner.capacity import POLICIES, defaults
+from planner.capacity import (
+    DEFAULT_MAX_SEQUENCES,
+    KV_PRECISIONS,
+    POLICIES,
+    WORKLOAD_DEFAULTS,
+    Workload,
+    defaults,
+)
 
 
 class CapacityQuerySerializer(serializers.Serializer):
@@ -33,12 +40,57 @@ class CapacityQuerySerializer(serializers.Serializer):
         help_text="Tokens/s per session."
     )
     context = serializers.IntegerField(
-        default=defaults.DEFAULT_CONTEXT_TOKENS,
+        required=False,
         min_value=1,
         max_value=defaults.CONTEXT_TOKENS_MAX,
-        help_text="Context tokens per session.",
+        help_text=(
+            "Legacy: context tokens per session (KV reserved; study and batched policies). "
+            f"Default {defaults.DEFAULT_CONTEXT_TOKENS}. For the calibrated policy, without "
+            "input_tokens / output_tokens it stands for input + output."
+        ),
     )
     policy = serializers.ChoiceField(choices=POLICIES, default=defaults.DEFAULT_POLICY)
+    input_tokens = serializers.IntegerField(
+        required=False, min_value=0, max_value=10_000_000,
+        help_text=f"Mean prompt tokens per request (default {WORKLOAD_DEFAULTS.input_tokens}).",
+    )  # fmt: skip
+    output_tokens = serializers.IntegerField(
+        required=False, min_value=1, max_value=10_000_000,
+        help_text=f"Mean output tokens per request (default {WORKLOAD_DEFAULTS.output_tokens}).",
+    )  # fmt: skip
+    ttft_s = serializers.FloatField(
+        required=False, min_value=0.001, max_value=3600,
+        help_text="Time-to-first-token target, seconds (calibrated policy).",
+    )  # fmt: skip
+    kv_precision = serializers.ChoiceField(
+        choices=KV_PRECISIONS, default=WORKLOAD_DEFAULTS.kv_precision_bits,
+        help_text="KV-cache precision, bits.",
+    )  # fmt: skip
+    prefix_cache_hit_rate = serializers.FloatField(
+        default=defaults.DEFAULT_PREFIX_CACHE_HIT_RATE, min_value=0.0, max_value=0.99,
+        help_text="Share of prompt tokens served from the prefix cache.",
+    )  # fmt: skip
+    max_sequences = serializers.IntegerField(
+        default=DEFAULT_MAX_SEQUENCES, min_value=1, max_value=1_000_000,
+        help_text="Serving stack's cap on running sequences per replica.",
+    )  # fmt: skip
+
+    def workload(self) -> Workload:
+        """The calibrated policy's workload from the validated parameters."""
+        q = self.validated_data
+        fields = {
+            "slo_tps": q["slo_tps"],
+            "ttft_s": q.get("ttft_s"),
+            "kv_precision_bits": int(q["kv_precision"]),
+            "prefix_cache_hit_rate": q["prefix_cache_hit_rate"],
+        }
+        if "input_tokens" in q or "output_tokens" in q or "context" not in q:
+            return Workload(
+                input_tokens=q.get("input_tokens", WORKLOAD_DEFAULTS.input_tokens),
+                output_tokens=q.get("output_tokens", WORKLOAD_DEFAULTS.output_tokens),
+                **fields,
+            )
+        return Workload.from_context(q["context"], **fields)
 
 
 @extend_schema(
@@ -62,14 +114,22 @@ def capacity_view(request: Request) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     q = query.validated_data
+    workload = query.workload() if q["policy"] == "calibrated" else None
     report = capacity_report(
         q["server"],
         q["model"],
         precision_bits=q["precision"],
         slo_tps=q["slo_tps"],
-        context_tokens=q["context"],
+        context_tokens=q.get("context", defaults.DEFAULT_CONTEXT_TOKENS),
         policy=q["policy"],
         grid_g_co2_per_kwh=settings.GRID_CO2_G_PER_KWH,
+        workload=workload,
+        max_sequences=q["max_sequences"],
     )
-    echo = {**q, "server": q["server"].name, "model": q["model"].name}
+    echo = {
+        **q,
+        "context": q.get("context", defaults.DEFAULT_CONTEXT_TOKENS),
+        "server": q["server"].name,
+        "model": q["model"].name,
+    }
     return Response({"query": echo, **report})

@@ -13,6 +13,7 @@ from planner.capacity import (
     Measurement,
     ModelSpec,
     ServerSpec,
+    Workload,
     energy_figures,
     sessions_at_slo,
 )
@@ -97,9 +98,17 @@ def capacity_figure(
     slo_tps: float,
     context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     policy: str = "study",
+    workload: Workload | None = None,
+    max_sequences: int | None = None,
     profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
 ) -> CapacityResult:
-    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
+    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated.
+
+    `workload` (calibrated policy) carries the request shape and targets; its SLO wins and
+    its input + output tokens stand for the context when looking for a measured profile."""
+    if workload is not None:
+        slo_tps = workload.slo_tps
+        context_tokens = workload.input_tokens + workload.output_tokens
     return sessions_at_slo(
         server_spec(server),
         model_spec(model),
@@ -110,6 +119,8 @@ def capacity_figure(
         measured=best_measurement(
             server, model, precision_bits, slo_tps, context_tokens, profiles=profiles
         ),
+        workload=workload,
+        **({"max_sequences": max_sequences} if max_sequences else {}),
     )
 
 
@@ -132,6 +143,8 @@ def capacity_report(
     context_tokens: int,
     policy: str,
     grid_g_co2_per_kwh: float,
+    workload: Workload | None = None,
+    max_sequences: int | None = None,
     profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
 ) -> dict:
     """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
@@ -142,6 +155,8 @@ def capacity_report(
         slo_tps=slo_tps,
         context_tokens=context_tokens,
         policy=policy,
+        workload=workload,
+        max_sequences=max_sequences,
         profiles=profiles,
     )
     return {

@@ -12,6 +12,7 @@ contract older than the catalog and written for hand-made files:
 """
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,12 @@ from jsonschema import Draft202012Validator
 from inventory.models import Cooling, ModelClass, PerformanceProfile, RackType, ServerModel
 from planner import solver
 from planner.bridge.figures import capacity_figure
-from planner.capacity import defaults
+from planner.capacity import (
+    WORKLOAD_DEFAULTS,
+    Workload,
+    defaults,
+    sessions_from_request_rate,
+)
 
 
 def rack_type_entry(rack: RackType, count: int = 1) -> dict:
@@ -116,7 +122,7 @@ SPEC_DEFAULTS = {
     "slo_tps": defaults.DEFAULT_SLO_TPS,
     "precision_bits": defaults.DEFAULT_PRECISION_BITS,
     "context_tokens": defaults.DEFAULT_CONTEXT_TOKENS,
-    "capacity_policy": defaults.DEFAULT_POLICY,
+    "capacity_policy": defaults.SPEC_POLICY_WHEN_ABSENT,
     "objective": "max_sessions",
     "hall_power_kw": None,
     "power_basis": "nameplate",
@@ -215,6 +221,7 @@ def build_problem(spec: dict) -> dict:
     models = ModelClass.objects.in_bulk(
         [m["model_class"] for m in spec["models"]], field_name="name"
     )
+    workloads = {m["model_class"]: model_workload(spec, m) for m in spec["models"]}
     capacity: dict[str, dict[str, dict]] = {}
     power: dict[str, dict] = {}
     server_entries = []
@@ -228,9 +235,10 @@ def build_problem(spec: dict) -> dict:
                 server,
                 model,
                 precision_bits=spec["precision_bits"],
-                slo_tps=float(spec["slo_tps"]),
+                slo_tps=float(entry.get("slo_tps", spec["slo_tps"])),
                 context_tokens=spec["context_tokens"],
                 policy=spec["capacity_policy"],
+                workload=workloads[model.name] if spec["capacity_policy"] == "calibrated" else None,
             )
             capacity[server.name][model.name] = {
                 "sessions": figure.sessions,
@@ -248,14 +256,14 @@ def build_problem(spec: dict) -> dict:
             {**server_entry(server, sessions), "available": item.get("available"),
              "power_w": watts}
         )
-    return {
+    problem = {
         "rack_types": [
             rack_type_entry(racks[r["rack_type"]], r.get("count", 1)) for r in spec["rack_types"]
         ],
         "servers": server_entries,
         "demand": {
             m["model_class"]: {
-                "min": m.get("min", 0),
+                "min": demand_min_sessions(m, workloads[m["model_class"]]),
                 "max": m.get("max"),
                 "weight": m.get("weight", 1.0),
             }
@@ -276,3 +284,50 @@ def build_problem(spec: dict) -> dict:
             "servers": power,
         },
     }
+    # Old specs (no calibrated policy, no request rates) keep their problem byte for byte.
+    if spec["capacity_policy"] == "calibrated" or any(
+        m.get("requests_per_second") is not None for m in spec["models"]
+    ):
+        problem["x-capacity"]["workloads"] = {
+            name: {
+                "input_tokens": w.input_tokens,
+                "output_tokens": w.output_tokens,
+                "slo_tps": w.slo_tps,
+                "ttft_s": w.ttft_s,
+                "kv_precision_bits": w.kv_precision_bits,
+                "prefix_cache_hit_rate": w.prefix_cache_hit_rate,
+                "requests_per_second": entry.get("requests_per_second"),
+                "min_sessions": demand_min_sessions(entry, w),
+            }
+            for entry in spec["models"]
+            for name, w in [(entry["model_class"], workloads[entry["model_class"]])]
+        }
+    return problem
+
+
+def model_workload(spec: dict, entry: dict) -> Workload:
+    """One model's workload: its own fields, else the spec's, else `WORKLOAD_DEFAULTS`. A spec
+    that gives only the legacy `context_tokens` keeps its meaning: input + output = context."""
+    fields = {
+        "slo_tps": float(entry.get("slo_tps", spec["slo_tps"])),
+        "ttft_s": entry.get("ttft_s"),
+        "kv_precision_bits": entry.get("kv_precision_bits", WORKLOAD_DEFAULTS.kv_precision_bits),
+        "prefix_cache_hit_rate": entry.get("prefix_cache_hit_rate", 0.0),
+    }
+    if "input_tokens" in entry or "output_tokens" in entry:
+        return Workload(
+            input_tokens=entry.get("input_tokens", WORKLOAD_DEFAULTS.input_tokens),
+            output_tokens=entry.get("output_tokens", WORKLOAD_DEFAULTS.output_tokens),
+            **fields,
+        )
+    return Workload.from_context(spec["context_tokens"], **fields)
+
+
+def demand_min_sessions(entry: dict, workload: Workload) -> int:
+    """The model's minimum sessions: `min`, raised to the Little's-law sessions of
+    `requests_per_second` (rate x (TTFT target + output tokens / SLO)) when given."""
+    base = entry.get("min", 0)
+    rate = entry.get("requests_per_second")
+    if rate is None:
+        return base
+    return max(base, math.ceil(sessions_from_request_rate(rate, workload) - 1e-9))

@@ -22,9 +22,11 @@ from planner.capacity.energy import (
     tokens_per_joule,
     watts_per_session,
 )
+from planner.capacity.evidence import Uncertainty, calibrated_constants, uncertainty
 from planner.capacity.memory import kv_bytes_per_token, weight_bytes
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.roofline import Efficiencies, default_efficiencies, replica_shape
+from planner.capacity.serving import DEFAULT_MAX_SEQUENCES, Replica, ServingConstants
 from planner.capacity.specs import (
     BINDING_LIMITS,
     LABELS,
@@ -35,11 +37,29 @@ from planner.capacity.specs import (
     ModelSpec,
     ServerSpec,
 )
+from planner.capacity.workload import (
+    KV_PRECISIONS,
+    WEIGHT_PRECISIONS,
+    WORKLOAD_DEFAULTS,
+    Workload,
+    sessions_from_request_rate,
+)
 
 __all__ = [
     "defaults",
     "DEFAULT_CONTEXT_TOKENS",
     "DEFAULT_KV_PRECISION_BITS",
+    "DEFAULT_MAX_SEQUENCES",
+    "KV_PRECISIONS",
+    "WEIGHT_PRECISIONS",
+    "WORKLOAD_DEFAULTS",
+    "Replica",
+    "ServingConstants",
+    "Uncertainty",
+    "Workload",
+    "calibrated_constants",
+    "sessions_from_request_rate",
+    "uncertainty",
     "BINDING_LIMITS",
     "LABELS",
     "POLICIES",

@@ -7,18 +7,31 @@ DEFAULT_SLO_TPS = 10.0
 SLO_TPS_MIN_EXCLUSIVE = 0.0
 SLO_TPS_MAX = 10_000.0
 
-#: Weight precision, bits (the seed study's 8-bit models).
+#: Weight precision, bits (the seed study's 8-bit models). Scenario and form choices; the pure
+#: estimator also takes ternary (1.58-bit) weights, `WEIGHT_PRECISIONS_BITS`.
 DEFAULT_PRECISION_BITS = 8
-PRECISIONS_BITS = (4, 8, 16)
+PRECISIONS_BITS = (4, 5, 6, 8, 16)
+WEIGHT_PRECISIONS_BITS = (1.58, 4, 5, 6, 8, 16)
 
 #: KV caches are normally kept at 16-bit even when weights are quantised (vLLM's default
 #: kv_cache_dtype follows the activation dtype; FP8 KV is opt-in).
 DEFAULT_KV_PRECISION_BITS = 16
+KV_PRECISIONS_BITS = (4, 8, 16)
 
 #: Tokens of context a session holds when a figure or workload does not say (prompt and answer
 #: so far).
 DEFAULT_CONTEXT_TOKENS = 4096
 CONTEXT_TOKENS_MAX = 10_000_000
 
-#: The capacity policy of a new scenario or a capacity query.
-DEFAULT_POLICY = "study"
+#: Mean request shape of the calibrated policy's workload (planner.capacity.workload): prompt
+#: and generated tokens per request, no time-to-first-token target, no prefix-cache hits.
+DEFAULT_INPUT_TOKENS = 1024
+DEFAULT_OUTPUT_TOKENS = 256
+DEFAULT_TTFT_S = None
+DEFAULT_PREFIX_CACHE_HIT_RATE = 0.0
+
+#: The capacity policy of a new scenario, the capacity page and a capacity query.
+DEFAULT_POLICY = "calibrated"
+#: What a saved spec that names no policy means: specs written before the calibrated policy
+#: existed keep their meaning (the seed study's rule).
+SPEC_POLICY_WHEN_ABSENT = "study"

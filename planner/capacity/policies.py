@@ -7,6 +7,10 @@ wins; otherwise the chosen policy:
   replicas, CPUs only from measurements). Reproduces the study's figures exactly.
 - "batched": continuous-batching roofline (see `planner.capacity.roofline`) over TP degrees
   1/2/4/8 and MIG slices, keeping the configuration with the most sessions per server.
+- "calibrated": the serving model of `planner.capacity.serving` (prefill, KV precision,
+  mixture-of-experts, TTFT) with constants fitted on published measurements
+  (`planner.capacity.evidence`), over TP degrees 1/2/4/8; each figure carries its typical
+  error and the nearest measurements. The default for new scenarios and the API.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import math
 from dataclasses import dataclass, replace
 
 from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
+from planner.capacity.evidence import calibrated_constants, uncertainty
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,
@@ -23,6 +28,7 @@ from planner.capacity.memory import (
     weight_bytes,
 )
 from planner.capacity.roofline import ReplicaShape, replica_shape
+from planner.capacity.serving import DEFAULT_MAX_SEQUENCES, Replica
 from planner.capacity.specs import (
     POLICIES,
     BindingLimit,
@@ -31,6 +37,7 @@ from planner.capacity.specs import (
     ModelSpec,
     ServerSpec,
 )
+from planner.capacity.workload import Workload
 
 
 def sessions_at_slo(
@@ -44,6 +51,8 @@ def sessions_at_slo(
     kv_precision_bits: int | None = None,
     memory_margin: float = 0.10,
     weight_overhead: float = 0.0,
+    workload: Workload | None = None,
+    max_sequences: int = DEFAULT_MAX_SEQUENCES,
 ) -> CapacityResult:
     """Concurrent sessions one `server` sustains for `model` at `slo_tps` tokens/s each.
 
@@ -53,11 +62,18 @@ def sessions_at_slo(
     is the KV cache reserved per session and, conservatively, also the context every step
     reads. `memory_margin` is the fraction of device memory kept free. `weight_overhead` is a
     format's extra bytes per weight (GGUF Q8_0: 0.0625).
+
+    The "calibrated" policy reads `workload` (input / output tokens, TTFT target, KV
+    precision, prefix-cache hits); without one it builds it from `context_tokens` (input =
+    context - default output), `slo_tps` and `kv_precision_bits`. Its SLO is the workload's.
+    `max_sequences` is the serving stack's cap on running sequences per replica.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
     if not 1 <= precision_bits <= 32:
         raise ValueError(f"precision_bits must be between 1 and 32, got {precision_bits}")
+    if workload is not None:
+        slo_tps = workload.slo_tps
     if not (slo_tps > 0 and math.isfinite(slo_tps)):
         raise ValueError(f"slo_tps must be a positive number, got {slo_tps}")
     if context_tokens < 1:
@@ -95,8 +111,14 @@ def sessions_at_slo(
             return _measured(query, measured)
     if policy == "study":
         result = _study(query)
-    else:
+    elif policy == "batched":
         result = _batched(query)
+    else:
+        if workload is None:
+            workload = Workload.from_context(
+                context_tokens, slo_tps=slo_tps, kv_precision_bits=int(kv_bits)
+            )
+        result = _calibrated(query, workload, max_sequences)
     if note:
         result = replace(result, explanation=result.explanation + note)
     return result
@@ -463,3 +485,97 @@ def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> st
         runner = others[0]
         text += f" Next best: {_config_name(runner.shape)}, {runner.per_server} sessions."
     return text
+
+
+def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityResult:
+    """The calibrated serving model over TP 1/2/4/8: the most sessions per server wins; ties
+    go to fewer accelerators per replica."""
+    constants = calibrated_constants()
+    acc = q.server.accelerator
+    best: tuple[int, int, str, Replica] | None = None  # (per server, per replica, binding, r)
+    for tp in TP_DEGREES:
+        if tp > q.server.accelerator_count:
+            break
+        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead)
+        per_replica, binding = replica.sessions_at(
+            workload, constants, max_sequences=max_sequences, memory_margin=q.memory_margin
+        )
+        per_server = per_replica * (q.server.accelerator_count // tp)
+        if best is None or per_server > best[0] or (best[2] == "does_not_fit" and per_replica):
+            best = (per_server, per_replica, binding, replica)
+    assert best is not None
+    sessions, per_replica, binding, replica = best
+    tp = replica.tp_degree
+    replicas = q.server.accelerator_count // tp if binding != "does_not_fit" else 0
+    load = max(per_replica, 1)
+    terms = replica.step_terms(load, workload, constants)
+    rate = 1.0 / terms["step_s"]
+    ttft = replica.ttft_s(load, workload, constants)
+    spread = uncertainty(acc.name, q.model, q.precision_bits)
+    by_memory = replica.sessions_by_memory(workload, q.memory_margin)
+    limits: dict[str, float | int | None] = {
+        "sessions_per_replica": per_replica,
+        "sessions_by_memory": max(by_memory, 0) * (q.server.accelerator_count // tp),
+        "max_sequences_per_replica": max_sequences,
+        "weight_gb_per_device": replica.weight_bytes_per_device / GB,
+        "kv_gb_per_session_per_device": workload.kv_tokens_reserved
+        * replica.kv_bytes_per_token_per_device(workload.kv_precision_bits)
+        / GB,
+        "ttft_s": ttft,
+        **{f"step_{name}": value for name, value in terms.items()},
+    }
+    size = f"TP {tp}" if tp > 1 else "one accelerator per replica"
+    if binding == "does_not_fit":
+        text = (
+            f"Estimated (calibrated serving model) for {q.describe()}: the weights "
+            f"({replica.weight_bytes_per_device * tp / GB:.1f} GB) do not fit any replica "
+            f"after a {q.memory_margin:.0%} memory margin, so no sessions."
+        )
+    else:
+        text = (
+            f"Estimated (calibrated serving model) for {q.describe()}, {workload.input_tokens} "
+            f"prompt + {workload.output_tokens} output tokens per request, KV cache at "
+            f"{workload.kv_precision_bits}-bit: {size}, {replicas} replica(s) of "
+            f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
+            f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s; binding: "
+            f"{binding.replace('_', ' ')}. Typical error ±{spread.typical_error:.0%} "
+            f"({spread.basis})."
+        )
+    return replace(
+        _result(
+            q,
+            sessions=sessions,
+            label="estimated",
+            binding=binding,  # type: ignore[arg-type]
+            tp_degree=tp,
+            replicas=replicas,
+            mig_slices=0,
+            per_session_tps=rate,
+            efficiencies=(constants.gpu_bandwidth_efficiency, constants.gpu_compute_efficiency)
+            if acc.kind == "gpu"
+            else (constants.cpu_bandwidth_efficiency, constants.cpu_compute_efficiency),
+            source=(
+                "Estimated: calibrated serving model (docs/capacity.md), constants fitted on "
+                "published measurements (planner/capacity/data/measurements.json)."
+            ),
+            explanation=text,
+            limits=limits,
+        ),
+        typical_error=spread.typical_error,
+        uncertainty_basis=spread.basis,
+        evidence=spread.nearest,
+        workload={
+            "input_tokens": workload.input_tokens,
+            "output_tokens": workload.output_tokens,
+            "slo_tps": workload.slo_tps,
+            "ttft_s": workload.ttft_s,
+            "kv_precision_bits": workload.kv_precision_bits,
+            "prefix_cache_hit_rate": workload.prefix_cache_hit_rate,
+            "kv_reservation": workload.kv_reservation,
+        },
+        kv_gb_per_session=workload.kv_tokens_reserved
+        * replica.kv_bytes_per_token_per_device(workload.kv_precision_bits)
+        * tp
+        / GB,
+        context_tokens=int(round(workload.input_tokens + workload.output_tokens)),
+    )

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 Kind = Literal["gpu", "cpu"]
-Policy = Literal["study", "batched"]
+Policy = Literal["study", "batched", "calibrated"]
 Label = Literal["measured", "study rule", "estimated"]
 BindingLimit = Literal[
     "does_not_fit",
@@ -25,10 +25,13 @@ BindingLimit = Literal[
     "compute",
     "partitioning_rule",
     "measured",
+    "decode_rate",
+    "ttft",
+    "serving_stack",
 ]
 
 KINDS: tuple[str, ...] = ("gpu", "cpu")
-POLICIES: tuple[str, ...] = ("study", "batched")
+POLICIES: tuple[str, ...] = ("study", "batched", "calibrated")
 LABELS: tuple[str, ...] = ("measured", "study rule", "estimated")
 BINDING_LIMITS: tuple[str, ...] = (
     "does_not_fit",
@@ -37,6 +40,9 @@ BINDING_LIMITS: tuple[str, ...] = (
     "compute",
     "partitioning_rule",
     "measured",
+    "decode_rate",
+    "ttft",
+    "serving_stack",
 )
 
 _T = TypeVar("_T")
@@ -93,6 +99,11 @@ class AcceleratorSpec:
     memory_mts: float | None = None
     bandwidth_efficiency: float | None = None
     compute_efficiency: float | None = None
+    # 4-bit (FP4) dense TFLOPS where the hardware has it (Blackwell); None = no 4-bit units, so
+    # 4-bit weights run at the 8-bit rate. CPUs: FLOP per cycle per core of a matrix unit
+    # (Intel AMX, Arm SME) at 16-bit, which replaces the vector rate when given.
+    tflops_4: float | None = None
+    matrix_flops_per_cycle: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -108,6 +119,8 @@ class AcceleratorSpec:
             vector_flops_per_cycle=self.vector_flops_per_cycle,
             memory_channels=self.memory_channels,
             memory_mts=self.memory_mts,
+            tflops_4=self.tflops_4,
+            matrix_flops_per_cycle=self.matrix_flops_per_cycle,
         )
         for name in ("tflops_16", "tflops_8", "tdp_w"):
             value = getattr(self, name)
@@ -164,7 +177,14 @@ class ServerSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A decoder-only transformer's shape (Llama-style, grouped-query attention)."""
+    """A decoder-only transformer's shape (Llama-style, grouped-query attention).
+
+    Mixture-of-experts models also give `active_parameters_b` (per token), `expert_count`
+    routed experts and `experts_per_token` (top-k); `shared_expert_count` experts run for every
+    token and count as dense. Multi-head latent attention (DeepSeek) gives `kv_lora_rank` and
+    `qk_rope_head_dim`: its KV cache holds one latent of that width per layer and token.
+    Field names match the catalog's `ModelClass`.
+    """
 
     name: str
     parameters_b: float
@@ -174,9 +194,28 @@ class ModelSpec:
     kv_heads: int
     head_dim: int
     default_precision_bits: int = 8
+    active_parameters_b: float | None = None
+    expert_count: int | None = None
+    experts_per_token: int | None = None
+    shared_expert_count: int | None = None
+    kv_lora_rank: int | None = None
+    qk_rope_head_dim: int | None = None
 
     def __post_init__(self) -> None:
-        _check_positive("ModelSpec", parameters_b=self.parameters_b)
+        _check_positive(
+            "ModelSpec",
+            parameters_b=self.parameters_b,
+            active_parameters_b=self.active_parameters_b,
+            expert_count=self.expert_count,
+            experts_per_token=self.experts_per_token,
+            kv_lora_rank=self.kv_lora_rank,
+        )
+        if self.active_parameters_b is not None and self.active_parameters_b > self.parameters_b:
+            raise ValueError("ModelSpec.active_parameters_b cannot exceed parameters_b")
+        if (self.expert_count is None) != (self.experts_per_token is None):
+            raise ValueError("ModelSpec.expert_count and experts_per_token go together")
+        if self.expert_count is not None and self.experts_per_token > self.expert_count:
+            raise ValueError("ModelSpec.experts_per_token cannot exceed expert_count")
         for name in ("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ModelSpec.{name} must be at least 1")
@@ -188,6 +227,15 @@ class ModelSpec:
     def from_mapping(cls, data: Mapping[str, Any]) -> ModelSpec:
         """Build from a catalog row or dict; unknown keys are ignored."""
         return _from_mapping(cls, data)
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.expert_count and self.active_parameters_b)
+
+    @property
+    def compute_parameters_b(self) -> float:
+        """Parameters each token multiplies through: active ones for MoE, all for dense."""
+        return self.active_parameters_b or self.parameters_b
 
 
 @dataclass(frozen=True)
@@ -264,8 +312,15 @@ class CapacityResult:
     source: str
     explanation: str
     limits: Mapping[str, float | int | None] = field(default_factory=dict, hash=False)
+    # Calibrated estimates only: typical error (fraction) from held-out residuals of similar
+    # measurements, which rows it pools, the nearest measurements, and the workload used.
+    typical_error: float | None = None
+    uncertainty_basis: str = ""
+    evidence: tuple[str, ...] = ()
+    workload: Mapping[str, float | int | str | None] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "workload", MappingProxyType(dict(self.workload)))
         # A read-only view keeps the frozen promise for the one mutable-typed field.
         object.__setattr__(self, "limits", MappingProxyType(dict(self.limits)))
 
@@ -274,8 +329,10 @@ class CapacityResult:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "limits":
+            if f.name in ("limits", "workload"):
                 value = {key: _json_number(item) for key, item in value.items()}
+            elif f.name == "evidence":
+                value = list(value)
             out[f.name] = _json_number(value)
         return out
 

@@ -11,6 +11,9 @@ BINDING_COLOURS = {
     "compute": "#D55E00",
     "partitioning_rule": "#E69F00",
     "measured": "#009E73",
+    "decode_rate": "#CC79A7",
+    "ttft": "#F0E442",
+    "serving_stack": "#000000",
 }
 
 

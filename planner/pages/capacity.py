@@ -95,6 +95,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "slo_tps": q["slo_tps"],
         "context_tokens": q["context"],
         "policy": q["policy"],
+        "workload": form.workload(),
     }
     grid = settings.GRID_CO2_G_PER_KWH
     servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
@@ -114,10 +115,15 @@ def capacity(request: HttpRequest) -> HttpResponse:
     frame = pd.DataFrame(
         cells, columns=["server", "model", "sessions", "label", "binding_limit", "explanation"]
     )
+    shape = (
+        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request"
+        if q["policy"] == "calibrated"
+        else f"{q['context']:,}-token context"
+    )
     figure = charts.capacity_matrix_figure(
         frame,
         f"Concurrent sessions per server at ≥ {q['slo_tps']:g} tokens/s, "
-        f"{q['precision']}-bit weights, {q['context']:,}-token context ({q['policy']} policy)",
+        f"{q['precision']}-bit weights, {shape} ({q['policy']} policy)",
     )
     rack, fixes = corrections(settings_, grid)
     return render(
@@ -126,6 +132,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "settings": q,
+            "shape": shape,
             "models": models,
             "rows": rows,
             "figure": json.loads(figure.to_json()),

@@ -10,7 +10,7 @@ from django import forms
 
 from inventory.models import ModelClass, RackType, ServerModel
 from planner.bridge.problems import ScenarioSpecError, validate_spec
-from planner.capacity import defaults
+from planner.capacity import KV_PRECISIONS, Workload, defaults
 
 OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
@@ -18,7 +18,15 @@ OBJECTIVES = [
     ("min_cost", "Least cost (meet every minimum; needs server prices)"),
 ]
 PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
-POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
+POLICIES = [
+    ("calibrated", "Calibrated serving model (published measurements)"),
+    ("study", "Study rule (seed study)"),
+    ("batched", "Batched roofline estimate"),
+]
+KV_CHOICES = [(bits, f"{bits}-bit") for bits in reversed(KV_PRECISIONS)]
+# Per-model workload fields (blank = the defaults of planner.capacity.defaults; the
+# calibrated policy reads them), in spec key order.
+WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
 POWER_BASES = [
     ("nameplate", "Nameplate (maximum) power"),
     ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
@@ -42,6 +50,14 @@ class ScenarioForm(forms.Form):
     )
     capacity_policy = forms.ChoiceField(
         label="Capacity policy", choices=POLICIES, initial=defaults.DEFAULT_POLICY
+    )
+    kv_precision_bits = forms.TypedChoiceField(
+        label="KV-cache precision (calibrated policy)",
+        choices=KV_CHOICES,
+        coerce=int,
+        initial=defaults.DEFAULT_KV_PRECISION_BITS,
+        required=False,
+        empty_value=None,
     )
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
@@ -85,6 +101,22 @@ class ScenarioForm(forms.Form):
             self.fields[f"model_{model.pk}_weight"] = forms.FloatField(
                 label=f"Weight of {model.name}", min_value=0, initial=1
             )
+            self.fields[f"model_{model.pk}_input_tokens"] = forms.IntegerField(
+                label=f"Prompt tokens per request of {model.name}", required=False,
+                min_value=0, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_output_tokens"] = forms.IntegerField(
+                label=f"Output tokens per request of {model.name}", required=False,
+                min_value=1, max_value=10_000_000,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_ttft_s"] = forms.FloatField(
+                label=f"Time to first token target of {model.name} (s)", required=False,
+                min_value=0.001, max_value=3600,
+            )  # fmt: skip
+            self.fields[f"model_{model.pk}_requests_per_second"] = forms.FloatField(
+                label=f"Peak requests/s of {model.name}", required=False, min_value=0,
+                max_value=1_000_000,
+            )  # fmt: skip
 
     # Rows for the template: each catalog item with its bound fields.
     def rack_rows(self) -> list[dict]:
@@ -109,7 +141,9 @@ class ScenarioForm(forms.Form):
                 "min": self[f"model_{m.pk}_min"],
                 "max": self[f"model_{m.pk}_max"],
                 "weight": self[f"model_{m.pk}_weight"],
-                "inputs": [self[f"model_{m.pk}_{key}"] for key in ("min", "max", "weight")],
+                "inputs": [
+                    self[f"model_{m.pk}_{key}"] for key in ("min", "max", "weight", *WORKLOAD_KEYS)
+                ],
             }
             for m in self.models
         ]
@@ -136,17 +170,24 @@ class ScenarioForm(forms.Form):
         for model in self.models:
             if data.get(f"model_{model.pk}_use"):
                 i = len(models)
-                for key in ("min", "max", "weight"):
+                for key in ("min", "max", "weight", *WORKLOAD_KEYS):
                     fields[f"models[{i}].{key}"] = f"model_{model.pk}_{key}"
+                fields[f"models[{i}].kv_precision_bits"] = "kv_precision_bits"
                 fields[f"models[{i}]"] = f"model_{model.pk}_min"
-                models.append(
-                    {
-                        "model_class": model.name,
-                        "min": data.get(f"model_{model.pk}_min") or 0,
-                        "max": data.get(f"model_{model.pk}_max"),
-                        "weight": data.get(f"model_{model.pk}_weight", 1.0),
-                    }
-                )
+                entry = {
+                    "model_class": model.name,
+                    "min": data.get(f"model_{model.pk}_min") or 0,
+                    "max": data.get(f"model_{model.pk}_max"),
+                    "weight": data.get(f"model_{model.pk}_weight", 1.0),
+                }
+                # Only what the planner typed: a spec without workload fields keeps its shape.
+                for key in WORKLOAD_KEYS:
+                    if data.get(f"model_{model.pk}_{key}") is not None:
+                        entry[key] = data[f"model_{model.pk}_{key}"]
+                kv = data.get("kv_precision_bits")
+                if kv is not None and kv != defaults.DEFAULT_KV_PRECISION_BITS:
+                    entry["kv_precision_bits"] = kv
+                models.append(entry)
         spec = {
             "version": 1,
             "rack_types": rack_types,
@@ -201,9 +242,13 @@ class ScenarioForm(forms.Form):
         initial = {
             "name": name,
             "description": description,
-            "slo_tps": spec.get("slo_tps", 10),
-            "precision_bits": spec.get("precision_bits", 8),
-            "capacity_policy": spec.get("capacity_policy", "study"),
+            "slo_tps": spec.get("slo_tps", defaults.DEFAULT_SLO_TPS),
+            "precision_bits": spec.get("precision_bits", defaults.DEFAULT_PRECISION_BITS),
+            "capacity_policy": spec.get("capacity_policy", defaults.SPEC_POLICY_WHEN_ABSENT),
+            "kv_precision_bits": next(
+                (m["kv_precision_bits"] for m in spec.get("models", []) if "kv_precision_bits" in m),  # noqa: E501
+                defaults.DEFAULT_KV_PRECISION_BITS,
+            ),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
             "power_basis": spec.get("power_basis", "nameplate"),
@@ -227,6 +272,8 @@ class ScenarioForm(forms.Form):
                 initial[f"model_{pk}_min"] = item.get("min", 0)
                 initial[f"model_{pk}_max"] = item.get("max")
                 initial[f"model_{pk}_weight"] = item.get("weight", 1.0)
+                for key in WORKLOAD_KEYS:
+                    initial[f"model_{pk}_{key}"] = item.get(key)
         return initial
 
 
@@ -245,15 +292,42 @@ class CapacitySettingsForm(forms.Form):
         initial=defaults.DEFAULT_SLO_TPS,
         label="SLO (tokens/s per session)",
     )
+    input_tokens = forms.IntegerField(
+        min_value=0, max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_INPUT_TOKENS, label="Prompt tokens per request (calibrated)",
+    )  # fmt: skip
+    output_tokens = forms.IntegerField(
+        min_value=1, max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_OUTPUT_TOKENS, label="Output tokens per request (calibrated)",
+    )  # fmt: skip
+    ttft_s = forms.FloatField(
+        required=False, min_value=0.001, max_value=3600, initial=defaults.DEFAULT_TTFT_S,
+        label="Time to first token target, s (optional, calibrated)",
+    )  # fmt: skip
+    kv_precision = forms.TypedChoiceField(
+        choices=KV_CHOICES, coerce=int, initial=defaults.DEFAULT_KV_PRECISION_BITS,
+        label="KV-cache precision (calibrated)",
+    )  # fmt: skip
     context = forms.IntegerField(
         min_value=1,
         max_value=defaults.CONTEXT_TOKENS_MAX,
         initial=defaults.DEFAULT_CONTEXT_TOKENS,
-        label="Context (tokens per session)",
+        label="Context (tokens per session; study and batched)",
     )
     policy = forms.ChoiceField(
-        choices=POLICIES, initial=defaults.DEFAULT_POLICY, label="Capacity policy"
-    )
+        choices=POLICIES, initial=defaults.DEFAULT_POLICY,
+        label="Capacity policy",
+    )  # fmt: skip
+
+    def workload(self) -> Workload | None:
+        """The calibrated policy's workload; None for the other policies."""
+        q = self.cleaned_data
+        if q["policy"] != "calibrated":
+            return None
+        return Workload(
+            input_tokens=q["input_tokens"], output_tokens=q["output_tokens"],
+            slo_tps=q["slo_tps"], ttft_s=q["ttft_s"], kv_precision_bits=q["kv_precision"],
+        )  # fmt: skip
 
     @classmethod
     def from_query(cls, query) -> "CapacitySettingsForm":

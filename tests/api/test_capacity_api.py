@@ -30,7 +30,9 @@ def test_capacity_defaults_and_grid_setting(api_client, seed_catalog):
         )
     body = response.json()
     assert body["query"] == {"server": "8x-l40s", "model": "llama-3.1-8b", "precision": 8,
-                             "slo_tps": 10.0, "context": 4096, "policy": "batched"}
+                             "slo_tps": 10.0, "context": 4096, "policy": "batched",
+                             "kv_precision": 16, "prefix_cache_hit_rate": 0.0,
+                             "max_sequences": 1024}
     assert body["result"]["label"] == "estimated"
     assert body["result"]["binding_limit"] in ("memory_capacity", "memory_bandwidth", "compute")
     sessions = body["result"]["sessions"]
@@ -78,4 +80,59 @@ def test_capacity_is_in_the_openapi_schema(api_client):
     response = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     operation = response.json()["paths"]["/api/v1/capacity"]["get"]
     names = {parameter["name"] for parameter in operation["parameters"]}
-    assert names == {"server", "model", "precision", "slo_tps", "context", "policy"}
+    assert names == {"server", "model", "precision", "slo_tps", "context", "policy",
+                     "input_tokens", "output_tokens", "ttft_s", "kv_precision",
+                     "prefix_cache_hit_rate", "max_sequences"}
+
+
+@pytest.mark.django_db
+def test_capacity_defaults_to_the_calibrated_policy_with_uncertainty(api_client, seed_catalog):
+    query = {"server": "8x-h100-sxm", "model": "llama-3.1-70b"}
+    response = api_client.get("/api/v1/capacity", query)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"]["policy"] == "calibrated"
+    result = body["result"]
+    assert result["policy"] == "calibrated" and result["label"] == "estimated"
+    assert result["sessions"] > 8  # far above the study's one session per GPU
+    assert 0 < result["typical_error"] < 2
+    assert len(result["evidence"]) == 3 and all("http" in e for e in result["evidence"])
+    assert result["workload"]["input_tokens"] == 1024
+    assert result["workload"]["output_tokens"] == 256
+    assert "Typical error" in result["explanation"]
+
+
+@pytest.mark.django_db
+def test_capacity_workload_parameters_change_the_figure(api_client, seed_catalog):
+    base = {"server": "8x-h100-sxm", "model": "llama-3.1-8b", "policy": "calibrated"}
+    short = api_client.get("/api/v1/capacity", {**base, "input_tokens": 256}).json()
+    long = api_client.get("/api/v1/capacity", {**base, "input_tokens": 8192}).json()
+    fp8_kv = api_client.get(
+        "/api/v1/capacity", {**base, "input_tokens": 8192, "kv_precision": 8}
+    ).json()
+    assert short["result"]["sessions"] > long["result"]["sessions"]
+    assert fp8_kv["result"]["sessions"] > long["result"]["sessions"]
+    strict = api_client.get("/api/v1/capacity", {**base, "ttft_s": 0.05}).json()
+    loose = api_client.get("/api/v1/capacity", {**base, "ttft_s": 5}).json()
+    assert strict["result"]["sessions"] <= loose["result"]["sessions"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"input_tokens": -1}, "input_tokens"),
+        ({"output_tokens": 0}, "output_tokens"),
+        ({"ttft_s": 0}, "ttft_s"),
+        ({"kv_precision": 5}, "kv_precision"),
+        ({"prefix_cache_hit_rate": 1.0}, "prefix_cache_hit_rate"),
+        ({"max_sequences": 0}, "max_sequences"),
+        ({"policy": "guess"}, "policy"),
+    ],
+)
+def test_bad_workload_params_are_400_with_field_errors(api_client, seed_catalog, params, field):
+    response = api_client.get(
+        "/api/v1/capacity", {"server": "8x-h100-sxm", "model": "llama-3.1-8b", **params}
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]

@@ -14,6 +14,15 @@ def test_capacity_page_draws_the_matrix_and_follows_the_form(live_server, page):
     page.wait_for_selector("#capacity-chart .main-svg")
     z = page.evaluate("() => document.getElementById('capacity-chart').data[0].z")
     assert len(z) == servers and all(len(row) == models for row in z)
+    # The page defaults to the calibrated policy: an estimate with its typical error.
+    assert page.input_value("#id_policy") == "calibrated"
+    default_cell = page.locator('td[data-server="8x-h100-sxm"][data-model="llama-3.1-8b"]')
+    assert default_cell.get_attribute("data-label") == "estimated"
+    assert "typical error" in default_cell.inner_text()
+
+    page.select_option("#id_policy", "study")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector("#capacity-chart .main-svg")
     study_cell = page.locator('td[data-server="8x-h100-sxm"][data-model="llama-3.1-8b"]')
     assert study_cell.get_attribute("data-sessions") == "56"
     assert study_cell.get_attribute("data-label") == "study rule"

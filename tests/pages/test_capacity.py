@@ -46,7 +46,9 @@ def test_capacity_page_shows_every_pair_labelled(client, seed_catalog):
 
 @pytest.mark.django_db
 def test_capacity_page_compares_the_corrected_rows(client, seed_catalog):
-    response = client.get("/capacity/")
+    # The corrections are the study rule's (MIG slices, power): ask for that policy; the page
+    # itself defaults to the calibrated one.
+    response = client.get("/capacity/", {"policy": "study"})
     corrections = response.context["corrections"]
     pairs = {(c.study_server, c.corrected_server) for c in corrections}
     assert pairs == {("8x-l40s", "8x-l40s-3497w"), ("8x-h100-sxm", "8x-h100-sxm-1g10gb")}
@@ -78,6 +80,24 @@ def test_capacity_page_bad_settings_are_form_errors(client, seed_catalog):
 @pytest.mark.django_db
 def test_nav_links_to_the_capacity_page(client, seed_catalog):
     assert 'href="/capacity/"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_capacity_page_defaults_to_calibrated_with_typical_error_and_evidence(client, seed_catalog):
+    response = client.get("/capacity/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["settings"]["policy"] == "calibrated"
+    assert "typical error ±" in html and "nearest evidence:" in html
+    assert "1,024 + 256 tokens per request" in html
+
+
+@pytest.mark.django_db
+def test_capacity_page_bad_workload_is_a_form_error_beside_the_field(client, seed_catalog):
+    response = client.get("/capacity/", {"output_tokens": 0, "ttft_s": -1})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "output_tokens" in form.errors and "ttft_s" in form.errors
 
 
 @pytest.mark.django_db

@@ -1,12 +1,35 @@
-"""`manage.py calibrate`: fit per-accelerator efficiencies to the measured profiles."""
+"""`manage.py calibrate`: fit per-accelerator efficiencies to the measured profiles, or with
+`--report`, fit the calibrated serving model on the published-measurement dataset, store its
+constants and residuals (planner/capacity/data/calibration.json) and regenerate the error
+tables in docs/capacity.md."""
+
+import json
 import re
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from planner.bridge.calibration import calibrate_catalog, markdown_report
+from planner.capacity import evidence
+from planner.capacity import report as serving_report
 
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+SERVING_START = "<!-- serving-calibration:start -->"
+SERVING_END = "<!-- serving-calibration:end -->"
+DEFAULT_DOC = Path(settings.BASE_DIR) / "docs" / "capacity.md"
+
+
+def replace_between(path: Path, start: str, end: str, body: str) -> None:
+    """Replace the text between two markers in `path` (CommandError when missing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise CommandError(f"{path} has no {start} ... {end} markers")
+    path.write_text(pattern.sub(lambda _: f"{start}\n{body}\n{end}", text), encoding="utf-8")
 
 
 class Command(BaseCommand):
@@ -17,16 +40,30 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Fit and report, store nothing."
-        )
+        parser.add_argument("--dry-run", action="store_true", help="Fit and report, store nothing.")
         parser.add_argument(
             "--update-doc",
             metavar="FILE",
             help=f"Replace the text between {START} and {END} in FILE with the report.",
         )
+        parser.add_argument(
+            "--report",
+            action="store_true",
+            help=(
+                "Calibrate the serving model on planner/capacity/data/measurements.json: store "
+                "constants and residuals in planner/capacity/data/calibration.json and rewrite "
+                f"the tables between {SERVING_START} and {SERVING_END} in --doc."
+            ),
+        )
+        parser.add_argument(
+            "--doc", metavar="FILE", default=str(DEFAULT_DOC),
+            help="Document --report rewrites (default docs/capacity.md).",
+        )  # fmt: skip
 
     def handle(self, *args, **options) -> None:
+        if options["report"]:
+            self.serving_report(Path(options["doc"]), store=not options["dry_run"])
+            return
         results = calibrate_catalog(store=not options["dry_run"])
         if not results:
             raise CommandError("no measured profiles with sessions > 0: nothing to calibrate")
@@ -34,16 +71,7 @@ class Command(BaseCommand):
         self.stdout.write(report)
         if options["update_doc"]:
             path = Path(options["update_doc"])
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-            pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-            if not pattern.search(text):
-                raise CommandError(f"{path} has no {START} ... {END} markers")
-            path.write_text(
-                pattern.sub(lambda _: f"{START}\n{report}\n{END}", text), encoding="utf-8"
-            )
+            replace_between(path, START, END, report)
             self.stdout.write(f"updated {path}")
         if not options["dry_run"]:
             stored = ", ".join(
@@ -51,3 +79,15 @@ class Command(BaseCommand):
                 for r in results
             )
             self.stdout.write(f"stored efficiencies (bandwidth, compute): {stored}")
+
+    def serving_report(self, doc: Path, store: bool) -> None:
+        result = evidence.calibrate()
+        report = serving_report.markdown_report(result)
+        self.stdout.write(report)
+        if store:
+            evidence.CALIBRATION_PATH.write_text(
+                json.dumps(evidence.calibration_to_json(result), indent=1) + "\n",
+                encoding="utf-8",
+            )
+            replace_between(doc, SERVING_START, SERVING_END, report)
+            self.stdout.write(f"updated {evidence.CALIBRATION_PATH} and {doc}")

@@ -1,4 +1,5 @@
 """`manage.py requeue_stale_runs`: re-send runs the broker lost; fail those out of attempts."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,15 +13,28 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--queued-after", type=float, default=settings.RUN_QUEUED_LIMIT_S,
-                            help="seconds queued before a run counts as lost")
-        parser.add_argument("--running-after", type=float, default=settings.RUN_RUNNING_LIMIT_S,
-                            help="seconds running before a run counts as lost")
-        parser.add_argument("--max-attempts", type=int, default=settings.RUN_MAX_ATTEMPTS,
-                            help="sends per run before it is marked failed")
+        parser.add_argument(
+            "--queued-after",
+            type=float,
+            default=settings.RUN_QUEUED_LIMIT_S,
+            help="seconds queued before a run counts as lost",
+        )
+        parser.add_argument(
+            "--running-after",
+            type=float,
+            default=settings.RUN_RUNNING_LIMIT_S,
+            help="seconds running before a run counts as lost",
+        )
+        parser.add_argument(
+            "--max-attempts",
+            type=int,
+            default=settings.RUN_MAX_ATTEMPTS,
+            help="sends per run before it is marked failed",
+        )
 
-    def handle(self, *args, queued_after: float, running_after: float, max_attempts: int,
-               **options) -> None:
+    def handle(
+        self, *args, queued_after: float, running_after: float, max_attempts: int, **options
+    ) -> None:
         if queued_after < 0 or running_after < 0 or max_attempts < 1:
             raise CommandError("limits must be >= 0 and --max-attempts >= 1")
         report = requeue_stale_runs(

@@ -1,4 +1,5 @@
 """`manage.py solve FILE.json`: solve a problem v1 file and print the result v1 JSON."""
+
 import json
 import sys
 

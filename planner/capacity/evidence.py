@@ -1,0 +1,549 @@
+"""Published serving measurements: loading, the fixed held-out split, fitting the serving
+model's constants, error tables and the uncertainty attached to an estimate.
+
+The dataset is `planner/capacity/data/measurements.json` (every row cites its source and
+quotes the figures read there); hardware and model shapes come from the seed catalog
+(`inventory/data/seed_catalog.json`) and, for models the catalog does not have yet, from the
+dataset's own `models` section. Everything here is pure (JSON files in, dataclasses out).
+
+Split (stratified by accelerator, so every accelerator with two or more rows has rows on both
+sides): within each accelerator the rows are ranked by sha256(row id), and ranks 2, 5, 8, ...
+(every third) are held out, about a third of the rows. Constants are fitted on the other rows
+only; the held-out rows and leave-one-source-out are the errors to quote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from planner.capacity.roofline import ReplicaShape, replica_shape
+from planner.capacity.serving import Replica, ServingConstants
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, ServerSpec
+from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MEASUREMENTS_PATH = DATA_DIR / "measurements.json"
+CALIBRATION_PATH = DATA_DIR / "calibration.json"
+CATALOG_PATH = Path(__file__).resolve().parents[2] / "inventory" / "data" / "seed_catalog.json"
+
+HELD_OUT_EVERY = 3  # within each accelerator, every third row by hash rank is held out
+TARGET_MEDIAN = math.log(1.25)  # |ln(est / obs)| at most 25 %
+TARGET_WORST = math.log(2.0)  # no case off by more than 2x
+
+
+@dataclass(frozen=True)
+class MeasuredPoint:
+    """One published measurement: `sessions` running per replica at `per_session_tps` each."""
+
+    id: str
+    source: str
+    method: str  # "static" (fixed batch) or "continuous" (serving at a concurrency)
+    accelerator: AcceleratorSpec
+    accelerator_count: int
+    model: ModelSpec
+    weight_bits: float
+    weight_overhead: float
+    workload: Workload
+    sessions: float
+    per_session_tps: float
+    max_num_seqs: int | None
+    input_stated: bool
+    output_stated: bool
+
+    @property
+    def replica(self) -> Replica:
+        return Replica(
+            self.accelerator, self.model, self.accelerator_count, self.weight_bits,
+            self.weight_overhead,
+        )  # fmt: skip
+
+    @property
+    def digest(self) -> int:
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16)
+
+    @property
+    def family(self) -> str:
+        return accelerator_family(self.accelerator.name)
+
+    @property
+    def size_class(self) -> str:
+        return size_class(self.model)
+
+
+@lru_cache(maxsize=1024)
+def accelerator_family(name: str) -> str:
+    """Architecture family used to pool residuals: similar silicon and serving software."""
+    table = (
+        ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
+        ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
+        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
+        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
+    )  # fmt: skip
+    lowered = name.lower()
+    for needle, family in table:
+        if needle in lowered:
+            return family
+    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
+
+
+@lru_cache(maxsize=1024)
+def size_class(model: ModelSpec) -> str:
+    """Size class by the parameters a token multiplies through (active ones for MoE)."""
+    active = model.compute_parameters_b
+    if active < 10:
+        return "small (< 10 B active)"
+    if active < 50:
+        return "medium (10-50 B active)"
+    if active < 200:
+        return "large (50-200 B active)"
+    return "very large (>= 200 B active)"
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _raw(path: Path = MEASUREMENTS_PATH) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _catalog(path: Path = CATALOG_PATH) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def catalog_rows() -> dict:
+    """The seed catalog's rows (accelerators, servers, models, the study, measured profiles)."""
+    return _catalog()
+
+
+def sources() -> dict[str, dict]:
+    return dict(_raw()["sources"])
+
+
+def model_specs() -> dict[str, ModelSpec]:
+    """Catalog models, completed by the dataset's own rows for models the catalog lacks."""
+    specs = {m["name"]: ModelSpec.from_mapping(m) for m in _raw().get("models", [])}
+    specs.update({m["name"]: ModelSpec.from_mapping(m) for m in _catalog()["model_classes"]})
+    return specs
+
+
+def accelerator_specs() -> dict[str, AcceleratorSpec]:
+    specs = {a["name"]: AcceleratorSpec.from_mapping(a) for a in _raw().get("accelerators", [])}
+    specs.update({a["name"]: AcceleratorSpec.from_mapping(a) for a in _catalog()["accelerators"]})
+    # The dataset measures hardware and software together: a catalog row's own calibrated
+    # efficiencies must not leak into the fit.
+    return {
+        name: replace(spec, bandwidth_efficiency=None, compute_efficiency=None)
+        for name, spec in specs.items()
+    }
+
+
+# Prompt length assumed when a source does not state it (LM Arena chat prompts); the rows
+# say so (`input_stated`), and the uncertainty of those rows includes this guess.
+UNSTATED_INPUT_TOKENS = 256
+
+
+@lru_cache(maxsize=1)
+def load_points() -> tuple[MeasuredPoint, ...]:
+    """Every measurement as a `MeasuredPoint` (read once; the tuple is immutable)."""
+    raw = _raw()
+    methods = {key: value["method"] for key, value in raw["sources"].items()}
+    models, accelerators = model_specs(), accelerator_specs()
+    points = []
+    for row in raw["measurements"]:
+        inputs = row.get("input_tokens")
+        outputs = row.get("output_tokens")
+        workload = Workload(
+            input_tokens=int(inputs if inputs is not None else UNSTATED_INPUT_TOKENS),
+            output_tokens=int(outputs if outputs is not None else WORKLOAD_DEFAULTS.output_tokens),
+            slo_tps=float(row["per_session_tps"]),
+            kv_precision_bits=int(row.get("kv_bits") or WORKLOAD_DEFAULTS.kv_precision_bits),
+        )
+        points.append(
+            MeasuredPoint(
+                id=row["id"],
+                source=row["source"],
+                method=methods[row["source"]],
+                accelerator=accelerators[row["accelerator"]],
+                accelerator_count=int(row["tp_degree"]),
+                model=models[row["model"]],
+                weight_bits=float(row["weight_bits"]),
+                weight_overhead=float(row.get("weight_overhead") or 0.0),
+                workload=workload,
+                sessions=float(row["concurrency"]),
+                per_session_tps=float(row["per_session_tps"]),
+                max_num_seqs=row.get("max_num_seqs"),
+                input_stated=inputs is not None,
+                output_stated=outputs is not None,
+            )
+        )
+    return tuple(points)
+
+
+# --------------------------------------------------------------------------------------
+# Predictions
+# --------------------------------------------------------------------------------------
+
+
+def predicted_rate(point: MeasuredPoint, k: ServingConstants) -> float:
+    """The model's per-session rate at the measured load."""
+    return point.replica.rate_per_session(
+        point.sessions, point.workload, k, overlap_prefill=point.method != "static"
+    )
+
+
+def predicted_sessions(point: MeasuredPoint, k: ServingConstants) -> float:
+    """The model's sessions per replica at the measured per-session rate (memory-capped)."""
+    replica = point.replica
+    batch = replica.batch_at_rate(
+        point.per_session_tps, point.workload, k, overlap_prefill=point.method != "static"
+    )
+    by_memory = replica.sessions_by_memory(point.workload)
+    if by_memory >= 0:
+        batch = min(batch, max(by_memory, 0.5))
+    if point.max_num_seqs:
+        batch = min(batch, float(point.max_num_seqs))
+    return max(batch, 0.5)
+
+
+# --------------------------------------------------------------------------------------
+# Fitting
+# --------------------------------------------------------------------------------------
+
+_GPU_FIELDS = (
+    "gpu_bandwidth_efficiency", "gpu_compute_efficiency", "half_batch", "step_overhead_s",
+    "all_reduce_latency_s", "moe_efficiency", "prefill_efficiency", "per_sequence_overhead_s",
+)  # fmt: skip
+# Bounds keep each constant physical: a step overhead of at most 3 ms (CUDA-graph launch and
+# scheduling) and an all-reduce latency of at most 30 us (NCCL small-message latency).
+_GPU_BOUNDS = (
+    (0.2, 1.0),
+    (0.05, 1.0),
+    (0.5, 512.0),
+    (1e-4, 3e-3),
+    (1e-6, 3e-5),
+    (0.02, 1.0),
+    (0.05, 1.0),
+    (1e-7, 1e-4),
+)
+_CPU_FIELDS = ("cpu_bandwidth_efficiency", "cpu_compute_efficiency")
+_CPU_BOUNDS = ((0.05, 1.0), (0.005, 1.0))
+
+
+def _fit_group(
+    points: Sequence[MeasuredPoint],
+    base: ServingConstants,
+    names: Sequence[str],
+    bounds: Sequence[tuple[float, float]],
+) -> ServingConstants:
+    if not points:
+        return base
+    low = np.log([b[0] for b in bounds])
+    high = np.log([b[1] for b in bounds])
+
+    def build(theta: np.ndarray) -> ServingConstants:
+        return replace(base, **{n: float(math.exp(v)) for n, v in zip(names, theta, strict=True)})
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        k = build(theta)
+        return np.array([math.log(predicted_rate(p, k) / p.per_session_tps) for p in points])
+
+    x0 = np.clip(np.log([getattr(base, n) for n in names]), low, high)
+    # Too few points for every constant (a CPU with two rows): fit only as many as the data
+    # can carry, the first ones listed, and keep the rest at their starting values.
+    free = min(len(names), len(points))
+    if free < len(names):
+        names, low, high, x0 = names[:free], low[:free], high[:free], x0[:free]
+    fit = least_squares(residuals, x0, bounds=(low, high), diff_step=1e-4, x_scale=1.0)
+    return build(fit.x)
+
+
+def fit_constants(
+    points: Iterable[MeasuredPoint], start: ServingConstants | None = None
+) -> ServingConstants:
+    """Least squares on log(predicted rate / measured rate), GPUs and CPUs separately."""
+    chosen = list(points)
+    k = start or ServingConstants()
+    k = _fit_group([p for p in chosen if p.accelerator.kind == "gpu"], k, _GPU_FIELDS, _GPU_BOUNDS)
+    return _fit_group(
+        [p for p in chosen if p.accelerator.kind == "cpu"], k, _CPU_FIELDS, _CPU_BOUNDS
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointError:
+    id: str
+    source: str
+    observed: float
+    estimated: float
+
+    @property
+    def log_error(self) -> float:
+        """|ln(estimate / observed)|; infinite when the estimate is 0 sessions."""
+        if self.estimated <= 0:
+            return math.inf
+        return abs(math.log(self.estimated / self.observed))
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    count: int
+    median: float  # of |ln(est / obs)|
+    worst: float
+    within_2x: float  # share with |ln| <= ln 2
+
+    def row(self) -> str:
+        def pct(x: float) -> str:
+            return "n/a (0 sessions)" if math.isinf(x) else f"{(math.exp(x) - 1) * 100:.0f} %"
+
+        return f"{self.count} | {pct(self.median)} | {pct(self.worst)} | {self.within_2x:.0%}"
+
+    @property
+    def meets_target(self) -> bool:
+        return self.median <= TARGET_MEDIAN and self.worst <= TARGET_WORST
+
+
+def summarise(errors: Sequence[PointError]) -> ErrorSummary:
+    logs = [e.log_error for e in errors]
+    return ErrorSummary(
+        count=len(logs),
+        median=statistics.median(logs),
+        worst=max(logs),
+        within_2x=sum(1 for x in logs if x <= math.log(2) + 1e-12) / len(logs),
+    )
+
+
+def errors_for(
+    points: Iterable[MeasuredPoint], estimate: Callable[[MeasuredPoint], float]
+) -> list[PointError]:
+    return [PointError(p.id, p.source, p.sessions, estimate(p)) for p in points]
+
+
+def calibrated_estimator(k: ServingConstants) -> Callable[[MeasuredPoint], float]:
+    return lambda p: predicted_sessions(p, k)
+
+
+def held_out_ids(points: Sequence[MeasuredPoint]) -> set[str]:
+    """Every third row by hash rank within each accelerator (see the module docstring)."""
+    out: set[str] = set()
+    for name in {p.accelerator.name for p in points}:
+        ranked = sorted((p for p in points if p.accelerator.name == name), key=lambda p: p.digest)
+        out.update(
+            p.id for rank, p in enumerate(ranked) if rank % HELD_OUT_EVERY == HELD_OUT_EVERY - 1
+        )
+    return out
+
+
+def split(points: Sequence[MeasuredPoint]) -> tuple[list[MeasuredPoint], list[MeasuredPoint]]:
+    """(fitting rows, held-out rows)."""
+    held = held_out_ids(points)
+    return [p for p in points if p.id not in held], [p for p in points if p.id in held]
+
+
+def leave_one_source_out(points: Sequence[MeasuredPoint]) -> list[PointError]:
+    """Fit on every source but one, estimate that source's rows; all sources in turn."""
+    out: list[PointError] = []
+    for source in sorted({p.source for p in points}):
+        rest = [p for p in points if p.source != source]
+        k = fit_constants(rest)
+        out += errors_for((p for p in points if p.source == source), calibrated_estimator(k))
+    return out
+
+
+def cross_validated_errors(
+    points: Sequence[MeasuredPoint], folds: int = 5
+) -> dict[str, PointError]:
+    """Every row's out-of-sample error: five folds by the same hash as the split, so each
+    row is estimated by constants fitted without it (the basis of per-estimate uncertainty)."""
+    out: dict[str, PointError] = {}
+    for fold in range(folds):
+
+        def in_fold(p: MeasuredPoint, f: int = fold) -> bool:
+            return p.digest % folds == f
+
+        k = fit_constants([p for p in points if not in_fold(p)])
+        for error in errors_for((p for p in points if in_fold(p)), calibrated_estimator(k)):
+            out[error.id] = error
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Before: the policies the product used until this calibration
+# --------------------------------------------------------------------------------------
+
+
+def _legacy_shape(point: MeasuredPoint) -> ReplicaShape:
+    server = ServerSpec(point.accelerator.name, 1, 1.0, point.accelerator, point.accelerator_count)
+    context = point.workload.input_tokens + point.workload.output_tokens
+    return replica_shape(
+        server, point.model, precision_bits=point.weight_bits, tp_degree=point.accelerator_count,
+        context_tokens=context, kv_precision_bits=point.workload.kv_precision_bits,
+        weight_overhead=point.weight_overhead,
+    )  # fmt: skip
+
+
+def batched_sessions(point: MeasuredPoint) -> float:
+    """The former `batched` roofline (documented defaults), sessions per replica at the rate."""
+    shape = _legacy_shape(point)
+    by_rate = min(
+        shape.bandwidth_limit(point.per_session_tps), shape.compute_limit(point.per_session_tps)
+    )
+    return float(max(0, min(by_rate, shape.memory_limit(0.10))))
+
+
+def batched_rate(point: MeasuredPoint) -> float:
+    return _legacy_shape(point).tokens_per_second_per_session(point.sessions)
+
+
+def study_sessions(point: MeasuredPoint) -> float:
+    """The seed study's rule: one session per GPU replica; CPUs only from measurements (0)."""
+    return 0.0 if point.accelerator.kind == "cpu" else 1.0
+
+
+# --------------------------------------------------------------------------------------
+# The report (manage.py calibrate --report) and the stored calibration
+# --------------------------------------------------------------------------------------
+
+
+def rate_errors(points: Iterable[MeasuredPoint], rate: Callable[[MeasuredPoint], float]):
+    return [PointError(p.id, p.source, p.per_session_tps, rate(p)) for p in points]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fitted constants and every error table the docs quote."""
+
+    constants: ServingConstants
+    fitted_on: int
+    held_out: int
+    tables: dict[str, dict[str, ErrorSummary]]  # metric -> policy/split -> summary
+    cv_rate_errors: dict[str, float]  # row id -> out-of-sample |ln(rate est / obs)|
+
+
+def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
+    """Fit on the fitting split; error tables on held-out rows and leave-one-source-out."""
+    points = list(points) if points is not None else load_points()
+    fitting, held = split(points)
+    k = fit_constants(fitting)
+    rate_k = lambda p: predicted_rate(p, k)  # noqa: E731
+    loso_rate: list[PointError] = []
+    loso_sessions: list[PointError] = []
+    for source in sorted({p.source for p in points}):
+        kk = fit_constants([p for p in points if p.source != source])
+        mine = [p for p in points if p.source == source]
+        loso_rate += rate_errors(mine, lambda p, kk=kk: predicted_rate(p, kk))
+        loso_sessions += errors_for(mine, calibrated_estimator(kk))
+    tables = {
+        "rate": {
+            "batched, held-out": summarise(rate_errors(held, batched_rate)),
+            "batched, all rows": summarise(rate_errors(points, batched_rate)),
+            "calibrated, held-out": summarise(rate_errors(held, rate_k)),
+            "calibrated, leave-one-source-out": summarise(loso_rate),
+            "calibrated, fitting rows (in sample)": summarise(rate_errors(fitting, rate_k)),
+        },
+        "sessions": {
+            "study, held-out": summarise(errors_for(held, study_sessions)),
+            "batched, held-out": summarise(errors_for(held, batched_sessions)),
+            "calibrated, held-out": summarise(errors_for(held, calibrated_estimator(k))),
+            "calibrated, leave-one-source-out": summarise(loso_sessions),
+        },
+    }
+    cv: dict[str, float] = {}
+    folds = 5
+    for fold in range(folds):
+        kk = fit_constants([p for p in points if p.digest % folds != fold])
+        for p in points:
+            if p.digest % folds == fold:
+                cv[p.id] = abs(math.log(predicted_rate(p, kk) / p.per_session_tps))
+    return Calibration(k, len(fitting), len(held), tables, cv)
+
+
+def calibration_to_json(c: Calibration) -> dict:
+    return {
+        "about": "Generated by `manage.py calibrate --report` (planner.capacity.evidence."
+        "calibrate): constants fitted on the fitting split of measurements.json, and each "
+        "row's five-fold out-of-sample error of the per-session rate (for uncertainty).",
+        "constants": {k: float(f"{v:.6g}") for k, v in c.constants.as_dict().items()},
+        "fitted_on": c.fitted_on,
+        "held_out": c.held_out,
+        "cv_rate_log_errors": {k: round(v, 4) for k, v in sorted(c.cv_rate_errors.items())},
+    }
+
+
+@lru_cache(maxsize=1)
+def stored_calibration() -> dict:
+    """The stored calibration (constants and residuals) the calibrated policy uses."""
+    return json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+
+
+def calibrated_constants() -> ServingConstants:
+    return ServingConstants(**stored_calibration()["constants"])
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Typical error of an estimate and the measurements that support it."""
+
+    typical_error: float  # fraction: exp(median out-of-sample |ln error|) - 1
+    basis: str  # which rows the typical error pools
+    nearest: tuple[str, ...]  # short descriptions of the closest measurements
+
+
+def _describe(p: MeasuredPoint) -> str:
+    return (
+        f"{p.id}: {p.sessions:g} sessions at {p.per_session_tps:.1f} tok/s on "
+        f"{p.accelerator_count} x {p.accelerator.name}, {p.model.name} "
+        f"{p.weight_bits:g}-bit ({sources()[p.source]['url']})"
+    )
+
+
+@lru_cache(maxsize=4096)
+def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> Uncertainty:
+    """Pools the stored out-of-sample errors of similar rows: same accelerator family and
+    model size class; then same family; then same kind (GPU / CPU); then all rows."""
+    points = load_points()
+    errors = stored_calibration()["cv_rate_log_errors"]
+    family = accelerator_family(accelerator_name)
+    klass = size_class(model)
+    kind = "cpu" if family == "cpu" else "gpu"
+    tiers = (
+        (f"{family}, {klass}", lambda p: p.family == family and p.size_class == klass),
+        (family, lambda p: p.family == family),
+        (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
+        ("all rows", lambda p: True),
+    )
+    for basis, keep in tiers:  # noqa: B007 (the tier that stops the loop names the basis)
+        chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
+        if len(chosen) >= 3:
+            break
+    typical = math.exp(statistics.median(chosen)) - 1
+
+    def distance(p: MeasuredPoint) -> float:
+        return (
+            (0.0 if p.accelerator.name == accelerator_name else 1.0)
+            + (0.0 if p.family == family else 2.0)
+            + abs(math.log(p.model.compute_parameters_b / model.compute_parameters_b))
+            + abs(math.log(p.weight_bits / weight_bits)) * 0.5
+            + (0.0 if p.model.is_moe == model.is_moe else 1.0)
+        )
+
+    nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
+    return Uncertainty(typical, f"{basis} ({len(chosen)} rows, five-fold out of sample)", nearest)

@@ -1,0 +1,320 @@
+"""The calibrated serving model: per-session decode rate, time to first token and sessions at
+an SLO for one model replica, with prefill, KV precision, mixture-of-experts and TP traffic.
+
+For a replica of `t` devices holding `b` running sessions, per device and per decode step:
+
+    weights read  = (dense params + routed expert params x touched(b)) x bits / 8 / t
+    touched(b)    = 1 - (1 - k / E) ^ b      expected share of the E routed experts that at
+                                             least one of b tokens picks (top-k routing)
+    KV read       = b x mean context x KV bytes per token per device
+    decode FLOPs  = b x (2 x active params + 4 x layers x context x heads x head_dim) / t
+    prefill FLOPs = b / output x (2 x active params x p + 2 x layers x p^2 x heads x head_dim) / t
+                    (p = prompt tokens not served by the prefix cache; each request's prefill
+                    is paid once and spread over its output tokens)
+    memory time   = bytes / (bandwidth x bandwidth efficiency)
+    compute time  = decode FLOPs / (peak x eff(b)) + prefill FLOPs / (peak x eff_max)
+    eff(b)        = eff_max x b / (b + half_batch)        (GEMMs run far below peak at small b)
+    TP time       = 2 x layers all-reduces of (b + prefill tokens per step) x hidden x 2 B:
+                    2 (t - 1) / t x size / link + all-reduce latency          (t > 1 only)
+    step          = max(memory, compute) + TP time + step overhead   (chunked prefill shares
+                    the step: weights are read once for decode and prefill tokens together)
+
+A static-batch benchmark (prefill of the whole batch, then decode) adds prefill to the step
+instead of overlapping it (`overlap_prefill=False`). Per-session tokens/s = 1 / step. Time to
+first token = the request's own prefill at the replica's compute rate, stretched by the share
+of compute the running sessions' prefills already take (a queue in front of it), plus one step.
+
+Every term is non-decreasing in b, so the per-session rate falls with b and the largest b at an
+SLO is a monotone search. `ServingConstants` holds the few global constants fitted by
+`planner.capacity.evidence` on published measurements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from planner.capacity.memory import GB, kv_heads_per_device
+from planner.capacity.specs import AcceleratorSpec, ModelSpec
+from planner.capacity.workload import Workload
+
+DEFAULT_INTERCONNECT_GBPS = 64.0  # no NVLink figure: PCIe Gen5 x16 per direction
+ACTIVATION_BYTES = 2
+ALL_REDUCES_PER_LAYER = 2
+# Serving stacks cap running sequences per replica (vLLM max_num_seqs 256 by default in v0,
+# 1,024 in recent releases; TensorRT-LLM max_batch_size); a planner setting, not physics.
+DEFAULT_MAX_SEQUENCES = 1024
+BATCH_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class ServingConstants:
+    """Global constants of the serving model (fitted; see docs/capacity.md)."""
+
+    gpu_bandwidth_efficiency: float = 0.8
+    gpu_compute_efficiency: float = 0.6
+    half_batch: float = 16.0
+    step_overhead_s: float = 0.002
+    all_reduce_latency_s: float = 2e-5
+    # Routed-expert GEMMs (grouped, gathered tokens, uneven expert load, routing) reach only
+    # this share of a dense GEMM's efficiency at the same rows per expert.
+    moe_efficiency: float = 0.5
+    # Prefill GEMMs run over thousands of rows: their own (higher) share of peak.
+    prefill_efficiency: float = 0.6
+    # Host-side cost per running sequence per step (scheduling, sampling, detokenising).
+    per_sequence_overhead_s: float = 1e-5
+    cpu_bandwidth_efficiency: float = 0.4
+    cpu_compute_efficiency: float = 0.05
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One model replica: `tp_degree` devices of `accelerator`, weights and KV spread over them."""
+
+    accelerator: AcceleratorSpec
+    model: ModelSpec
+    tp_degree: int
+    weight_bits: float
+    weight_overhead: float = 0.0
+
+    # --- hardware peaks -------------------------------------------------------------
+    @property
+    def bandwidth_gbps(self) -> float:
+        acc = self.accelerator
+        if acc.kind == "cpu" and acc.memory_channels and acc.memory_mts:
+            return acc.memory_channels * acc.memory_mts * 8 / 1000
+        return acc.memory_bandwidth_gbps
+
+    @property
+    def peak_tflops(self) -> float:
+        """Dense peak at the weight precision: FP4 only where the device has 4-bit units,
+        8 bits and below at the 8-bit rate, else 16-bit; CPUs from cores x clock x FLOP/cycle
+        (a matrix unit's when given)."""
+        acc = self.accelerator
+        rate_4 = acc.tflops_4
+        if (
+            acc.kind == "cpu"
+            and acc.cores
+            and acc.clock_ghz
+            and (acc.matrix_flops_per_cycle or acc.vector_flops_per_cycle)
+        ):
+            per_cycle = acc.matrix_flops_per_cycle or acc.vector_flops_per_cycle
+            rate_16 = acc.cores * acc.clock_ghz * per_cycle / 1000  # type: ignore[operator]
+            rate_8 = 2 * rate_16
+        else:
+            rate_16, rate_8 = acc.tflops_16, acc.tflops_8
+        if self.weight_bits <= 4 and rate_4:
+            return max(rate_4, rate_8, rate_16)
+        if self.weight_bits <= 8:
+            return max(rate_8, rate_16)
+        return rate_16
+
+    # --- bytes ------------------------------------------------------------------------
+    @property
+    def bytes_per_weight(self) -> float:
+        return self.weight_bits / 8 * (1 + self.weight_overhead)
+
+    @property
+    def weight_bytes_per_device(self) -> float:
+        return self.model.parameters_b * GB * self.bytes_per_weight / self.tp_degree
+
+    def expert_split_b(self) -> tuple[float, float]:
+        """(dense, routed-expert) parameters in billions; routed experts are sized from
+        total - active = (E - k) x one expert's parameters over all layers."""
+        m = self.model
+        if not m.is_moe:
+            return m.parameters_b, 0.0
+        inactive = m.parameters_b - m.active_parameters_b  # type: ignore[operator]
+        per_expert = inactive / (m.expert_count - m.experts_per_token)  # type: ignore[operator]
+        routed = per_expert * m.expert_count  # type: ignore[operator]
+        return m.parameters_b - routed, routed
+
+    def experts_touched_share(self, tokens: float) -> float:
+        """Expected share of routed experts at least one of `tokens` tokens is routed to."""
+        m = self.model
+        if not m.is_moe:
+            return 1.0
+        return 1.0 - (1.0 - m.experts_per_token / m.expert_count) ** max(tokens, 0.0)  # type: ignore[operator]
+
+    def weights_read_per_device(self, tokens: float) -> float:
+        dense, routed = self.expert_split_b()
+        params = dense + routed * self.experts_touched_share(tokens)
+        return params * GB * self.bytes_per_weight / self.tp_degree
+
+    def kv_bytes_per_token_per_device(self, kv_bits: float) -> float:
+        m = self.model
+        if m.kv_lora_rank:
+            # Latent attention caches one compressed latent (plus the rope key) per layer,
+            # replicated on every TP rank.
+            return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 0)) * kv_bits / 8
+        return 2 * m.layers * kv_heads_per_device(m, self.tp_degree) * m.head_dim * kv_bits / 8
+
+    def routed_active_parameters_b(self) -> float:
+        """Routed-expert parameters one token multiplies through (k experts)."""
+        m = self.model
+        if not m.is_moe:
+            return 0.0
+        _, routed = self.expert_split_b()
+        return routed * m.experts_per_token / m.expert_count  # type: ignore[operator]
+
+    def _prefill_efficiency(self, k: ServingConstants) -> float:
+        if self.accelerator.kind == "cpu":
+            return k.cpu_compute_efficiency
+        return k.prefill_efficiency
+
+    @staticmethod
+    def _batch_efficiency(tokens: float, peak_efficiency: float, k: ServingConstants) -> float:
+        """Achieved share of peak for a GEMM over `tokens` rows: eff_max x n / (n + n_half)."""
+        return peak_efficiency * tokens / (tokens + k.half_batch)
+
+    # --- memory -----------------------------------------------------------------------
+    def sessions_by_memory(self, workload: Workload, memory_margin: float = 0.10) -> int:
+        """Sessions whose KV cache fits beside the weights; -1 when the weights do not fit."""
+        free = self.accelerator.memory_gb * GB * (1 - memory_margin) - self.weight_bytes_per_device
+        if free < 0:
+            return -1
+        per_session = workload.kv_tokens_reserved * self.kv_bytes_per_token_per_device(
+            workload.kv_precision_bits
+        )
+        return math.floor(free / per_session) if per_session > 0 else BATCH_LIMIT
+
+    # --- time -------------------------------------------------------------------------
+    def _efficiencies(self, k: ServingConstants) -> tuple[float, float]:
+        if self.accelerator.kind == "cpu":
+            return k.cpu_bandwidth_efficiency, k.cpu_compute_efficiency
+        return k.gpu_bandwidth_efficiency, k.gpu_compute_efficiency
+
+    def step_terms(
+        self, batch: float, workload: Workload, k: ServingConstants, overlap_prefill: bool = True
+    ) -> dict[str, float]:
+        """The decode step's terms in seconds for `batch` running sessions."""
+        m, t = self.model, self.tp_degree
+        bw_eff, c_eff = self._efficiencies(k)
+        active = m.compute_parameters_b * 1e9
+        context = workload.mean_context_tokens
+        p = workload.prefill_tokens
+        attn_width = m.attention_heads * m.head_dim
+        kv_read = batch * context * self.kv_bytes_per_token_per_device(workload.kv_precision_bits)
+        memory_s = (self.weights_read_per_device(batch) + kv_read) / (
+            self.bandwidth_gbps * GB * bw_eff
+        )
+        peak = self.peak_tflops * 1e12
+        # Small GEMMs run below peak: a GEMM over n rows of a weight matrix takes as long as
+        # n + half_batch rows would at the peak efficiency. Summed over the weights a step
+        # touches, that is 2 x (active x b + touched params x half_batch) FLOP-equivalents;
+        # for a mixture of experts the touched params are the dense ones plus the experts hit.
+        routed_active = self.routed_active_parameters_b() * 1e9
+        dense, routed = self.expert_split_b()
+        touched = (dense + routed * self.experts_touched_share(batch)) * 1e9
+        attention_flops = batch * 4 * m.layers * context * attn_width / t
+        prefill_per_request = 2 * active * p + 2 * m.layers * p * p * attn_width
+        prefill_flops = batch / workload.output_tokens * prefill_per_request / t
+        # CPUs: too few measurements to fit a batch curve, so a flat compute efficiency.
+        half = k.half_batch if self.accelerator.kind == "gpu" else 0.0
+        decode_s = 0.0
+        if batch > 0:
+            dense_equiv = 2 * ((active - routed_active) * batch + dense * 1e9 * half) / t
+            expert_fixed = 2 * (touched - dense * 1e9) * half / t
+            expert_flops = 2 * routed_active * batch / t
+            decode_s = (dense_equiv + attention_flops + expert_fixed) / (peak * c_eff)
+            decode_s += expert_flops / (peak * c_eff * k.moe_efficiency)
+        prefill_s = prefill_flops / (peak * self._prefill_efficiency(k))
+        comm_s = 0.0
+        if t > 1:
+            link = (self.accelerator.interconnect_gbps or DEFAULT_INTERCONNECT_GBPS) * GB
+            tokens = batch + batch * p / workload.output_tokens
+            size = tokens * m.hidden_size * ACTIVATION_BYTES
+            per_reduce = 2 * (t - 1) / t * size / link + k.all_reduce_latency_s
+            comm_s = m.layers * ALL_REDUCES_PER_LAYER * per_reduce
+        if overlap_prefill:
+            busy = max(memory_s, decode_s + prefill_s)
+        else:
+            busy = max(memory_s, decode_s) + prefill_s
+        return {
+            "memory_s": memory_s,
+            "decode_compute_s": decode_s,
+            "prefill_compute_s": prefill_s,
+            "comm_s": comm_s,
+            "overhead_s": k.step_overhead_s + batch * k.per_sequence_overhead_s,
+            "step_s": busy + comm_s + k.step_overhead_s + batch * k.per_sequence_overhead_s,
+        }
+
+    def rate_per_session(
+        self, batch: float, workload: Workload, k: ServingConstants, overlap_prefill: bool = True
+    ) -> float:
+        return 1.0 / self.step_terms(batch, workload, k, overlap_prefill)["step_s"]
+
+    def ttft_s(self, batch: float, workload: Workload, k: ServingConstants) -> float:
+        """Time to first token at `batch` running sessions: own prefill, slowed by the share
+        of compute the others' prefills take, plus one decode step."""
+        terms = self.step_terms(batch, workload, k)
+        c_eff = self._prefill_efficiency(k)
+        m = self.model
+        p = workload.prefill_tokens
+        attn_width = m.attention_heads * m.head_dim
+        own = (2 * m.compute_parameters_b * 1e9 * p + 2 * m.layers * p * p * attn_width) / (
+            self.tp_degree * self.peak_tflops * 1e12 * c_eff
+        )
+        busy = terms["prefill_compute_s"] / terms["step_s"]
+        return own / max(1e-6, 1.0 - busy) + terms["step_s"]
+
+    def sessions_at(
+        self,
+        workload: Workload,
+        k: ServingConstants,
+        *,
+        max_sequences: int = DEFAULT_MAX_SEQUENCES,
+        memory_margin: float = 0.10,
+        overlap_prefill: bool = True,
+    ) -> tuple[int, str]:
+        """Largest whole number of sessions meeting the rate (and TTFT) targets, and the limit
+        that binds: memory_capacity, decode_rate, ttft, serving_stack, does_not_fit."""
+        by_memory = self.sessions_by_memory(workload, memory_margin)
+        if by_memory < 0:
+            return 0, "does_not_fit"
+        cap = min(by_memory, max_sequences)
+
+        def ok(b: int) -> bool:
+            if self.rate_per_session(b, workload, k, overlap_prefill) < workload.slo_tps:
+                return False
+            return workload.ttft_s is None or self.ttft_s(b, workload, k) <= workload.ttft_s
+
+        if cap < 1 or not ok(1):
+            if cap < 1:
+                return 0, "memory_capacity"
+            rate_ok = self.rate_per_session(1, workload, k, overlap_prefill) >= workload.slo_tps
+            return 0, "decode_rate" if not rate_ok else "ttft"
+        if ok(cap):
+            return cap, "memory_capacity" if by_memory <= max_sequences else "serving_stack"
+        low, high = 1, cap  # ok(low), not ok(high)
+        while high - low > 1:
+            mid = (low + high) // 2
+            if ok(mid):
+                low = mid
+            else:
+                high = mid
+        rate_ok = self.rate_per_session(high, workload, k, overlap_prefill) >= workload.slo_tps
+        return low, "ttft" if rate_ok else "decode_rate"
+
+    def batch_at_rate(
+        self, rate: float, workload: Workload, k: ServingConstants, overlap_prefill: bool = True
+    ) -> float:
+        """Continuous batch at which the per-session rate equals `rate` (no memory cap):
+        the model's estimate of sessions at that SLO, for comparison with a measurement."""
+        if self.rate_per_session(1e-3, workload, k, overlap_prefill) <= rate:
+            return 1e-3
+        low, high = 1e-3, 1.0
+        while self.rate_per_session(high, workload, k, overlap_prefill) > rate:
+            low, high = high, high * 2
+            if high > BATCH_LIMIT:
+                return float(BATCH_LIMIT)
+        for _ in range(60):
+            mid = math.sqrt(low * high)
+            if self.rate_per_session(mid, workload, k, overlap_prefill) > rate:
+                low = mid
+            else:
+                high = mid
+        return math.sqrt(low * high)

@@ -1,0 +1,211 @@
+"""The calibrated serving model, term by term (hand-computed), and its monotonicity."""
+
+import dataclasses
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.capacity import (
+    AcceleratorSpec,
+    ModelSpec,
+    Replica,
+    ServerSpec,
+    ServingConstants,
+    Workload,
+    calibrated_constants,
+    sessions_at_slo,
+    sessions_from_request_rate,
+)
+from planner.capacity.memory import GB
+from tests.capacity.test_seed_study import H100, LLAMA_8B, LLAMA_70B
+
+# Constants that switch off everything but the term under test.
+PLAIN = ServingConstants(
+    gpu_bandwidth_efficiency=1.0,
+    gpu_compute_efficiency=1.0,
+    half_batch=0.0,
+    step_overhead_s=0.0,
+    all_reduce_latency_s=0.0,
+    moe_efficiency=1.0,
+    prefill_efficiency=1.0,
+    per_sequence_overhead_s=0.0,
+)
+MIXTRAL = ModelSpec(
+    "mixtral-8x7b", 46.7, 32, 4096, 32, 8, 128, 16,
+    active_parameters_b=12.9, expert_count=8, experts_per_token=2,
+)  # fmt: skip
+DEEPSEEK_V3 = ModelSpec(
+    "deepseek-v3", 671.0, 61, 7168, 128, 128, 128, 8,
+    active_parameters_b=37.0, expert_count=256, experts_per_token=8, shared_expert_count=1,
+    kv_lora_rank=512, qk_rope_head_dim=64,
+)  # fmt: skip
+B200 = AcceleratorSpec(
+    "nvidia-b200", "gpu", 180, 8000, 2250, 4500, 1000, interconnect_gbps=900, tflops_4=9000
+)
+
+
+def test_prefill_share_is_each_requests_prefill_spread_over_its_output_tokens():
+    # Llama 3.1 8B on one H100 at 16-bit: 64 sessions, 1,000-token prompts, 250 output tokens.
+    replica = Replica(H100, LLAMA_8B, 1, 16)
+    w = Workload(input_tokens=1000, output_tokens=250, slo_tps=10)
+    terms = replica.step_terms(64, w, PLAIN)
+    per_request = 2 * 8.03e9 * 1000 + 2 * 32 * 1000**2 * (32 * 128)  # linear + attention
+    assert terms["prefill_compute_s"] == pytest.approx(64 / 250 * per_request / 989e12)
+    # Half the prompt from the prefix cache: the linear term halves, attention quarters.
+    cached = dataclasses.replace(w, prefix_cache_hit_rate=0.5)
+    half = 2 * 8.03e9 * 500 + 2 * 32 * 500**2 * (32 * 128)
+    assert replica.step_terms(64, cached, PLAIN)["prefill_compute_s"] == pytest.approx(
+        64 / 250 * half / 989e12
+    )
+
+
+def test_time_to_first_token_is_own_prefill_behind_the_others_plus_one_step():
+    replica = Replica(H100, LLAMA_8B, 1, 16)
+    w = Workload(input_tokens=2000, output_tokens=200, slo_tps=10)
+    terms = replica.step_terms(32, w, PLAIN)
+    own = (2 * 8.03e9 * 2000 + 2 * 32 * 2000**2 * 4096) / 989e12
+    busy = terms["prefill_compute_s"] / terms["step_s"]
+    assert replica.ttft_s(32, w, PLAIN) == pytest.approx(own / (1 - busy) + terms["step_s"])
+    # A lone session: its own prefill plus one step.
+    alone = replica.step_terms(1, w, PLAIN)
+    assert replica.ttft_s(1, w, PLAIN) > own + alone["step_s"] * 0.99
+
+
+def test_kv_precision_scales_the_kv_cache_and_paged_occupancy_sizes_it():
+    replica = Replica(H100, LLAMA_8B, 1, 8)
+    assert replica.kv_bytes_per_token_per_device(16) == 2 * 32 * 8 * 128 * 2  # 128 KiB
+    assert replica.kv_bytes_per_token_per_device(8) == 2 * 32 * 8 * 128
+    assert replica.kv_bytes_per_token_per_device(4) == 2 * 32 * 8 * 128 / 2
+    w = Workload(input_tokens=1000, output_tokens=200, kv_precision_bits=16)
+    assert w.kv_tokens_reserved == 1100  # input + output / 2
+    assert dataclasses.replace(w, kv_reservation="full").kv_tokens_reserved == 1200
+    # 80 GB x 0.9 - 8.03 GB of 8-bit weights, over 1,100 tokens x 128 KiB.
+    free = 80 * GB * 0.9 - 8.03 * GB
+    assert replica.sessions_by_memory(w) == math.floor(free / (1100 * 131072))
+    fp8 = dataclasses.replace(w, kv_precision_bits=8)
+    assert replica.sessions_by_memory(fp8) == math.floor(free / (1100 * 65536))
+
+
+def test_moe_experts_touched_and_the_expert_split():
+    replica = Replica(H100, MIXTRAL, 2, 16)
+    assert replica.experts_touched_share(1) == pytest.approx(2 / 8)
+    assert replica.experts_touched_share(2) == pytest.approx(1 - 0.75**2)
+    assert replica.experts_touched_share(64) == pytest.approx(1 - 0.75**64)
+    dense, routed = replica.expert_split_b()
+    per_expert = (46.7 - 12.9) / (8 - 2)
+    assert routed == pytest.approx(8 * per_expert)
+    assert dense == pytest.approx(46.7 - 8 * per_expert)
+    assert dense + 2 * per_expert == pytest.approx(12.9)  # active = dense + k experts
+    # Bytes read per step at one token: dense + 2 of 8 experts, spread over TP 2.
+    assert replica.weights_read_per_device(1) == pytest.approx(
+        (dense + routed * 0.25) * GB * 2 / 2
+    )
+    # Memory holds all experts; compute uses the active ones.
+    assert replica.weight_bytes_per_device == pytest.approx(46.7 * GB * 2 / 2)
+
+
+def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
+    for tp in (1, 8):
+        replica = Replica(B200, DEEPSEEK_V3, tp, 8)
+        assert replica.kv_bytes_per_token_per_device(16) == 61 * (512 + 64) * 2  # 70,272 B
+    grouped = Replica(B200, dataclasses.replace(DEEPSEEK_V3, kv_lora_rank=None), 1, 8)
+    assert grouped.kv_bytes_per_token_per_device(16) == 2 * 61 * 128 * 128 * 2
+
+
+def test_fp4_compute_only_where_the_accelerator_has_it():
+    assert Replica(B200, LLAMA_70B, 1, 4).peak_tflops == 9000
+    assert Replica(H100, LLAMA_70B, 1, 4).peak_tflops == 1979  # no FP4 units: 8-bit rate
+    assert Replica(B200, LLAMA_70B, 1, 8).peak_tflops == 4500
+    assert Replica(B200, LLAMA_70B, 1, 16).peak_tflops == 2250
+
+
+def test_cpu_bandwidth_from_channels_and_matrix_units():
+    xeon = AcceleratorSpec(
+        "xeon-6-test", "cpu", 1024, 600, 10, 20, 500, cores=128, clock_ghz=2.0,
+        vector_flops_per_cycle=64, memory_channels=12, memory_mts=6400,
+        matrix_flops_per_cycle=2048,
+    )  # fmt: skip
+    replica = Replica(xeon, LLAMA_8B, 1, 16)
+    assert replica.bandwidth_gbps == pytest.approx(12 * 6400 * 8 / 1000)  # 614.4 GB/s
+    assert replica.peak_tflops == pytest.approx(128 * 2.0 * 2048 / 1000)  # AMX, 16-bit
+    vector = Replica(dataclasses.replace(xeon, matrix_flops_per_cycle=None), LLAMA_8B, 1, 16)
+    assert vector.peak_tflops == pytest.approx(128 * 2.0 * 64 / 1000)
+
+
+def test_littles_law_and_the_legacy_context():
+    w = Workload(input_tokens=1000, output_tokens=250, slo_tps=10, ttft_s=0.5)
+    assert sessions_from_request_rate(2.0, w) == pytest.approx(2.0 * (0.5 + 25))
+    legacy = Workload.from_context(4096)
+    assert (legacy.input_tokens, legacy.output_tokens) == (3840, 256)
+
+
+def test_tensor_parallel_adds_all_reduce_time_with_latency():
+    k = dataclasses.replace(PLAIN, all_reduce_latency_s=1e-5)
+    w = Workload(input_tokens=0, output_tokens=100)
+    one = Replica(H100, LLAMA_70B, 1, 8).step_terms(8, w, k)["comm_s"]
+    two = Replica(H100, LLAMA_70B, 2, 8).step_terms(8, w, k)["comm_s"]
+    assert one == 0
+    size = 8 * 8192 * 2  # tokens x hidden x 2 bytes
+    assert two == pytest.approx(80 * 2 * (2 * 1 / 2 * size / (450 * GB) + 1e-5))
+
+
+def test_calibrated_policy_beats_the_study_rule_and_binds_sensibly():
+    server = ServerSpec("8x-h100", 8, 6297, H100, 8)
+    result = sessions_at_slo(server, LLAMA_70B, 8, 10.0, policy="calibrated")
+    assert result.label == "estimated" and result.policy == "calibrated"
+    assert result.sessions > 8
+    assert result.typical_error is not None and len(result.evidence) == 3
+    assert result.to_json()  # strict JSON
+    huge = ModelSpec("too-big", 2000, 126, 16384, 128, 8, 128)
+    none = sessions_at_slo(server, huge, 16, 10.0, policy="calibrated")
+    assert (none.sessions, none.binding_limit) == (0, "does_not_fit")
+
+
+# ---- monotonicity (hypothesis) -------------------------------------------------------
+
+K = calibrated_constants()
+workloads = st.builds(
+    Workload,
+    input_tokens=st.integers(0, 8192),
+    output_tokens=st.integers(1, 2048),
+    slo_tps=st.floats(1, 100),
+    ttft_s=st.one_of(st.none(), st.floats(0.05, 10)),
+    kv_precision_bits=st.sampled_from([4, 8, 16]),
+)
+models = st.sampled_from([LLAMA_8B, LLAMA_70B, MIXTRAL])
+factors = st.floats(1.0, 4.0)
+
+
+def sessions(acc, model, w, bits=8, tp=2):
+    return Replica(acc, model, tp, bits).sessions_at(w, K)[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=workloads, model=models, factor=factors, field=st.sampled_from(
+    ["memory_gb", "memory_bandwidth_gbps", "tflops_8", "interconnect_gbps"]
+))  # fmt: skip
+def test_more_memory_bandwidth_or_compute_never_fewer_sessions(w, model, factor, field):
+    bigger = dataclasses.replace(H100, **{field: getattr(H100, field) * factor})
+    assert sessions(bigger, model, w) >= sessions(H100, model, w)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=workloads, model=models, stricter=st.floats(1.0, 3.0), longer=st.integers(0, 4096))
+def test_stricter_slo_or_longer_prompts_never_more_sessions(w, model, stricter, longer):
+    base = sessions(H100, model, w)
+    assert sessions(H100, model, dataclasses.replace(w, slo_tps=w.slo_tps * stricter)) <= base
+    longer_prompt = dataclasses.replace(w, input_tokens=w.input_tokens + longer)
+    assert sessions(H100, model, longer_prompt) <= base
+    if w.ttft_s is not None:
+        assert sessions(H100, model, dataclasses.replace(w, ttft_s=w.ttft_s / stricter)) <= base
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=workloads, model=models)
+def test_lower_precision_never_fewer_sessions(w, model):
+    counts = [sessions(B200, model, w, bits=bits) for bits in (16, 8, 6, 5, 4, 1.58)]
+    assert counts == sorted(counts)
+    kv = [sessions(B200, model, dataclasses.replace(w, kv_precision_bits=b)) for b in (16, 8, 4)]
+    assert kv == sorted(kv)
