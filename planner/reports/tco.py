@@ -1,0 +1,215 @@
+"""Total cost of ownership of one layout, and what a million output tokens cost on it.
+
+Pure (no Django): reads a problem v1 (its optional `tco` settings and the servers' prices and
+power) and a result v1 (which servers serve which model in which racks), and nothing else.
+
+The model, per layout (every figure in USD unless its name says otherwise):
+
+- capex = servers (Σ count × `cost_usd`) + racks (each rack that holds a server costs
+  `rack_usd_per_position` + `rack_usd_per_kw` × its provisioned `power_kw`; an optional
+  facility cost, 0 by default) + network (`network_usd_per_server` × servers, 0 by default);
+- yearly energy = planning power (Σ `power_w` of the placed servers) × `pue` × 8,760 h ×
+  `electricity_usd_per_kwh`: the layout draws its planning power all year, the worst case the
+  racks are provisioned for;
+- yearly maintenance = `maintenance_share_per_year` × capex;
+- TCO = capex + `years` × (yearly energy + yearly maintenance), undiscounted;
+- output tokens over the life = sessions × token rate × `utilisation` × seconds per year ×
+  `years`, where the token rate is each session's SLO (`slo_tps`, else the SLO the problem was
+  built for, `x-capacity.slo_tps`, else the capacity default of 10 tokens/s); $ per million
+  output tokens = TCO / (tokens / 10⁶);
+- tokens/s per MW of facility power = sessions × token rate / (planning kW × `pue` / 1000), at
+  full load.
+
+Per model, the costs of a server (its price, network port, energy and their maintenance) go to
+the model it serves; the costs of a rack are shared among the models in it by their share of the
+rack's planning power. The per-model TCOs add up to the layout's.
+
+When a placed server has no price (`cost_usd` null), the capex and everything built on it are
+`None`, with the server named in `unpriced_servers`; energy is still given.
+"""
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from planner.capacity.defaults import DEFAULT_SLO_TPS
+
+HOURS_PER_YEAR = 8760  # 365 days; the yearly figures are for a constant draw
+SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600
+TOKENS_PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class TcoSettings:
+    """The cost settings of a scenario. Every default is documented (docs/tco.md) with its source.
+
+    The problem v1 and scenario spec v1 JSON Schemas spell out the same defaults; a test checks
+    that they agree with these.
+    """
+
+    #: US average retail price for industrial customers in 2023, 8.06 ¢/kWh (EIA, as charted
+    #: at https://www.statista.com/statistics/190680/).
+    electricity_usd_per_kwh: float = 0.0806
+    #: Industry average PUE in 2023, 1.58 (Uptime Institute Global Data Center Survey,
+    #: https://intelligence.uptimeinstitute.com/resource/large-data-centers-are-mostly-more-efficient-analysis-confirms).
+    pue: float = 1.58
+    #: The buyer's horizon in the issue ("over three years").
+    years: float = 3.0
+    #: Hardware maintenance contracts run 10-12 % of the purchase price a year
+    #: (https://librarytechnology.org/document/7428); the low end.
+    maintenance_share_per_year: float = 0.10
+    #: Optional facility cost per rack holding servers, and per kW it is provisioned for.
+    rack_usd_per_position: float = 0.0
+    rack_usd_per_kw: float = 0.0
+    #: Optional network cost per server (ports, optics, its share of the switches).
+    network_usd_per_server: float = 0.0
+    #: Share of the SLO token rate that is sold on average; 1 = the racks run full all the time.
+    utilisation: float = 1.0
+    #: Output tokens/s per session; None = the problem's SLO (`x-capacity.slo_tps`) or 10.
+    slo_tps: float | None = None
+
+    @classmethod
+    def from_dict(cls, settings: dict[str, Any] | None) -> "TcoSettings":
+        """Settings from a (schema-checked) `tco` object; absent or null fields keep defaults."""
+        known = {f.name for f in fields(cls)}
+        given = {
+            k: (float(v) if v is not None else None)
+            for k, v in (settings or {}).items()
+            if k in known and (v is not None or k == "slo_tps")
+        }
+        return replace(cls(), **given)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def settings_of(problem: dict[str, Any]) -> TcoSettings:
+    """The TCO settings of a problem v1 (its `tco` object over the defaults)."""
+    return TcoSettings.from_dict(problem.get("tco"))
+
+
+def token_rate_tps(problem: dict[str, Any], settings: TcoSettings) -> float:
+    """Output tokens/s one session is planned for (see the module docstring)."""
+    if settings.slo_tps is not None:
+        return settings.slo_tps
+    capacity = problem.get("x-capacity")
+    if isinstance(capacity, dict) and capacity.get("slo_tps"):
+        return float(capacity["slo_tps"])
+    return DEFAULT_SLO_TPS
+
+
+@dataclass
+class _Costs:
+    """Money and figures accumulated for the layout or for one model."""
+
+    servers: int = 0
+    server_usd: float = 0.0
+    rack_usd: float = 0.0
+    network_usd: float = 0.0
+    power_kw: float = 0.0
+    sessions: int = 0
+
+    @property
+    def capex_usd(self) -> float:
+        return self.server_usd + self.rack_usd + self.network_usd
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _figures(costs: _Costs, settings: TcoSettings, rate_tps: float, priced: bool) -> dict:
+    """Every TCO figure of one accumulation (the layout or one model)."""
+    facility_kw = costs.power_kw * settings.pue
+    energy_kwh = facility_kw * HOURS_PER_YEAR
+    energy_usd = energy_kwh * settings.electricity_usd_per_kwh
+    tokens_per_s = costs.sessions * rate_tps
+    life_tokens = tokens_per_s * settings.utilisation * SECONDS_PER_YEAR * settings.years
+    capex = costs.capex_usd if priced else None
+    maintenance = None if capex is None else capex * settings.maintenance_share_per_year
+    opex = None if maintenance is None else energy_usd + maintenance
+    tco = None if opex is None else capex + settings.years * opex
+    per_million = None if tco is None or not life_tokens else tco / (life_tokens / 1e6)
+    return {
+        "servers": costs.servers,
+        "sessions": costs.sessions,
+        "capex_usd": _round(capex, 2),
+        "capex_servers_usd": _round(costs.server_usd, 2) if priced else None,
+        "capex_racks_usd": _round(costs.rack_usd, 2),
+        "capex_network_usd": _round(costs.network_usd, 2),
+        "power_kw": _round(costs.power_kw, 3),
+        "facility_kw": _round(facility_kw, 3),
+        "energy_kwh_per_year": _round(energy_kwh, 1),
+        "energy_usd_per_year": _round(energy_usd, 2),
+        "maintenance_usd_per_year": _round(maintenance, 2),
+        "opex_usd_per_year": _round(opex, 2),
+        "tco_usd": _round(tco, 2),
+        "tokens_per_s": _round(tokens_per_s, 3),
+        "tokens_over_life": _round(life_tokens, 0),
+        "usd_per_million_tokens": _round(per_million, 6),
+        "tokens_per_s_per_mw": (
+            _round(tokens_per_s / (facility_kw / 1000.0), 1) if facility_kw else None
+        ),
+    }
+
+
+def compute_tco(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The TCO of `result` (result v1) for `problem` (problem v1); see the module docstring.
+
+    Returns the settings used, the token rate, the layout's figures (`total`), the same per
+    model served (`by_model`), the servers without a price, and the cost breakdown over the
+    life as `(label, usd)` pairs (`breakdown`, None without prices).
+    """
+    settings = settings_of(problem)
+    rate = token_rate_tps(problem, settings)
+    servers = {s["name"]: s for s in problem.get("servers", [])}
+    racks = {r["name"]: r for r in problem.get("rack_types", [])}
+    total = _Costs()
+    by_model: dict[str, _Costs] = {}
+    unpriced: set[str] = set()
+    for group in result.get("racks") or []:
+        count = group["count"]
+        lines = group["servers"]
+        rack_w = sum(servers[line["server"]]["power_w"] * line["count"] for line in lines)
+        rack = racks[group["rack_type"]]
+        rack_usd = (
+            settings.rack_usd_per_position + settings.rack_usd_per_kw * rack["power_kw"]
+        ) if lines else 0.0
+        for line in lines:
+            spec = servers[line["server"]]
+            n = line["count"] * count
+            line_w = spec["power_w"] * line["count"]
+            price = spec.get("cost_usd")
+            if price is None:
+                unpriced.add(spec["name"])
+            for costs in (total, by_model.setdefault(line["model"], _Costs())):
+                costs.servers += n
+                costs.sessions += line["sessions"] * count
+                costs.server_usd += (price or 0.0) * n
+                costs.network_usd += settings.network_usd_per_server * n
+                costs.power_kw += line_w * count / 1000.0
+            # The rack's cost, shared by planning power; added to the total once per rack.
+            by_model[line["model"]].rack_usd += rack_usd * count * line_w / rack_w
+        total.rack_usd += rack_usd * count
+    priced = not unpriced
+    figures = _figures(total, settings, rate, priced)
+    breakdown = None
+    if priced:
+        years = settings.years
+        breakdown = [
+            ("Servers", figures["capex_servers_usd"]),
+            ("Racks and facility", figures["capex_racks_usd"]),
+            ("Network", figures["capex_network_usd"]),
+            ("Energy over the life", _round(years * figures["energy_usd_per_year"], 2)),
+            ("Maintenance over the life", _round(years * figures["maintenance_usd_per_year"], 2)),
+        ]
+    return {
+        "settings": settings.to_dict(),
+        "token_rate_tps": rate,
+        "total": figures,
+        "by_model": {
+            model: _figures(costs, settings, rate, priced)
+            for model, costs in sorted(by_model.items())
+        },
+        "unpriced_servers": sorted(unpriced),
+        "breakdown": breakdown,
+    }
