@@ -185,7 +185,7 @@ def build_problem(spec: dict) -> dict:
         server_entries.append(
             {**server_entry(server, sessions), "available": item.get("available")}
         )
-    return {
+    problem = {
         "rack_types": [
             rack_type_entry(racks[r["rack_type"]], r.get("count", 1)) for r in spec["rack_types"]
         ],
@@ -208,3 +208,7 @@ def build_problem(spec: dict) -> dict:
             "figures": capacity,
         },
     }
+    if spec.get("tco") is not None:
+        # The cost settings travel as given; absent fields keep their defaults (docs/tco.md).
+        problem["tco"] = dict(spec["tco"])
+    return problem
