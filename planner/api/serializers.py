@@ -9,6 +9,7 @@ from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.models import Run, Scenario
+from planner.reports.tco import compute_tco
 from planner.runs.queueing import check_problem_limits
 
 
@@ -125,6 +126,7 @@ class RunSerializer(serializers.ModelSerializer):
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     progress = ProgressField(read_only=True)
     statistics = serializers.SerializerMethodField()
+    tco = serializers.SerializerMethodField()
     result = ResultField(read_only=True)
 
     class Meta:
@@ -141,6 +143,7 @@ class RunSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_s",
             "statistics",
+            "tco",
             "result",
             "bom_url",
         ]
@@ -161,6 +164,19 @@ class RunSerializer(serializers.ModelSerializer):
             return None
         keys = SolverStatisticsSerializer().fields
         return {key: run.result.get(key) for key in keys}
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "TCO and $ per million output tokens of the layout and per model "
+            "(docs/tco.md); null until the run has a layout",
+        }
+    )
+    def get_tco(self, run: Run) -> dict | None:
+        if not run.result or not run.result.get("totals"):
+            return None
+        return compute_tco(run.problem, run.result)
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")

@@ -11,6 +11,7 @@ from django import forms
 from inventory.models import ModelClass, RackType, ServerModel
 from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.capacity import defaults
+from planner.reports.tco import TcoSettings
 
 OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
@@ -19,6 +20,18 @@ OBJECTIVES = [
 ]
 PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
 POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
+# The scenario's cost settings (spec `tco`, docs/tco.md); blank = the documented default.
+TCO_LABELS = {
+    "electricity_usd_per_kwh": "Electricity (USD/kWh)",
+    "pue": "PUE",
+    "years": "Years of life",
+    "maintenance_share_per_year": "Maintenance per year (share of capex)",
+    "rack_usd_per_position": "Rack cost per position (USD)",
+    "rack_usd_per_kw": "Facility cost per provisioned kW (USD)",
+    "network_usd_per_server": "Network cost per server (USD)",
+    "utilisation": "Utilisation for $ per million tokens (0-1)",
+    "slo_tps": "Token rate for $ per million tokens (tokens/s per session)",
+}
 
 
 class ScenarioForm(forms.Form):
@@ -50,6 +63,15 @@ class ScenarioForm(forms.Form):
         self.rack_types = list(RackType.objects.all())
         self.servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
         self.models = list(ModelClass.objects.all())
+        tco_defaults = TcoSettings().to_dict()
+        for name, label in TCO_LABELS.items():
+            default = tco_defaults[name]
+            shown = "the SLO" if default is None else f"{default:g}"
+            self.fields[f"tco_{name}"] = forms.FloatField(
+                label=label,
+                required=False,
+                widget=forms.NumberInput(attrs={"placeholder": shown, "step": "any"}),
+            )
         for rack in self.rack_types:
             self.fields[f"rack_{rack.pk}_count"] = forms.IntegerField(
                 label=f"Racks of {rack.name}", min_value=0, max_value=100000, initial=0
@@ -103,6 +125,9 @@ class ScenarioForm(forms.Form):
             for m in self.models
         ]
 
+    def tco_fields(self) -> list:
+        return [self[f"tco_{name}"] for name in TCO_LABELS]
+
     def to_spec(self) -> tuple[dict, dict[str, str]]:
         """The spec from cleaned data, and which form field each spec path came from."""
         data = self.cleaned_data
@@ -147,6 +172,13 @@ class ScenarioForm(forms.Form):
             "objective": data.get("objective"),
             "hall_power_kw": data.get("hall_power_kw"),
         }
+        tco = {}
+        for name in TCO_LABELS:
+            fields[f"tco.{name}"] = f"tco_{name}"
+            if data.get(f"tco_{name}") is not None:
+                tco[name] = data[f"tco_{name}"]
+        if tco:
+            spec["tco"] = tco
         return spec, fields
 
     def clean(self) -> dict:
@@ -194,6 +226,9 @@ class ScenarioForm(forms.Form):
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
         }
+        for name, value in (spec.get("tco") or {}).items():
+            if name in TCO_LABELS:
+                initial[f"tco_{name}"] = value
         racks = {r.name: r.pk for r in RackType.objects.all()}
         servers = {s.name: s.pk for s in ServerModel.objects.all()}
         models = {m.name: m.pk for m in ModelClass.objects.all()}

@@ -142,6 +142,10 @@ def _figures(costs: _Costs, settings: TcoSettings, rate_tps: float, priced: bool
         "energy_usd_per_year": _round(energy_usd, 2),
         "maintenance_usd_per_year": _round(maintenance, 2),
         "opex_usd_per_year": _round(opex, 2),
+        "energy_usd_over_life": _round(energy_usd * settings.years, 2),
+        "maintenance_usd_over_life": _round(
+            None if maintenance is None else maintenance * settings.years, 2
+        ),
         "tco_usd": _round(tco, 2),
         "tokens_per_s": _round(tokens_per_s, 3),
         "tokens_over_life": _round(life_tokens, 0),
@@ -156,8 +160,8 @@ def compute_tco(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, An
     """The TCO of `result` (result v1) for `problem` (problem v1); see the module docstring.
 
     Returns the settings used, the token rate, the layout's figures (`total`), the same per
-    model served (`by_model`), the servers without a price, and the cost breakdown over the
-    life as `(label, usd)` pairs (`breakdown`, None without prices).
+    model served (`by_model`), the servers without a price, and the layout's cost breakdown over
+    the life as `(part, usd)` pairs (`breakdown`, None without prices).
     """
     settings = settings_of(problem)
     rate = token_rate_tps(problem, settings)
@@ -192,16 +196,6 @@ def compute_tco(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, An
         total.rack_usd += rack_usd * count
     priced = not unpriced
     figures = _figures(total, settings, rate, priced)
-    breakdown = None
-    if priced:
-        years = settings.years
-        breakdown = [
-            ("Servers", figures["capex_servers_usd"]),
-            ("Racks and facility", figures["capex_racks_usd"]),
-            ("Network", figures["capex_network_usd"]),
-            ("Energy over the life", _round(years * figures["energy_usd_per_year"], 2)),
-            ("Maintenance over the life", _round(years * figures["maintenance_usd_per_year"], 2)),
-        ]
     return {
         "settings": settings.to_dict(),
         "token_rate_tps": rate,
@@ -211,5 +205,21 @@ def compute_tco(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, An
             for model, costs in sorted(by_model.items())
         },
         "unpriced_servers": sorted(unpriced),
-        "breakdown": breakdown,
+        "breakdown": breakdown(figures) if priced else None,
     }
+
+
+#: The parts a TCO is made of: (label, figure key), in the order the charts and the BOM list them.
+COST_PARTS = (
+    ("Servers", "capex_servers_usd"),
+    ("Racks and facility", "capex_racks_usd"),
+    ("Network", "capex_network_usd"),
+    ("Energy over the life", "energy_usd_over_life"),
+    ("Maintenance over the life", "maintenance_usd_over_life"),
+)
+
+
+def breakdown(figures: dict[str, Any]) -> list[list]:
+    """The TCO of one set of figures (layout or model) as [part, USD] pairs that add up to it
+    (lists, not tuples, so that the JSON round trip gives the same value back)."""
+    return [[label, figures[key]] for label, key in COST_PARTS]

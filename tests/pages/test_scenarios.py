@@ -125,3 +125,24 @@ def test_shared_view_duplicate_and_regenerate(client, seed_catalog, django_user_
     assert client.get(reverse("planner:run", kwargs={"pk": run.pk})).status_code == 404
     scenario.refresh_from_db()
     assert client.get(scenario.get_share_path()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_editor_cost_settings_go_into_the_spec_and_come_back(logged_in, seed_catalog):
+    data = form_data(tco_electricity_usd_per_kwh="0.2", tco_years="5")
+    logged_in.post(reverse("planner:scenario-new"), data)
+    scenario = Scenario.objects.get(name="Two racks")
+    assert scenario.spec["tco"] == {"electricity_usd_per_kwh": 0.2, "years": 5.0}
+    html = logged_in.get(reverse("planner:scenario-edit", kwargs={"pk": scenario.pk})).content
+    assert b'name="tco_years" value="5.0"' in html
+    assert b'placeholder="1.58"' in html  # the PUE default shows where nothing was typed
+    plain = form_data(name="Plain")
+    logged_in.post(reverse("planner:scenario-new"), plain)
+    assert "tco" not in Scenario.objects.get(name="Plain").spec
+
+
+@pytest.mark.django_db
+def test_bad_cost_setting_is_an_error_beside_its_field(logged_in, seed_catalog):
+    html = logged_in.post(reverse("planner:scenario-new"), form_data(tco_pue="0.5")).content
+    assert b'id="id_tco_pue-error"' in html
+    assert not Scenario.objects.exists()
