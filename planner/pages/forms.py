@@ -17,7 +17,14 @@ OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
     ("min_power", "Least power (meet every minimum)"),
     ("min_cost", "Least cost (meet every minimum; needs server prices)"),
+    ("min_tco", "Least total cost of ownership (meet every minimum; needs server prices)"),
 ]
+RESILIENCE = [
+    ("none", "None"),
+    ("n_plus_1_rack", "N+1 racks (every minimum survives losing any one rack)"),
+    ("n_plus_1_server", "N+1 servers (every minimum survives losing any one server)"),
+]
+BUDGET_BASES = [("tco", "TCO over the life"), ("capex", "Capex")]
 PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
 POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
 # The scenario's cost settings (spec `tco`, docs/tco.md); blank = the documented default.
@@ -55,6 +62,15 @@ class ScenarioForm(forms.Form):
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
+    )
+    resilience = forms.ChoiceField(
+        label="Resilience", choices=RESILIENCE, initial="none", required=False
+    )
+    budget_usd = forms.FloatField(
+        label="Budget (USD, optional; needs server prices)", required=False, min_value=0.01
+    )
+    budget_basis = forms.ChoiceField(
+        label="Budget caps", choices=BUDGET_BASES, initial="tco", required=False
     )
 
     def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
@@ -172,6 +188,11 @@ class ScenarioForm(forms.Form):
             "objective": data.get("objective"),
             "hall_power_kw": data.get("hall_power_kw"),
         }
+        if data.get("resilience") not in (None, "", "none"):
+            spec["resilience"] = data["resilience"]
+        if data.get("budget_usd") is not None:
+            spec["budget_usd"] = data["budget_usd"]
+            spec["budget_basis"] = data.get("budget_basis") or "tco"
         tco = {}
         for name in TCO_LABELS:
             fields[f"tco.{name}"] = f"tco_{name}"
@@ -225,6 +246,9 @@ class ScenarioForm(forms.Form):
             "capacity_policy": spec.get("capacity_policy", "study"),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
+            "resilience": spec.get("resilience", "none"),
+            "budget_usd": spec.get("budget_usd"),
+            "budget_basis": spec.get("budget_basis", "tco"),
         }
         for name, value in (spec.get("tco") or {}).items():
             if name in TCO_LABELS:

@@ -105,3 +105,14 @@ def test_spec_tco_schema_is_problem_v1s():
     spec_tco = SPEC_SCHEMA["properties"]["tco"]
     assert spec_tco["properties"] == PROBLEM_SCHEMA["$defs"]["tco"]["properties"]
     assert spec_tco["additionalProperties"] is False
+
+
+@pytest.mark.django_db
+def test_spec_resilience_and_budget_travel_to_the_problem(seed_catalog):
+    spec = {**STUDY_SPEC, "resilience": "n_plus_1_rack", "budget_usd": 5e6,
+            "budget_basis": "capex"}
+    problem = build_problem(spec)
+    assert problem["resilience"] == "n_plus_1_rack"
+    assert (problem["budget_usd"], problem["budget_basis"]) == (5e6, "capex")
+    plain = build_problem(STUDY_SPEC)
+    assert not {"resilience", "budget_usd", "budget_basis"} & set(plain)
