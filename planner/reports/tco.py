@@ -28,58 +28,14 @@ When a placed server has no price (`cost_usd` null), the capex and everything bu
 `None`, with the server named in `unpriced_servers`; energy is still given.
 """
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 from planner.capacity.defaults import DEFAULT_SLO_TPS
+from planner.solver.costs import HOURS_PER_YEAR, TcoSettings
 
-HOURS_PER_YEAR = 8760  # 365 days; the yearly figures are for a constant draw
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600
 TOKENS_PER_MILLION = 1_000_000
-
-
-@dataclass(frozen=True)
-class TcoSettings:
-    """The cost settings of a scenario. Every default is documented (docs/tco.md) with its source.
-
-    The problem v1 and scenario spec v1 JSON Schemas spell out the same defaults; a test checks
-    that they agree with these.
-    """
-
-    #: US average retail price for industrial customers in 2023, 8.06 ¢/kWh (EIA, as charted
-    #: at https://www.statista.com/statistics/190680/).
-    electricity_usd_per_kwh: float = 0.0806
-    #: Industry average PUE in 2023, 1.58 (Uptime Institute Global Data Center Survey,
-    #: https://intelligence.uptimeinstitute.com/resource/large-data-centers-are-mostly-more-efficient-analysis-confirms).
-    pue: float = 1.58
-    #: The buyer's horizon in the issue ("over three years").
-    years: float = 3.0
-    #: Hardware maintenance contracts run 10-12 % of the purchase price a year
-    #: (https://librarytechnology.org/document/7428); the low end.
-    maintenance_share_per_year: float = 0.10
-    #: Optional facility cost per rack holding servers, and per kW it is provisioned for.
-    rack_usd_per_position: float = 0.0
-    rack_usd_per_kw: float = 0.0
-    #: Optional network cost per server (ports, optics, its share of the switches).
-    network_usd_per_server: float = 0.0
-    #: Share of the SLO token rate that is sold on average; 1 = the racks run full all the time.
-    utilisation: float = 1.0
-    #: Output tokens/s per session; None = the problem's SLO (`x-capacity.slo_tps`) or 10.
-    slo_tps: float | None = None
-
-    @classmethod
-    def from_dict(cls, settings: dict[str, Any] | None) -> "TcoSettings":
-        """Settings from a (schema-checked) `tco` object; absent or null fields keep defaults."""
-        known = {f.name for f in fields(cls)}
-        given = {
-            k: (float(v) if v is not None else None)
-            for k, v in (settings or {}).items()
-            if k in known and (v is not None or k == "slo_tps")
-        }
-        return replace(cls(), **given)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def settings_of(problem: dict[str, Any]) -> TcoSettings:

@@ -23,10 +23,11 @@ from typing import Any
 
 import jsonschema
 
+from .costs import TcoSettings
 from .limits import hard_limit_errors
 from .schemas import PROBLEM_SCHEMA
 
-OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks")
+OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks", "min_tco")
 #: ``exact`` picks ``compact`` or ``patterns`` by size; the others force one method.
 METHODS = ("exact", "compact", "patterns", "greedy")
 FEEDS = ("N", "2N")
@@ -183,6 +184,10 @@ class Problem:
     objective: str = "max_sessions"
     time_limit_s: float | None = None
     method: str = "exact"
+    resilience: str = "none"
+    tco: TcoSettings = TcoSettings()
+    budget_usd: float | None = None
+    budget_basis: str = "tco"
 
     @property
     def hall_w(self) -> float | None:
@@ -293,6 +298,10 @@ class Problem:
             "hall_power_kw": self.hall_power_kw,
             "objective": self.objective,
             "method": self.method,
+            "resilience": self.resilience,
+            "tco": self.tco.to_dict(),
+            "budget_usd": self.budget_usd,
+            "budget_basis": self.budget_basis,
         }
         if self.time_limit_s is not None:
             out["time_limit_s"] = self.time_limit_s
@@ -468,13 +477,16 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
             _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
-    if data.get("objective", "max_sessions") == "min_cost":
+    objective = data.get("objective", "max_sessions")
+    priced = objective in ("min_cost", "min_tco")
+    if priced or data.get("budget_usd") is not None:
+        why = f"objective is {objective}" if priced else "budget_usd is set"
         for i, server in enumerate(data["servers"]):
             if server.get("cost_usd") is None:
                 _add(
                     errors,
                     ("servers", i, "cost_usd"),
-                    "is required (a number, not null) when objective is min_cost",
+                    f"is required (a number, not null) when {why}",
                 )
 
 
@@ -534,4 +546,8 @@ def _build(data: dict[str, Any]) -> Problem:
         objective=data.get("objective", "max_sessions"),
         time_limit_s=None if limit is None else float(limit),
         method=data.get("method", "exact"),
+        resilience=data.get("resilience", "none"),
+        tco=TcoSettings.from_dict(data.get("tco")),
+        budget_usd=None if data.get("budget_usd") is None else float(data["budget_usd"]),
+        budget_basis=data.get("budget_basis", "tco"),
     )
