@@ -48,7 +48,8 @@ def _row(size: tuple[int, int, int], kind: str, limit: float) -> str:
         f"| {size[0]:,}, {size[1]}, {size[2]} | `{kind}` | {result['status']} "
         f"({result.get('algorithm')}) | {seconds:.2f} s | {_pct(result.get('gap'))} "
         f"| {'–' if objective is None else f'{objective:,.0f}'} "
-        f"| {_kept(data, result, 'after_worst_rack')} | {_kept(data, result, 'after_worst_server')} |"
+        f"| {_kept(data, result, 'after_worst_rack')} "
+        f"| {_kept(data, result, 'after_worst_server')} |"
     )
 
 
