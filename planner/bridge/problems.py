@@ -13,11 +13,13 @@ contract older than the catalog and written for hand-made files:
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
 from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
+from planner import solver
 from planner.bridge.figures import capacity_figure
 from planner.capacity import defaults
 
@@ -31,6 +33,24 @@ def rack_type_entry(rack: RackType, count: int = 1) -> dict:
         "reserved_kw": rack.reserved_kw,
         "count": count,
     }
+
+
+@dataclass(frozen=True)
+class RackUsable:
+    """What one rack of a type offers the solver: U and kW after reserve, feeds, derating and
+    cooling, by the solver's own rule (`planner.solver.RackType`)."""
+
+    usable_u: int
+    usable_kw: float
+
+
+def rack_usable(rack: RackType) -> RackUsable:
+    """The usable U and kW of one catalog rack type, as the solver will see them."""
+    entry = rack_type_entry(rack)
+    parsed = solver.validate_problem(
+        {"rack_types": [entry], "servers": [], "demand": {}, "objective": "max_sessions"}
+    ).rack_types[0]
+    return RackUsable(usable_u=parsed.usable_u, usable_kw=round(parsed.usable_w / 1000.0, 3))
 
 
 def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:

@@ -12,7 +12,7 @@ from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
 from planner.bridge.figures import capacity_report
-from planner.bridge.problems import single_model_problem
+from planner.bridge.problems import rack_usable, single_model_problem
 from planner.pages.forms import CapacitySettingsForm
 
 
@@ -127,6 +127,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "figure": json.loads(figure.to_json()),
             "rack": rack,
+            "rack_usable": rack_usable(rack) if rack is not None else None,
             "corrections": fixes,
             "grid": grid,
             "binding_legend": [

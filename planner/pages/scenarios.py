@@ -87,7 +87,7 @@ def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
         (
             r
             for r in runs
-            if r.status == Run.Status.SUCCEEDED and r.result and r.result.get("totals")
+            if r.status == Run.Status.SUCCEEDED and r.has_layout
         ),
         None,
     )

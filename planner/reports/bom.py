@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.reports.summary import usable_per_rack_type
 from planner.reports.tco import compute_tco
 
 FORMAT_VERSION = 1
@@ -25,12 +26,21 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def rack_usable(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, tuple[int, float]]:
+    """Rack type -> (usable U, usable kW) per rack as the solver allowed them."""
+    groups = result.get("racks") or []
+    if all("usable_kw" in group for group in groups):
+        return {g["rack_type"]: (g["usable_u"], g["usable_kw"]) for g in groups}
+    return usable_per_rack_type(problem)
+
+
 def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """The BOM of `result` (result v1) for `problem` (problem v1). Empty without a layout."""
     specs = {server["name"]: server for server in problem.get("servers", [])}
     placed: dict[str, dict[str, int]] = {}  # server -> model -> servers
     sessions: dict[str, dict[str, int]] = {}  # server -> model -> sessions
     groups = []
+    usable = rack_usable(problem, result)
     for group in result.get("racks") or []:
         racks = group["count"]
         lines = []
@@ -58,6 +68,8 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
                 "used_kw_per_rack": group["used_kw"],
                 "free_u_per_rack": group["free_u"],
                 "free_kw_per_rack": group["free_kw"],
+                "usable_u_per_rack": usable[group["rack_type"]][0],
+                "usable_kw_per_rack": usable[group["rack_type"]][1],
                 "lines": lines,
             }
         )

@@ -357,6 +357,13 @@ def _add(errors: dict[str, list[str]], parts: Iterable[str | int], message: str)
         messages.append(message)
 
 
+def _require_on_servers(errors: dict, data: dict, key: str, when: str) -> None:
+    """Every server must give `key` (not null) because of `when`."""
+    for i, server in enumerate(data["servers"]):
+        if server.get(key) is None:
+            _add(errors, ("servers", i, key), f"is required (a number, not null) when {when}")
+
+
 def _check_json(value: Any, path: tuple[str | int, ...], errors: dict[str, list[str]]) -> None:
     """Reject values that are not plain JSON (see the module docstring for why)."""
     if value is None or isinstance(value, (str, bool, int)):
@@ -466,28 +473,16 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
             _add(errors, ("rack_types", i, "reserved_kw"), msg)
         weighed = weighed or rack.get("max_weight_kg") is not None
     if weighed:
-        for i, server in enumerate(data["servers"]):
-            if server.get("weight_kg") is None:
-                _add(
-                    errors,
-                    ("servers", i, "weight_kg"),
-                    "is required (a number, not null) when a rack type has max_weight_kg",
-                )
+        _require_on_servers(errors, data, "weight_kg", "a rack type has max_weight_kg")
     for model, d in data.get("demand", {}).items():
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
             _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
     objective = data.get("objective", "max_sessions")
-    priced = objective in ("min_cost", "min_tco")
-    if priced or data.get("budget_usd") is not None:
-        why = f"objective is {objective}" if priced else "budget_usd is set"
-        for i, server in enumerate(data["servers"]):
-            if server.get("cost_usd") is None:
-                _add(
-                    errors,
-                    ("servers", i, "cost_usd"),
-                    f"is required (a number, not null) when {why}",
-                )
+    if objective in ("min_cost", "min_tco"):
+        _require_on_servers(errors, data, "cost_usd", f"objective is {objective}")
+    elif data.get("budget_usd") is not None:
+        _require_on_servers(errors, data, "cost_usd", "budget_usd is set")
 
 
 def _opt_float(x: Any) -> float | None:
