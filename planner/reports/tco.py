@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.capacity.defaults import DEFAULT_SLO_TPS
-from planner.solver.costs import HOURS_PER_YEAR, TcoSettings
+from planner.solver.costs import (
+    HOURS_PER_YEAR,
+    TcoSettings,
+    energy_kwh_per_year,
+    energy_usd_per_year,
+    rack_capex_usd,
+)
 
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600
 TOKENS_PER_MILLION = 1_000_000
@@ -76,8 +82,8 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 def _figures(costs: _Costs, settings: TcoSettings, rate_tps: float, priced: bool) -> dict:
     """Every TCO figure of one accumulation (the layout or one model)."""
     facility_kw = costs.power_kw * settings.pue
-    energy_kwh = facility_kw * HOURS_PER_YEAR
-    energy_usd = energy_kwh * settings.electricity_usd_per_kwh
+    energy_kwh = energy_kwh_per_year(costs.power_kw, settings)
+    energy_usd = energy_usd_per_year(costs.power_kw, settings)
     tokens_per_s = costs.sessions * rate_tps
     life_tokens = tokens_per_s * settings.utilisation * SECONDS_PER_YEAR * settings.years
     capex = costs.capex_usd if priced else None
@@ -131,9 +137,7 @@ def compute_tco(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, An
         lines = group["servers"]
         rack_w = sum(servers[line["server"]]["power_w"] * line["count"] for line in lines)
         rack = racks[group["rack_type"]]
-        rack_usd = (
-            settings.rack_usd_per_position + settings.rack_usd_per_kw * rack["power_kw"]
-        ) if lines else 0.0
+        rack_usd = rack_capex_usd(rack["power_kw"], settings) if lines else 0.0
         for line in lines:
             spec = servers[line["server"]]
             n = line["count"] * count

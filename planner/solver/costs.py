@@ -66,23 +66,38 @@ class TcoSettings:
         return asdict(self)
 
 
+def energy_kwh_per_year(power_kw: float, settings: TcoSettings) -> float:
+    """Facility energy a year of a constant IT draw: ``power_kw * pue * 8,760 h``."""
+    return power_kw * settings.pue * HOURS_PER_YEAR
+
+
+def energy_usd_per_year(power_kw: float, settings: TcoSettings) -> float:
+    return energy_kwh_per_year(power_kw, settings) * settings.electricity_usd_per_kwh
+
+
+def life_factor(settings: TcoSettings) -> float:
+    """What one dollar of capex costs over the life: itself plus its yearly maintenance."""
+    return 1.0 + settings.years * settings.maintenance_share_per_year
+
+
 def server_usd(server: Any, settings: TcoSettings, basis: str = "tco") -> float:
     """What one placed server costs (its ``cost_usd`` must be set; see the module docstring)."""
     capex = float(server.cost_usd or 0.0) + settings.network_usd_per_server
     if basis == "capex":
         return capex
-    years = settings.years
-    energy = server.power_w / 1000.0 * settings.pue * HOURS_PER_YEAR
-    energy_usd = energy * settings.electricity_usd_per_kwh * years
-    return capex * (1.0 + years * settings.maintenance_share_per_year) + energy_usd
+    energy = energy_usd_per_year(server.power_w / 1000.0, settings) * settings.years
+    return capex * life_factor(settings) + energy
 
 
 def rack_usd(rack: Any, settings: TcoSettings, basis: str = "tco") -> float:
     """What one rack holding servers costs (facility share; 0 unless rack costs are set)."""
-    capex = settings.rack_usd_per_position + settings.rack_usd_per_kw * rack.power_kw
-    if basis == "capex":
-        return capex
-    return capex * (1.0 + settings.years * settings.maintenance_share_per_year)
+    capex = rack_capex_usd(rack.power_kw, settings)
+    return capex if basis == "capex" else capex * life_factor(settings)
+
+
+def rack_capex_usd(power_kw: float, settings: TcoSettings) -> float:
+    """Purchase of one rack holding servers, provisioned for ``power_kw``."""
+    return settings.rack_usd_per_position + settings.rack_usd_per_kw * power_kw
 
 
 def layout_usd(problem: Any, racks: Any, basis: str = "tco") -> float:
