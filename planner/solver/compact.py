@@ -49,7 +49,14 @@ from scipy.sparse import coo_array
 
 from . import costs, resilience
 from .columns import lp_bound
-from .infeasibility import culprit, joint_reason, shortfall_reason, unservable_reason
+from .infeasibility import (
+    budget_reason,
+    culprit,
+    joint_reason,
+    shortfall_reason,
+    survival_reason,
+    unservable_reason,
+)
 from .outcome import Emit, ModelDealer, Outcome, RackFill
 from .problem import Problem, ProblemError, RackType
 
@@ -506,8 +513,8 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         if _jointly(plain, until):
             budgeted = replace(plain, budget_usd=original.budget_usd)
             if parts is not None and _jointly(budgeted, until):
-                return Outcome("infeasible", None, None, resilience.infeasible_reason(original))
-            return Outcome("infeasible", None, None, costs.budget_reason(original))
+                return Outcome("infeasible", None, None, survival_reason(original))
+            return Outcome("infeasible", None, None, budget_reason(original))
         return Outcome("infeasible", None, None, diagnose(plain, deadline=until))
     if run.x is None:
         return Outcome(

@@ -118,17 +118,6 @@ def rack_costs_matter(problem: Any) -> bool:
     return problem.tco.rack_usd_per_position > 0 or problem.tco.rack_usd_per_kw > 0
 
 
-def budget_reason(problem: Any) -> str:
-    """The minimums (and any resilience) can be met, but not within ``budget_usd``."""
-    mins = list(problem.mins)
-    names = ", ".join(repr(m) for m in mins)
-    head = f"demand min of model {names}" if len(mins) == 1 else f"demand mins of models {names}"
-    return (
-        f"{head} cannot be met within budget_usd ({problem.budget_usd:,.0f} USD of "
-        f"{problem.budget_basis})"
-    )
-
-
 def within_budget(problem: Any, racks: Any) -> bool:
     """Whether a layout keeps to ``budget_usd`` (always, without one)."""
     if problem.budget_usd is None:

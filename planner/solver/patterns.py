@@ -32,7 +32,12 @@ from scipy.sparse import coo_array, hstack, vstack
 from . import costs, resilience
 from .columns import TOL, Instance, Master, build_instance, column_generation
 from .heuristic import greedy_fills
-from .infeasibility import relaxation_reason, unservable_reason
+from .infeasibility import (
+    budget_reason,
+    relaxation_reason,
+    survival_reason,
+    unservable_reason,
+)
 from .layout import objective_value
 from .outcome import Emit, ModelDealer, Outcome, RackFill
 from .problem import Problem
@@ -154,7 +159,7 @@ def _infeasible_reason(problem: Problem) -> str:
     if problem.budget_usd is not None:
         free = replace(problem, budget_usd=None)
         if build_instance(free).phase1_meets_mins(deadline) is True:
-            return costs.budget_reason(problem)
+            return budget_reason(problem)
         problem = free
     return relaxation_reason(problem, functools.partial(_lp_meets_mins, problem, deadline))
 
@@ -187,22 +192,19 @@ def _ip(
     cons = [LinearConstraint(a_eq, 0.0, 0.0)]
     if master.n_ub:
         cons.append(LinearConstraint(a_ub, -np.inf, b_ub))
-    res = milp(
-        c=cost,
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        constraints=cons,
-        options={
-            "time_limit": max(1e-3, share * (deadline - time.perf_counter())),
-            "mip_rel_gap": IP_REL_GAP,
-            "disp": False,
-        },
-    )
+    seconds = share * (deadline - time.perf_counter())
+    res = _milp(cost, integrality, Bounds(lower, upper), cons, seconds)
     if res.x is None:
         return None, False
     x = np.array(res.x)
     x[integrality == 1] = np.round(x[integrality == 1])
     return x, res.status == 0
+
+
+def _milp(cost: np.ndarray, integrality: np.ndarray, bounds: Bounds, cons: list, seconds: float):
+    """HiGHS on an integer program over patterns, to :data:`IP_REL_GAP`, within ``seconds``."""
+    options = {"time_limit": max(1e-3, seconds), "mip_rel_gap": IP_REL_GAP, "disp": False}
+    return milp(c=cost, integrality=integrality, bounds=bounds, constraints=cons, options=options)
 
 
 def _fills(inst: Instance, x: np.ndarray) -> tuple[RackFill, ...]:
@@ -304,7 +306,7 @@ def _resilient_reason(problem: Problem, deadline: float) -> str:
     plain = resilience.without(problem)
     if build_instance(plain).phase1_meets_mins(deadline) is False:
         return _infeasible_reason(plain)
-    return resilience.infeasible_reason(problem)
+    return survival_reason(problem)
 
 
 def _ip_resilient(
@@ -395,17 +397,9 @@ def _ip_resilient(
     integrality = np.zeros(width)
     integrality[: n_pat + master.n_pair] = 1
     integrality[n:] = 1
-    res = milp(
-        c=np.concatenate([cost, np.zeros(extra)]),
-        integrality=integrality,
-        bounds=Bounds(lower, np.concatenate([upper, np.ones(extra)])),
-        constraints=cons,
-        options={
-            "time_limit": max(1e-3, share * (deadline - time.perf_counter())),
-            "mip_rel_gap": IP_REL_GAP,
-            "disp": False,
-        },
-    )
+    bounds = Bounds(lower, np.concatenate([upper, np.ones(extra)]))
+    budget = share * (deadline - time.perf_counter())
+    res = _milp(np.concatenate([cost, np.zeros(extra)]), integrality, bounds, cons, budget)
     if res.x is None:
         return None
     x = np.array(res.x[:n])

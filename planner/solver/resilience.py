@@ -174,17 +174,6 @@ def without(problem: Problem) -> Problem:
     return replace(problem, resilience="none")
 
 
-def infeasible_reason(problem: Problem) -> str:
-    """The minimums can be met, but not so that they survive the loss asked for."""
-    mins = list(problem.mins)
-    names = ", ".join(repr(m) for m in mins)
-    head = f"demand min of model {names}" if len(mins) == 1 else f"demand mins of models {names}"
-    return (
-        f"{head} can be met, but not after losing {FAILURE_WORDS[problem.resilience]} "
-        f"(resilience {problem.resilience}) under the rack, availability and hall limits"
-    )
-
-
 def with_mins(problem: Problem, mins: dict[str, int]) -> Problem:
     """The problem with other minimums (a cap below a new minimum is lifted to it)."""
     listed = {d.model for d in problem.demand}
