@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
+from inventory.models import Cooling, ModelClass, PerformanceProfile, RackType, ServerModel
 from planner import solver
 from planner.bridge.figures import capacity_figure
 from planner.capacity import defaults
@@ -32,6 +32,10 @@ def rack_type_entry(rack: RackType, count: int = 1) -> dict:
         "reserved_u": rack.reserved_u,
         "reserved_kw": rack.reserved_kw,
         "count": count,
+        "derating_pct": rack.derating_pct,
+        "feeds": rack.feeds,
+        "cooling_kw": rack.cooling_kw,
+        "max_weight_kg": rack.max_weight_kg,
     }
 
 
@@ -60,6 +64,7 @@ def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:
         "power_w": server.power_w,
         "available": None,
         "cost_usd": float(server.price_usd) if server.price_usd is not None else None,
+        "weight_kg": server.weight_kg,
         "sessions": sessions,
     }
 
@@ -114,6 +119,8 @@ SPEC_DEFAULTS = {
     "capacity_policy": defaults.DEFAULT_POLICY,
     "objective": "max_sessions",
     "hall_power_kw": None,
+    "power_basis": "nameplate",
+    "power_headroom_pct": 0.0,
 }
 
 
@@ -146,12 +153,40 @@ def validate_spec(spec: object) -> dict:
             elif name in seen:
                 errors.setdefault(f"{section}[{i}].{key}", []).append(f"{name!r} is listed twice")
             seen.add(name)
+    if not errors:
+        errors.update(_placement_errors(spec))
     for i, item in enumerate(spec["models"]):
         if item.get("max") is not None and item["max"] < item.get("min", 0):
             errors.setdefault(f"models[{i}].max", []).append("max must not be below min")
     if errors:
         raise ScenarioSpecError(errors)
     return spec
+
+
+def _placement_errors(spec: dict) -> dict[str, list[str]]:
+    """Catalog facts problem v1 cannot express per rack type, refused here: a liquid-cooled
+    server needs every rack type of the spec to be direct-liquid cooled (the solver may put any
+    server in any rack), and a rack weight limit needs every server's weight."""
+    errors: dict[str, list[str]] = {}
+    racks = list(RackType.objects.filter(name__in=[r["rack_type"] for r in spec["rack_types"]]))
+    servers = ServerModel.objects.in_bulk(
+        [s["server_model"] for s in spec["servers"]], field_name="name"
+    )
+    not_liquid = [r.name for r in racks if r.cooling != RackType.RackCooling.DIRECT_LIQUID]
+    weight_limited = [r.name for r in racks if r.max_weight_kg is not None]
+    for i, item in enumerate(spec["servers"]):
+        server = servers[item["server_model"]]
+        if server.cooling == Cooling.LIQUID and not_liquid:
+            errors.setdefault(f"servers[{i}].server_model", []).append(
+                f"{server.name!r} is liquid-cooled; rack type(s) {', '.join(not_liquid)} are "
+                "not direct-liquid cooled"
+            )
+        if server.weight_kg is None and weight_limited:
+            errors.setdefault(f"servers[{i}].server_model", []).append(
+                f"{server.name!r} has no weight_kg; rack type(s) {', '.join(weight_limited)} "
+                "have a weight limit"
+            )
+    return errors
 
 
 def scenario_problem(scenario) -> dict:
@@ -166,7 +201,9 @@ def build_problem(spec: dict) -> dict:
 
     Sessions come from the catalog's measured profiles where they apply and from the capacity
     model otherwise (`capacity_figure`); each figure's label and explanation travel with the
-    problem under `x-capacity`, which the solver ignores and the pages show.
+    problem under `x-capacity`, which the solver ignores and the pages show. Each server's
+    planned power follows the spec's `power_basis` (ServerModel.planning_power_w), labelled
+    under `x-power`.
     """
     spec = validate_spec(spec)
     racks = RackType.objects.in_bulk(
@@ -179,6 +216,7 @@ def build_problem(spec: dict) -> dict:
         [m["model_class"] for m in spec["models"]], field_name="name"
     )
     capacity: dict[str, dict[str, dict]] = {}
+    power: dict[str, dict] = {}
     server_entries = []
     for item in spec["servers"]:
         server = servers[item["server_model"]]
@@ -202,8 +240,13 @@ def build_problem(spec: dict) -> dict:
             }
             if figure.sessions > 0:
                 sessions[model.name] = figure.sessions
+        watts, power_label = server.planning_power_w(
+            spec["power_basis"], float(spec["power_headroom_pct"])
+        )
+        power[server.name] = {"power_w": watts, "basis": power_label}
         server_entries.append(
-            {**server_entry(server, sessions), "available": item.get("available")}
+            {**server_entry(server, sessions), "available": item.get("available"),
+             "power_w": watts}
         )
     problem = {
         "rack_types": [
@@ -226,6 +269,11 @@ def build_problem(spec: dict) -> dict:
             "precision_bits": spec["precision_bits"],
             "context_tokens": spec["context_tokens"],
             "figures": capacity,
+        },
+        "x-power": {
+            "basis": spec["power_basis"],
+            "headroom_pct": spec["power_headroom_pct"],
+            "servers": power,
         },
     }
     for key in ("resilience", "budget_usd", "budget_basis"):

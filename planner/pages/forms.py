@@ -39,6 +39,10 @@ TCO_LABELS = {
     "utilisation": "Utilisation for $ per million tokens (0-1)",
     "slo_tps": "Token rate for $ per million tokens (tokens/s per session)",
 }
+POWER_BASES = [
+    ("nameplate", "Nameplate (maximum) power"),
+    ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
+]
 
 
 class ScenarioForm(forms.Form):
@@ -71,6 +75,13 @@ class ScenarioForm(forms.Form):
     )
     budget_basis = forms.ChoiceField(
         label="Budget caps", choices=BUDGET_BASES, initial="tco", required=False
+    )
+    power_basis = forms.ChoiceField(
+        label="Plan server power on", choices=POWER_BASES, initial="nameplate", required=False
+    )
+    power_headroom_pct = forms.FloatField(
+        label="Headroom over typical draw (%)", min_value=0, max_value=100, initial=0,
+        required=False,
     )
 
     def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
@@ -187,6 +198,8 @@ class ScenarioForm(forms.Form):
             "capacity_policy": data.get("capacity_policy"),
             "objective": data.get("objective"),
             "hall_power_kw": data.get("hall_power_kw"),
+            "power_basis": data.get("power_basis") or "nameplate",
+            "power_headroom_pct": data.get("power_headroom_pct") or 0,
         }
         if data.get("resilience") not in (None, "", "none"):
             spec["resilience"] = data["resilience"]
@@ -249,6 +262,8 @@ class ScenarioForm(forms.Form):
             "resilience": spec.get("resilience", "none"),
             "budget_usd": spec.get("budget_usd"),
             "budget_basis": spec.get("budget_basis", "tco"),
+            "power_basis": spec.get("power_basis", "nameplate"),
+            "power_headroom_pct": spec.get("power_headroom_pct", 0),
         }
         for name, value in (spec.get("tco") or {}).items():
             if name in TCO_LABELS:
