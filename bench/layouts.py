@@ -45,4 +45,10 @@ def scale_layout(result: dict, k: int) -> dict:
     for key in ("objective", "bound"):
         if scaled.get(key) is not None:
             scaled[key] = round(scaled[key] * k, 6)
+    # k times the racks: the worst single loss takes the same, the rest is k times more.
+    for figures in (scaled.get("exposure") or {}).values():
+        served = figures["sessions"]
+        figures["sessions"] = served * k
+        for key in ("after_worst_rack", "after_worst_server"):
+            figures[key] = served * k - (served - figures[key])
     return scaled

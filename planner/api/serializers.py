@@ -10,6 +10,7 @@ from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.models import Run, Scenario
+from planner.reports.tco import compute_tco
 from planner.runs.queueing import check_problem_limits
 
 
@@ -129,6 +130,7 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     progress = ProgressField(read_only=True)
     statistics = serializers.SerializerMethodField()
+    tco = serializers.SerializerMethodField()
     result = ResultField(read_only=True)
 
     class Meta:
@@ -145,6 +147,7 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "finished_at",
             "duration_s",
             "statistics",
+            "tco",
             "result",
             "bom_url",
         ]
@@ -164,6 +167,19 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
         if not run.result:
             return None
         return {key: run.result.get(key) for key in STATISTICS_KEYS}
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "TCO and $ per million output tokens of the layout and per model "
+            "(docs/tco.md); null until the run has a layout",
+        }
+    )
+    def get_tco(self, run: Run) -> dict | None:
+        if not run.result or not run.result.get("totals"):
+            return None
+        return compute_tco(run.problem, run.result)
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")

@@ -302,6 +302,13 @@ def build_problem(spec: dict) -> dict:
             for entry in spec["models"]
             for name, w in [(entry["model_class"], workloads[entry["model_class"]])]
         }
+    for key in ("resilience", "budget_usd", "budget_basis"):
+        # Problem v1 fields added later; a spec that leaves them out builds the same problem.
+        if spec.get(key) is not None:
+            problem[key] = spec[key]
+    if spec.get("tco") is not None:
+        # The cost settings travel as given; absent fields keep their defaults (docs/tco.md).
+        problem["tco"] = dict(spec["tco"])
     return problem
 
 

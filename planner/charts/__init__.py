@@ -5,6 +5,7 @@ titles with units, and reaches the page through `figure_data` (the theme is adde
 """
 
 from planner.charts.capacity import BINDING_COLOURS, capacity_matrix_figure
+from planner.charts.costs import COST_SHADES, tco_breakdown_figure
 from planner.charts.runs import (
     RUN_SHADES,
     compare_metric_figure,
@@ -18,6 +19,7 @@ from planner.charts.style import PALETTE, figure_data, server_colours
 
 __all__ = [
     "BINDING_COLOURS",
+    "COST_SHADES",
     "PALETTE",
     "RUN_SHADES",
     "capacity_matrix_figure",
@@ -28,5 +30,6 @@ __all__ = [
     "layout_sessions_figure",
     "server_colours",
     "study_figure",
+    "tco_breakdown_figure",
     "sweep_figure",
 ]

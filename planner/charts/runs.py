@@ -72,25 +72,36 @@ RUN_SHADES = ("#1b3a5c", "#2f6690", "#3a7ca5", "#81c3d7", "#a9a9a9", "#5c5c5c")
 
 
 def compare_metric_figure(
-    metrics: pd.DataFrame, column: str, title: str, axis_title: str
+    metrics: pd.DataFrame,
+    column: str,
+    title: str,
+    axis_title: str,
+    *,
+    value_format: str = ",.4g",
+    prefix: str = "",
+    digits: int = 3,
 ) -> go.Figure:
-    """One bar per run of one metric (`metrics` has columns run and `column`); n/a = no bar."""
-    values = [None if pd.isna(v) else round(float(v), 3) for v in metrics[column]]
+    """One bar per run of one metric (`metrics` has columns run and `column`); n/a = no bar.
+
+    `value_format` (a Python/d3 format such as ",.0f") and `prefix` (e.g. "$") shape the labels,
+    the hover and the axis ticks alike; `digits` is how far values are rounded.
+    """
+    values = [None if pd.isna(v) else round(float(v), digits) for v in metrics[column]]
     fig = go.Figure(
         go.Bar(
             name=title,
             x=list(metrics["run"]),
             y=values,
-            text=["n/a" if v is None else f"{v:,.4g}" for v in values],
+            text=["n/a" if v is None else f"{prefix}{v:{value_format}}" for v in values],
             textposition="outside",
             marker_color=[RUN_SHADES[i % len(RUN_SHADES)] for i in range(len(metrics))],
-            hovertemplate="%{x}: %{y:,.4g}<extra></extra>",
+            hovertemplate=f"%{{x}}: {prefix}%{{y:{value_format}}}<extra></extra>",
         )
     )
     fig.layout = plain_layout(
         title=title,
         xaxis_title="Run",
-        yaxis_title=axis_title,
+        yaxis={"title": {"text": axis_title}, "tickformat": value_format, "tickprefix": prefix},
         showlegend=False,
         margin={"t": 60, "r": 20, "b": 60, "l": 70},
         height=320,

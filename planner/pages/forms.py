@@ -11,12 +11,20 @@ from django import forms
 from inventory.models import ModelClass, RackType, ServerModel
 from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.capacity import KV_PRECISIONS, Workload, defaults
+from planner.reports.tco import TcoSettings
 
 OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
     ("min_power", "Least power (meet every minimum)"),
     ("min_cost", "Least cost (meet every minimum; needs server prices)"),
+    ("min_tco", "Least total cost of ownership (meet every minimum; needs server prices)"),
 ]
+RESILIENCE = [
+    ("none", "None"),
+    ("n_plus_1_rack", "N+1 racks (every minimum survives losing any one rack)"),
+    ("n_plus_1_server", "N+1 servers (every minimum survives losing any one server)"),
+]
+BUDGET_BASES = [("tco", "TCO over the life"), ("capex", "Capex")]
 PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
 POLICIES = [
     ("calibrated", "Calibrated serving model (published measurements)"),
@@ -27,6 +35,18 @@ KV_CHOICES = [(bits, f"{bits}-bit") for bits in reversed(KV_PRECISIONS)]
 # Per-model workload fields (blank = the defaults of planner.capacity.defaults; the
 # calibrated policy reads them), in spec key order.
 WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
+# The scenario's cost settings (spec `tco`, docs/tco.md); blank = the documented default.
+TCO_LABELS = {
+    "electricity_usd_per_kwh": "Electricity (USD/kWh)",
+    "pue": "PUE",
+    "years": "Years of life",
+    "maintenance_share_per_year": "Maintenance per year (share of capex)",
+    "rack_usd_per_position": "Rack cost per position (USD)",
+    "rack_usd_per_kw": "Facility cost per provisioned kW (USD)",
+    "network_usd_per_server": "Network cost per server (USD)",
+    "utilisation": "Utilisation for $ per million tokens (0-1)",
+    "slo_tps": "Token rate for $ per million tokens (tokens/s per session)",
+}
 POWER_BASES = [
     ("nameplate", "Nameplate (maximum) power"),
     ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
@@ -63,6 +83,15 @@ class ScenarioForm(forms.Form):
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
     )
+    resilience = forms.ChoiceField(
+        label="Resilience", choices=RESILIENCE, initial="none", required=False
+    )
+    budget_usd = forms.FloatField(
+        label="Budget (USD, optional; needs server prices)", required=False, min_value=0.01
+    )
+    budget_basis = forms.ChoiceField(
+        label="Budget caps", choices=BUDGET_BASES, initial="tco", required=False
+    )
     power_basis = forms.ChoiceField(
         label="Plan server power on", choices=POWER_BASES, initial="nameplate", required=False
     )
@@ -77,6 +106,15 @@ class ScenarioForm(forms.Form):
         self.rack_types = list(RackType.objects.all())
         self.servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
         self.models = list(ModelClass.objects.all())
+        tco_defaults = TcoSettings().to_dict()
+        for name, label in TCO_LABELS.items():
+            default = tco_defaults[name]
+            shown = "the SLO" if default is None else f"{default:g}"
+            self.fields[f"tco_{name}"] = forms.FloatField(
+                label=label,
+                required=False,
+                widget=forms.NumberInput(attrs={"placeholder": shown, "step": "any"}),
+            )
         for rack in self.rack_types:
             self.fields[f"rack_{rack.pk}_count"] = forms.IntegerField(
                 label=f"Racks of {rack.name}", min_value=0, max_value=100000, initial=0
@@ -148,6 +186,9 @@ class ScenarioForm(forms.Form):
             for m in self.models
         ]
 
+    def tco_fields(self) -> list:
+        return [self[f"tco_{name}"] for name in TCO_LABELS]
+
     def to_spec(self) -> tuple[dict, dict[str, str]]:
         """The spec from cleaned data, and which form field each spec path came from."""
         data = self.cleaned_data
@@ -201,6 +242,18 @@ class ScenarioForm(forms.Form):
             "power_basis": data.get("power_basis") or "nameplate",
             "power_headroom_pct": data.get("power_headroom_pct") or 0,
         }
+        if data.get("resilience") not in (None, "", "none"):
+            spec["resilience"] = data["resilience"]
+        if data.get("budget_usd") is not None:
+            spec["budget_usd"] = data["budget_usd"]
+            spec["budget_basis"] = data.get("budget_basis") or "tco"
+        tco = {}
+        for name in TCO_LABELS:
+            fields[f"tco.{name}"] = f"tco_{name}"
+            if data.get(f"tco_{name}") is not None:
+                tco[name] = data[f"tco_{name}"]
+        if tco:
+            spec["tco"] = tco
         return spec, fields
 
     def clean(self) -> dict:
@@ -251,9 +304,15 @@ class ScenarioForm(forms.Form):
             ),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
+            "resilience": spec.get("resilience", "none"),
+            "budget_usd": spec.get("budget_usd"),
+            "budget_basis": spec.get("budget_basis", "tco"),
             "power_basis": spec.get("power_basis", "nameplate"),
             "power_headroom_pct": spec.get("power_headroom_pct", 0),
         }
+        for name, value in (spec.get("tco") or {}).items():
+            if name in TCO_LABELS:
+                initial[f"tco_{name}"] = value
         racks = {r.name: r.pk for r in RackType.objects.all()}
         servers = {s.name: s.pk for s in ServerModel.objects.all()}
         models = {m.name: m.pk for m in ModelClass.objects.all()}

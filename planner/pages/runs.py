@@ -12,6 +12,7 @@ from planner.models import Run
 from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, build_bom
 from planner.reports.summary import elevations, model_colours, summarise
+from planner.reports.tco import breakdown, compute_tco
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
@@ -40,11 +41,16 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         columns=["server", "model", "sessions"],
     )
     figure = charts.layout_sessions_figure(placed, colours, "Sessions per model, by server")
+    bom = build_bom(run.problem, result)
     return {
         "run": run,
         "summary": summary,
         "elevations": elevations(run.problem, result, colours),
-        "bom": build_bom(run.problem, result),
+        "bom": bom,
+        "tco": bom["tco"],
+        "tco_figure": tco_figure(bom["tco"]),
+        "tco_figure_id": f"run-{run.pk}-tco",
+        "tco_figure_data_id": f"run-{run.pk}-tco-data",
         "sessions_figure": charts.figure_data(figure),
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
@@ -52,6 +58,23 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "model_colours": model_colours(result),
         "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
     }
+
+
+def tco_figure(tco: dict) -> dict | None:
+    """The cost-breakdown chart's data: TCO per model by cost part (None without prices)."""
+    if tco["breakdown"] is None or not tco["by_model"]:
+        return None
+    parts = pd.DataFrame(
+        [
+            {"model": model, "part": part, "usd": usd}
+            for model, figures in tco["by_model"].items()
+            for part, usd in breakdown(figures)
+        ],
+        columns=["model", "part", "usd"],
+    )
+    years = tco["settings"]["years"]
+    title = "Total cost of ownership per model, by cost"
+    return charts.figure_data(charts.tco_breakdown_figure(parts, title, years))
 
 
 def status_payload(run: Run) -> dict:
@@ -113,12 +136,20 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
     rows, sessions, servers = [], [], []
     for run in runs:
         summary = summarise(run.problem, run.result or {})
+        tco = compute_tco(run.problem, run.result or {})
         label = run_label(run)
         rows.append(
             {
                 "run": label,
                 "run_obj": run,
                 "summary": summary,
+                "tco": tco,
+                "tco_usd": tco["total"]["tco_usd"],
+                "usd_per_million_tokens": tco["total"]["usd_per_million_tokens"],
+                "usd_per_million_tokens_by_model": {
+                    model: figures["usd_per_million_tokens"]
+                    for model, figures in tco["by_model"].items()
+                },
                 "sessions_per_kw": summary.sessions_per_kw,
                 "sessions_per_u": summary.sessions_per_u,
                 "capex_per_session_usd": summary.capex_per_session_usd,
@@ -167,7 +198,35 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
         (
             "capex",
             charts.compare_metric_figure(
-                metrics, "capex_per_session_usd", "Capex per session", "USD per session"
+                metrics,
+                "capex_per_session_usd",
+                "Capex per session",
+                "USD per session",
+                value_format=",.0f",
+                prefix="$",
+            ),
+        ),
+        (
+            "per-m-tokens",
+            charts.compare_metric_figure(
+                metrics,
+                "usd_per_million_tokens",
+                "$ per million output tokens",
+                "USD per million output tokens (TCO over the life)",
+                value_format=",.4f",
+                prefix="$",
+                digits=6,
+            ),
+        ),
+        (
+            "tco",
+            charts.compare_metric_figure(
+                metrics,
+                "tco_usd",
+                "Total cost of ownership",
+                "USD over the life",
+                value_format=",.0f",
+                prefix="$",
             ),
         ),
         ("kw", charts.compare_metric_figure(metrics, "used_kw", "Power used", "kW (servers)")),

@@ -8,13 +8,16 @@ changes when the catalog does. Three parts:
 - `rack_groups`: per group of identical racks (as the solver groups them): rack type, number of
   racks, and per server line of one rack: SKU, model, servers per rack and in total, sessions;
 - `totals`: racks, racks used, servers, U, kW, price (null if any placed SKU has no price),
-  sessions per model and in total.
+  sessions per model and in total;
+- `tco`: the total cost of ownership and $ per million tokens of the layout and per model, with
+  the settings used (`planner/reports/tco.py`, docs/tco.md).
 """
 from typing import Any
 
 import pandas as pd
 
 from planner.reports.summary import usable_per_rack_type
+from planner.reports.tco import compute_tco
 
 FORMAT_VERSION = 1
 
@@ -113,11 +116,19 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         "servers": servers,
         "rack_groups": groups,
         "totals": totals,
+        "tco": compute_tco(problem, result),
     }
 
 
+def tco_frame(tco: dict[str, Any]) -> pd.DataFrame:
+    """The TCO lines: one row for the layout (`scope` "layout"), then one per model."""
+    rows = [{"scope": "layout", **tco["total"]}]
+    rows += [{"scope": model, **figures} for model, figures in tco["by_model"].items()]
+    return pd.DataFrame(rows, columns=["scope", *tco["total"]])
+
+
 def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """The BOM as three tables (one sheet each in XLSX): servers, rack groups, totals.
+    """The BOM as four tables (one sheet each in XLSX): servers, rack groups, totals, TCO.
 
     Sessions per model become one `sessions <model>` column per model.
     """
@@ -147,6 +158,7 @@ def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "servers": pd.DataFrame(server_rows, columns=server_columns),
         "rack_groups": pd.DataFrame(group_rows, columns=group_columns),
         "totals": pd.DataFrame([totals]),
+        "tco": tco_frame(bom["tco"]),
     }
 
 
@@ -163,7 +175,7 @@ def bom_csv(bom: dict[str, Any]) -> str:
 
 
 def bom_xlsx(bom: dict[str, Any]) -> bytes:
-    """An XLSX workbook with sheets `servers`, `rack_groups` and `totals`."""
+    """An XLSX workbook with sheets `servers`, `rack_groups`, `totals` and `tco`."""
     import io
 
     buffer = io.BytesIO()

@@ -82,6 +82,89 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
     out += _check_hall(problem, tally)
     out += _check_sessions(problem, tally, result)
     out += _check_totals(problem, tally, result.get("totals") or {})
+    out += _check_survival(problem, groups, result)
+    if problem.budget_usd is not None:
+        spent = _spent(problem, result, problem.budget_basis)
+        if spent > problem.budget_usd * (1 + 1e-9):
+            out.append(
+                f"{problem.budget_basis} {spent:,.2f} USD is over budget_usd "
+                f"{problem.budget_usd:,.2f}"
+            )
+    return out
+
+
+def _spent(problem: Problem, result: dict[str, Any], basis: str) -> float:
+    """USD of the layout recomputed from the groups and the problem's tco settings (docs/tco.md)."""
+    t = problem.tco
+    keep = 1.0 if basis == "capex" else 1.0 + t.years * t.maintenance_share_per_year
+    hours = 0.0 if basis == "capex" else 8760 * t.years
+    servers = {s.name: s for s in problem.servers}
+    racks = {r.name: r for r in problem.rack_types}
+    total = 0.0
+    for group in result.get("racks", []):
+        entries = group.get("servers") or []
+        if not entries:
+            continue
+        rack = racks[group["rack_type"]]
+        one = (t.rack_usd_per_position + t.rack_usd_per_kw * rack.power_kw) * keep
+        for entry in entries:
+            srv = servers[entry["server"]]
+            bought = (srv.cost_usd or 0.0) + t.network_usd_per_server
+            energy = srv.power_w / 1000 * t.pue * hours * t.electricity_usd_per_kwh
+            one += entry["count"] * (bought * keep + energy)
+        total += group["count"] * one
+    return total
+
+
+def _check_survival(
+    problem: Problem, groups: list[dict[str, Any]], result: dict[str, Any]
+) -> list[str]:
+    """Sessions left after the worst single rack and server loss; the asked-for loss keeps mins.
+
+    Recomputed from the groups alone: a rack's sessions of a model are its entries' sessions,
+    a server's are its entry's sessions over its count.
+    """
+    total: dict[str, int] = {}
+    worst_rack: dict[str, int] = {}
+    worst_server: dict[str, int] = {}
+    for group in groups:
+        per_model: dict[str, int] = {}
+        for entry in group.get("servers", []):
+            model, k, n = entry.get("model"), entry.get("count"), entry.get("sessions")
+            if not (_positive_int(k) and isinstance(n, int)):
+                continue  # reported by _contents
+            per_model[model] = per_model.get(model, 0) + n
+            worst_server[model] = max(worst_server.get(model, 0), n // k)
+        for model, n in per_model.items():
+            total[model] = total.get(model, 0) + n * group.get("count", 0)
+            worst_rack[model] = max(worst_rack.get(model, 0), n)
+    left = {
+        m: (total.get(m, 0) - worst_rack.get(m, 0), total.get(m, 0) - worst_server.get(m, 0))
+        for m in problem.models
+    }
+    out = []
+    reported = result.get("exposure")
+    if reported is not None:
+        for m, (after_rack, after_server) in left.items():
+            got = reported.get(m, {})
+            if got.get("after_worst_rack") != after_rack:
+                out.append(
+                    f"exposure[{m!r}].after_worst_rack {got.get('after_worst_rack')} != "
+                    f"{after_rack}"
+                )
+            if got.get("after_worst_server") != after_server:
+                out.append(
+                    f"exposure[{m!r}].after_worst_server {got.get('after_worst_server')} != "
+                    f"{after_server}"
+                )
+    kind = {"n_plus_1_rack": 0, "n_plus_1_server": 1}.get(problem.resilience)
+    if kind is not None:
+        for d in problem.demand:
+            if d.min > 0 and left[d.model][kind] < d.min:
+                out.append(
+                    f"model {d.model!r}: {left[d.model][kind]} sessions after the worst "
+                    f"{problem.resilience} loss, below min {d.min}"
+                )
     return out
 
 
@@ -262,6 +345,8 @@ def _check_sessions(problem: Problem, tally: _Tally, result: dict[str, Any]) -> 
         expected = tally.total_w
     elif problem.objective == "min_racks":
         expected = tally.racks_used
+    elif problem.objective == "min_tco":
+        expected = _spent(problem, result, "tco")
     else:
         expected = tally.total_cost if tally.total_cost is not None else float("nan")
     objective = result.get("objective")

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array
 
+from . import costs
 from .problem import Problem
 
 #: Relative tolerance on reduced costs and on "gap closed".
@@ -155,14 +156,26 @@ class Master:
         ]
         self.min_models = [m for m, lo in inst.mins.items() if lo > 0]
         self.cap_models = list(inst.caps)
-        # Row layout of A_ub: types | avail | hall | mins | caps.
+        # What a server and a used rack cost (min_tco, budget_usd; planner.solver.costs).
+        self.sku_tco = np.array([costs.server_usd(srv[s], p.tco) for s in inst.skus])
+        self.has_budget = p.budget_usd is not None
+        self.sku_budget = np.array(
+            [costs.server_usd(srv[s], p.tco, p.budget_basis) for s in inst.skus]
+        )
+        # Row layout of A_ub: types | avail | hall | mins | caps | budget.
         self.r_type = 0
         self.r_avail = len(inst.types)
         self.r_hall = self.r_avail + len(self.avail_rows)
         self.has_hall = inst.hall and p.hall_w is not None
         self.r_min = self.r_hall + (1 if self.has_hall else 0)
         self.r_cap = self.r_min + len(self.min_models)
-        self.n_ub = self.r_cap + len(self.cap_models)
+        self.r_budget = self.r_cap + len(self.cap_models)
+        self.n_ub = self.r_budget + (1 if self.has_budget else 0)
+
+    def rack_budget(self, t: int) -> float:
+        """What one used rack of type ``t`` adds to the budget row."""
+        p = self.inst.problem
+        return costs.rack_usd(p.rack_types[t], p.tco, p.budget_basis)
 
     def sku_cost_coef(self) -> np.ndarray:
         """Objective per placed server of each SKU (minimisation form)."""
@@ -173,10 +186,20 @@ class Master:
             return self.sku_w.copy()
         if obj == "min_cost":
             return self.sku_cost.copy()
+        if obj == "min_tco":
+            return self.sku_tco.copy()
         return np.zeros(self.n_sku)
 
-    def rack_cost(self) -> float:
-        return 1.0 if (not self.phase1 and self.inst.problem.objective == "min_racks") else 0.0
+    def rack_cost(self, t: int) -> float:
+        """Objective of one used rack of type ``t`` (minimisation form)."""
+        if self.phase1:
+            return 0.0
+        p = self.inst.problem
+        if p.objective == "min_racks":
+            return 1.0
+        if p.objective == "min_tco":
+            return costs.rack_usd(p.rack_types[t], p.tco)
+        return 0.0
 
     def build(self, *, with_art: bool) -> tuple:
         inst, p = self.inst, self.inst.problem
@@ -190,11 +213,14 @@ class Master:
         ri, ci, v = [], [], []
         ei, ej, ev = [], [], []
         sku_c = self.sku_cost_coef()
-        rc = self.rack_cost()
         avail_row = {j: self.r_avail + k for k, j in enumerate(self.avail_rows)}
         for col, (t, counts) in enumerate(inst.patterns):
             a = np.array(counts, dtype=float)
-            cost[col] = float(a @ sku_c) + rc
+            cost[col] = float(a @ sku_c) + self.rack_cost(t)
+            if self.has_budget:
+                ri.append(self.r_budget)
+                ci.append(col)
+                v.append(float(a @ self.sku_budget) + self.rack_budget(t))
             ri.append(self.r_type + self.type_pos[t])
             ci.append(col)
             v.append(1.0)
@@ -248,6 +274,8 @@ class Master:
             b_ub[self.r_avail + k] = p.servers[inst.skus[j]].available
         if self.has_hall:
             b_ub[self.r_hall] = p.hall_w
+        if self.has_budget:
+            b_ub[self.r_budget] = p.budget_usd
         for k, m in enumerate(self.min_models):
             b_ub[self.r_min + k] = -inst.mins[m]
         a_ub = coo_array((v, (ri, ci)), shape=(self.n_ub, n)).tocsr()
@@ -289,11 +317,15 @@ class Master:
             h[j] -= lam_ub[self.r_avail + k]
         if self.has_hall:
             h -= lam_ub[self.r_hall] * self.sku_w
+        if self.has_budget:
+            h -= lam_ub[self.r_budget] * self.sku_budget
         profit = -h
         out = []
-        rc = self.rack_cost()
         for t in inst.types:
             lam_t = lam_ub[self.r_type + self.type_pos[t]]
+            rc = self.rack_cost(t)
+            if self.has_budget:
+                rc -= lam_ub[self.r_budget] * self.rack_budget(t)
             if exact:
                 counts, value, upper = _knapsack(inst, t, profit, deadline)
                 # Every non-empty pattern of type t has reduced cost >= rc - lam_t - upper.

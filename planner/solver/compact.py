@@ -40,14 +40,23 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from .infeasibility import culprit, joint_reason, shortfall_reason, unservable_reason
+from . import costs, resilience
+from .columns import lp_bound
+from .infeasibility import (
+    budget_reason,
+    culprit,
+    joint_reason,
+    shortfall_reason,
+    survival_reason,
+    unservable_reason,
+)
 from .outcome import Emit, ModelDealer, Outcome, RackFill
 from .problem import Problem, ProblemError, RackType
 
@@ -110,6 +119,8 @@ class _Formulation:
         var_cap: int | None = None,
         symmetry: bool = SYMMETRY_BREAKING,
         rack_used: bool = False,
+        survive: str = "none",
+        shared_stock: Sequence[tuple[int, list[int]]] = (),
     ) -> None:
         self.problem = problem
         self.rack_u, self.rack_w, self.rack_kg, self.avail = rack_u, rack_w, rack_kg, avail
@@ -135,7 +146,21 @@ class _Formulation:
         self._add_model_columns(pairs, sku_y)
         self._add_cap_columns(caps or {})
         self.used_cols = [self._add_column(1.0) for _ in rack_cols] if rack_used else []
+        self.survive = survive
+        res_mins = [m for m, lo in mins.items() if lo > 0 and m in self.model_cols]
+        # Resilience (see planner.solver.resilience): the worst rack's sessions per model, or a
+        # "pair in use" binary per (SKU, model) pair of a model with a minimum.
+        self.worst_col = {m: self._add_column(np.inf) for m in res_mins} if survive == (
+            "n_plus_1_rack"
+        ) else {}
+        self.pair_used_col = {
+            k: self._add_column(1.0)
+            for k, (_, m) in enumerate(self.z_cols)
+            if survive == "n_plus_1_server" and m in res_mins
+        }
         self._set_coefficients()
+        self.integrality[list(self.pair_used_col.values())] = 1
+        self.tco_objective = self.costs("tco")
 
         self._ri: list[int] = []
         self._ci: list[int] = []
@@ -148,6 +173,53 @@ class _Formulation:
             all_y = list(range(self.n_y))
             self._row(all_y, self.power[all_y], -np.inf, problem.hall_w)
         self._demand_rows(mins)
+        self._resilience_rows(mins, rack_cols, sku_y, shared_stock)
+        if problem.budget_usd is not None and self.n:
+            budget = self.costs(problem.budget_basis)
+            cols = list(np.nonzero(budget)[0])
+            self._row(cols, budget[cols], -np.inf, problem.budget_usd)
+
+    def costs(self, basis: str) -> np.ndarray:
+        """USD per column (servers; used racks when they are modelled) under ``basis``."""
+        out = np.zeros(self.n)
+        settings = self.problem.tco
+        out[: self.n_y] = [
+            costs.server_usd(self.problem.servers[s], settings, basis) for _, s in self.y_cols
+        ]
+        for r, col in enumerate(self.used_cols):
+            rack = self.problem.rack_types[self.rack_type_of[r]]
+            out[col] = costs.rack_usd(rack, settings, basis)
+        return out
+
+    def _resilience_rows(
+        self,
+        mins: Mapping[str, int],
+        rack_cols: list[list[int]],
+        sku_y: Mapping[int, list[int]],
+        shared_stock: Sequence[tuple[int, list[int]]],
+    ) -> None:
+        """Rows of ``survive`` on a split problem (one model per SKU, planner.solver.resilience)."""
+        if self.survive == "none":
+            return
+        servers, inf = self.problem.servers, np.inf
+        for m, t in self.worst_col.items():
+            for cols in rack_cols:
+                mine = [j for j in cols if servers[self.y_cols[j][1]].sessions_for(m) > 0]
+                if mine:
+                    coefs = [servers[self.y_cols[j][1]].sessions_for(m) for j in mine]
+                    self._row([*mine, t], [*coefs, -1.0], -inf, 0.0)
+            cols = self.model_cols[m]
+            self._row([*cols, t], [*self.sessions[cols], -1.0], mins[m], inf)
+        for k, b in self.pair_used_col.items():
+            j = self.n_y + k
+            m = self.z_cols[k][1]
+            self._row([j, b], [1.0, -self.ub[j]], -inf, 0.0)
+            cols = self.model_cols[m]
+            self._row([b, *cols], [self.sessions[j], *(-self.sessions[cols])], -inf, -mins[m])
+        for available, members in shared_stock:
+            ys = [j for s in members for j in sku_y.get(s, [])]
+            if self.avail and ys:
+                self._row(ys, np.ones(len(ys)), -inf, available)
 
     def _fitting(
         self, rack: RackType, skus: list[int], var_cap: int | None
@@ -396,12 +468,22 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         for d in problem.demand:
             if d.max is not None and d.weight > 0:
                 caps[d.model] = d.max
+    original, parts = problem, None
+    if problem.resilience != "none":
+        # Rack and server losses depend on which model each server serves in which rack.
+        parts = resilience.split(problem)
+        problem = parts.problem
+    priced_racks = costs.rack_costs_matter(problem) and (
+        objective == "min_tco" or problem.budget_usd is not None
+    )
     form = _Formulation(
         problem,
         problem.relevant_models,
         mins=problem.mins,
         caps=caps,
-        rack_used=objective == "min_racks",
+        rack_used=objective == "min_racks" or priced_racks,
+        survive=problem.resilience,
+        shared_stock=parts.shared_stock if parts else (),
     )
 
     if objective == "max_sessions":
@@ -411,6 +493,8 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         primary, sign = form.power, 1.0
     elif objective == "min_racks":
         primary, sign = form.racks_objective, 1.0
+    elif objective == "min_tco":
+        primary, sign = form.tco_objective, 1.0
     else:
         primary, sign = form.cost, 1.0
 
@@ -424,8 +508,14 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         emit("diagnose", incumbent=None, bound=None)
         # Proving which constraint bites needs a few more small MILPs; allow them a moment even
         # when the main solve used the whole budget, since the explanation is the whole answer.
-        reason = diagnose(problem, deadline=max(deadline, time.perf_counter() + 2.0))
-        return Outcome("infeasible", None, None, reason)
+        until = max(deadline, time.perf_counter() + 2.0)
+        plain = replace(resilience.without(original), budget_usd=None)
+        if _jointly(plain, until):
+            budgeted = replace(plain, budget_usd=original.budget_usd)
+            if parts is not None and _jointly(budgeted, until):
+                return Outcome("infeasible", None, None, survival_reason(original))
+            return Outcome("infeasible", None, None, budget_reason(original))
+        return Outcome("infeasible", None, None, diagnose(plain, deadline=until))
     if run.x is None:
         return Outcome(
             "unknown",
@@ -434,13 +524,22 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
             f"no layout found before the time limit ({run.message})",
         )
 
+    if parts is not None and run.status != "optimal" and bound is not None:
+        # HiGHS's bound on a resilient hall of identical racks is weak; the pattern LP of the
+        # relaxation (planner.solver.resilience) is valid too, so keep the better of the two.
+        relaxed = lp_bound(resilience.relaxation(original), deadline=time.perf_counter() + 2.0)
+        if relaxed is not None:
+            if objective == "min_racks":
+                relaxed = math.ceil(relaxed - 1e-6)
+            bound = min(bound, relaxed) if sign < 0 else max(bound, relaxed)
     x = run.x
     if run.status == "optimal" and objective != "min_power" and form.n_y:
         better = _tidy(form, primary, run, x, start, deadline)
         if better is not None:
             x = better
         emit("tidy", incumbent=incumbent, bound=bound)
-    return Outcome(run.status, form.fills(x), bound)
+    fills = form.fills(x)
+    return Outcome(run.status, parts.back(fills) if parts else fills, bound)
 
 
 def _tidy(

@@ -6,6 +6,7 @@ The greedy proves nothing; its bound comes from the pattern LP relaxation
 
 from __future__ import annotations
 
+from . import costs, resilience
 from .columns import lp_bound
 from .heuristic import greedy_fills
 from .infeasibility import greedy_shortfall_reason
@@ -16,11 +17,20 @@ from .problem import Problem
 
 def solve_greedy(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     """Greedy layout; ``feasible`` with the pattern-LP bound (``optimal`` if they meet)."""
-    fills, met = greedy_fills(problem)
+    fills, met = resilience.fill_until_survives(problem, greedy_fills)
     if not met:
         reason = greedy_shortfall_reason(problem, model_sessions(problem, fills))
+        if problem.resilience != "none" and greedy_fills(problem)[1]:
+            reason = (
+                f"the greedy fill found no layout that survives losing "
+                f"{resilience.FAILURE_WORDS[problem.resilience]} (it proves nothing)"
+            )
         return Outcome("unknown", None, None, reason)
-    bound = lp_bound(problem, deadline=deadline)
+    if not costs.within_budget(problem, fills):
+        reason = "the greedy fill found no layout within budget_usd (it proves nothing)"
+        return Outcome("unknown", None, None, reason)
+    # Resilient layouts are layouts of the relaxation, so its LP bounds them.
+    bound = lp_bound(resilience.relaxation(problem), deadline=deadline)
     if bound is None:  # the LP ran out of time: fall back to a crude but valid bound
         bound = _crude_bound(problem)
     emit("solve", incumbent=None, bound=bound)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .problem import Problem
+from .resilience import FAILURE_WORDS
 
 #: ``meetable(hall=..., avail=..., rack_u=..., rack_w=..., rack_kg=...)``: can the demand
 #: minimums be met with the groups passed as ``False`` dropped?
@@ -159,3 +160,27 @@ def problem_warnings(problem: Problem) -> list[str]:
         if d.model not in offered and d.min == 0:
             out.append(f"demand lists model {d.model!r} but no server offers sessions of it")
     return out
+
+
+def _mins_head(problem: Problem) -> str:
+    mins = list(problem.mins)
+    if len(mins) == 1:
+        return f"demand min of model {_names(mins)}"
+    return f"demand mins of models {_names(mins)}"
+
+
+def survival_reason(problem: Problem) -> str:
+    """The minimums can be met, but not so that they survive the loss ``resilience`` asks for."""
+    return (
+        f"{_mins_head(problem)} can be met, but not after losing "
+        f"{FAILURE_WORDS[problem.resilience]} (resilience {problem.resilience}) under the rack, "
+        "availability and hall limits"
+    )
+
+
+def budget_reason(problem: Problem) -> str:
+    """The minimums (and any resilience) can be met, but not within ``budget_usd``."""
+    return (
+        f"{_mins_head(problem)} cannot be met within budget_usd ({problem.budget_usd:,.0f} USD "
+        f"of {problem.budget_basis})"
+    )

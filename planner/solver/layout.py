@@ -13,8 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .costs import layout_usd
 from .outcome import RackFill
 from .problem import Problem
+from .resilience import exposure
 
 RESULT_STATUSES = ("optimal", "feasible", "infeasible", "invalid", "unknown")
 #: The statuses whose result carries a layout (rack groups and totals).
@@ -33,6 +35,7 @@ OBJECTIVE_UNITS = {
     "min_power": "W",
     "min_cost": "USD",
     "min_racks": "racks",
+    "min_tco": "USD",
 }
 
 
@@ -80,6 +83,8 @@ def objective_value(problem: Problem, racks: Sequence[RackFill]) -> float:
         return sum(problem.demand_for(m).weight * n for m, n in capped.items())
     if problem.objective == "min_racks":
         return float(sum(1 for rack in racks if rack.items))
+    if problem.objective == "min_tco":
+        return layout_usd(problem, racks, "tco")
     total = 0.0
     for rack in racks:
         for s, _, k in rack.items:
@@ -256,6 +261,8 @@ def build_result(
         "sessions": sessions,
         "counted_sessions": counted(problem, sessions),
         "totals": _totals(problem, racks, sum(sessions.values())),
+        "resilience": problem.resilience,
+        "exposure": exposure(problem, racks),
         "warnings": list(warnings),
         "solve_seconds": round(solve_seconds, 4),
     }

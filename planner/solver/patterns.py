@@ -23,13 +23,21 @@ from __future__ import annotations
 import functools
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array, hstack, vstack
 
+from . import costs, resilience
 from .columns import TOL, Instance, Master, build_instance, column_generation
 from .heuristic import greedy_fills
-from .infeasibility import relaxation_reason, unservable_reason
+from .infeasibility import (
+    budget_reason,
+    relaxation_reason,
+    survival_reason,
+    unservable_reason,
+)
 from .layout import objective_value
 from .outcome import Emit, ModelDealer, Outcome, RackFill
 from .problem import Problem
@@ -43,6 +51,8 @@ ENLARGE_GAP = 5e-4
 def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     """Solve by column generation + IP over patterns (see the module docstring)."""
     sign = -1.0 if problem.objective == "max_sessions" else 1.0
+    if problem.resilience != "none":
+        return _solve_resilient(problem, deadline=deadline, emit=emit)
     inst = build_instance(problem)
     if not inst.offers_every_min():
         return Outcome("infeasible", None, None, _infeasible_reason(problem))
@@ -59,6 +69,7 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     # pattern set has no integer layout, its racks seed the pattern set, and when it meets every
     # minimum it proves the LP feasible, so phase 1 is not needed.
     greedy, met = greedy_fills(problem)
+    met = met and costs.within_budget(problem, greedy)
     _seed(inst, greedy)
     if inst.mins and not met and inst.phase1_meets_mins(deadline) is False:
         return Outcome("infeasible", None, None, _infeasible_reason(problem))
@@ -145,6 +156,11 @@ def _infeasible_reason(problem: Problem) -> str:
     if simple is not None:
         return simple
     deadline = time.perf_counter() + 5.0
+    if problem.budget_usd is not None:
+        free = replace(problem, budget_usd=None)
+        if build_instance(free).phase1_meets_mins(deadline) is True:
+            return budget_reason(problem)
+        problem = free
     return relaxation_reason(problem, functools.partial(_lp_meets_mins, problem, deadline))
 
 
@@ -176,22 +192,19 @@ def _ip(
     cons = [LinearConstraint(a_eq, 0.0, 0.0)]
     if master.n_ub:
         cons.append(LinearConstraint(a_ub, -np.inf, b_ub))
-    res = milp(
-        c=cost,
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        constraints=cons,
-        options={
-            "time_limit": max(1e-3, share * (deadline - time.perf_counter())),
-            "mip_rel_gap": IP_REL_GAP,
-            "disp": False,
-        },
-    )
+    seconds = share * (deadline - time.perf_counter())
+    res = _milp(cost, integrality, Bounds(lower, upper), cons, seconds)
     if res.x is None:
         return None, False
     x = np.array(res.x)
     x[integrality == 1] = np.round(x[integrality == 1])
     return x, res.status == 0
+
+
+def _milp(cost: np.ndarray, integrality: np.ndarray, bounds: Bounds, cons: list, seconds: float):
+    """HiGHS on an integer program over patterns, to :data:`IP_REL_GAP`, within ``seconds``."""
+    options = {"time_limit": max(1e-3, seconds), "mip_rel_gap": IP_REL_GAP, "disp": False}
+    return milp(c=cost, integrality=integrality, bounds=bounds, constraints=cons, options=options)
 
 
 def _fills(inst: Instance, x: np.ndarray) -> tuple[RackFill, ...]:
@@ -223,6 +236,172 @@ def _integral_objective(problem: Problem, inst: Instance) -> bool:
         return all(float(problem.servers[s].power_w).is_integer() for s in inst.skus)
     if obj == "min_cost":
         return all(float(problem.servers[s].cost_usd or 0).is_integer() for s in inst.skus)
+    if obj == "min_tco":
+        return False
     return all(float(w).is_integer() for w in inst.weights.values())
 
 
+
+
+def _solve_resilient(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
+    """Patterns that carry their models, and the worst single loss as extra rows.
+
+    The pattern LP runs on the split problem (one model per server, so a pattern says what each
+    rack serves) with the minimums raised to :func:`resilience.raised_mins`, a relaxation every
+    resilient layout satisfies, so its bound is valid. The IP over the generated patterns adds
+    the exact loss rows (:func:`_ip_resilient`).
+    """
+    sign = -1.0 if problem.objective == "max_sessions" else 1.0
+    if resilience.hopeless(problem):
+        return Outcome("infeasible", None, None, _resilient_reason(problem, deadline))
+    parts = resilience.split(problem)
+    work = parts.problem
+    inst = build_instance(work)
+    if not inst.offers_every_min():
+        return Outcome("infeasible", None, None, _infeasible_reason(resilience.without(problem)))
+    inst.mins = {m: lo for m, lo in resilience.raised_mins(problem).items() if m in inst.mins}
+    greedy, survives = resilience.fill_until_survives(problem, greedy_fills)
+    survives = survives and costs.within_budget(problem, greedy)
+    _seed(inst, parts.forward(greedy))
+    if inst.mins and not survives and inst.phase1_meets_mins(deadline) is False:
+        return Outcome("infeasible", None, None, _resilient_reason(problem, deadline))
+
+    def report(lp_val: float, bound: float) -> None:
+        emit("bound", incumbent=None, bound=sign * bound if math.isfinite(bound) else None,
+             lp=sign * lp_val)
+
+    cg = column_generation(inst, phase1=False, deadline=deadline, on_round=report)
+    if cg.bound is None or not math.isfinite(cg.bound):
+        return Outcome("unknown", None, None, "no valid bound from the pattern LP in time")
+    bound_min = cg.bound
+    if _integral_objective(work, inst):
+        bound_min = math.ceil(bound_min - 1e-6)
+    best, best_val = None, math.inf
+    if survives:
+        best, best_val = greedy, sign * objective_value(problem, greedy)
+    floor = _lp_floor(inst)
+    for attempt, fixed in enumerate([floor, None, None] if floor else [None, None]):
+        share = 0.5 if attempt == 0 else 1.0
+        x = _ip_resilient(problem, inst, parts.shared_stock, deadline, share, floor=fixed)
+        if x is not None:
+            fills = parts.back(_fills(inst, x))
+            val = sign * objective_value(problem, fills)
+            if val < best_val - 1e-9 and not resilience.shortfalls(problem, fills):
+                best, best_val = fills, val
+            emit("solve", incumbent=sign * best_val, bound=sign * bound_min)
+        if best is not None and best_val - bound_min <= ENLARGE_GAP * max(1.0, abs(best_val)):
+            break
+        if time.perf_counter() >= deadline or (attempt > 0 and not _enlarge(inst, deadline)):
+            break
+    if best is None:
+        if inst.phase1_meets_mins(deadline) is False:
+            return Outcome("infeasible", None, None, _resilient_reason(problem, deadline))
+        return Outcome("unknown", None, sign * bound_min, "no resilient layout over patterns")
+    closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
+    return Outcome("optimal" if closed else "feasible", best, sign * bound_min)
+
+
+def _resilient_reason(problem: Problem, deadline: float) -> str:
+    """The plain minimums' reason if even they fail, else the loss that cannot be survived."""
+    plain = resilience.without(problem)
+    if build_instance(plain).phase1_meets_mins(deadline) is False:
+        return _infeasible_reason(plain)
+    return survival_reason(problem)
+
+
+def _ip_resilient(
+    problem: Problem,
+    inst: Instance,
+    shared_stock: list[tuple[int, list[int]]],
+    deadline: float,
+    share: float,
+    floor: dict | None,
+) -> np.ndarray | None:
+    """The IP over patterns with the exact loss rows of ``problem.resilience`` added.
+
+    Rack: a binary ``used[p]`` per pattern, ``x[p] <= count * used[p]`` and, per model with a
+    minimum, ``a[m,p] * used[p] - sessions(m) <= -min(m)``. Server: a binary per (pair) of such a
+    model, ``z[k] <= most * used[k]`` and ``sessions per server * used[k] - sessions(m) <=
+    -min(m)``. The SKU stock shared by its pairs is a row over the patterns.
+    """
+    master = Master(inst, phase1=False)
+    cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
+    n = len(cost)
+    if n == 0:
+        return np.zeros(0)
+    work = inst.problem
+    n_pat = master.n_pat
+    mins = problem.mins
+    pair_cols = {m: [] for m in mins}
+    for k, (_, m, sess) in enumerate(inst.pairs):
+        if m in pair_cols:
+            pair_cols[m].append((n_pat + k, float(sess)))
+    sess_of = [work.servers[sku].sessions[0] for sku in inst.skus]  # (model, sessions) per SKU
+    rows: list[tuple[list[int], list[float], float]] = []  # (cols, coefs, upper) of new rows
+    extra = 0
+    if problem.resilience == "n_plus_1_rack":
+        extra = n_pat
+        for i, (t, counts) in enumerate(inst.patterns):
+            used = n + i
+            rows.append(([i, used], [1.0, -float(work.rack_types[t].count)], 0.0))
+            per_model: dict[str, float] = {}
+            for j, c in enumerate(counts):
+                if c:
+                    m, sess = sess_of[j]
+                    per_model[m] = per_model.get(m, 0.0) + c * sess
+            for m, a in per_model.items():
+                if m in mins and pair_cols[m]:
+                    cols = [col for col, _ in pair_cols[m]]
+                    coefs = [-sess for _, sess in pair_cols[m]]
+                    rows.append(([used, *cols], [a, *coefs], -float(mins[m])))
+    else:
+        chosen = [(col, sess, m) for m, cols in pair_cols.items() for col, sess in cols]
+        extra = len(chosen)
+        sku_pos = {s: j for j, s in enumerate(inst.skus)}
+        for i, (col, sess, m) in enumerate(chosen):
+            used = n + i
+            j = sku_pos[inst.pairs[col - n_pat][0]]
+            most = float(sum(work.rack_types[t].count * inst.ub[t, j] for t in inst.types))
+            rows.append(([col, used], [1.0, -most], 0.0))
+            cols = [c for c, _ in pair_cols[m]]
+            coefs = [-s for _, s in pair_cols[m]]
+            rows.append(([used, *cols], [sess, *coefs], -float(mins[m])))
+    pos = {s: j for j, s in enumerate(inst.skus)}
+    for available, members in shared_stock:
+        cols, coefs = [], []
+        for i, (_, counts) in enumerate(inst.patterns):
+            c = sum(counts[pos[s]] for s in members if s in pos)
+            if c:
+                cols.append(i)
+                coefs.append(float(c))
+        if cols:
+            rows.append((cols, coefs, float(available)))
+    width = n + extra
+    ri, ci, v = [], [], []
+    for r, (cols, coefs, _) in enumerate(rows):
+        ri += [r] * len(cols)
+        ci += cols
+        v += coefs
+    new = coo_array((v, (ri, ci)), shape=(len(rows), width)).tocsr()
+    pad = lambda a: hstack([a, coo_array((a.shape[0], extra))]).tocsr()  # noqa: E731
+    cons = [LinearConstraint(pad(a_eq), 0.0, 0.0)]
+    stacked = vstack([pad(a_ub), new]).tocsr() if master.n_ub else new
+    highs = np.concatenate([b_ub, [hi for _, _, hi in rows]]) if master.n_ub else np.array(
+        [hi for _, _, hi in rows]
+    )
+    if stacked.shape[0]:
+        cons.append(LinearConstraint(stacked, -np.inf, highs))
+    lower = np.zeros(width)
+    for key, k in (floor or {}).items():
+        lower[inst.patterns.index(key)] = k
+    integrality = np.zeros(width)
+    integrality[: n_pat + master.n_pair] = 1
+    integrality[n:] = 1
+    bounds = Bounds(lower, np.concatenate([upper, np.ones(extra)]))
+    budget = share * (deadline - time.perf_counter())
+    res = _milp(np.concatenate([cost, np.zeros(extra)]), integrality, bounds, cons, budget)
+    if res.x is None:
+        return None
+    x = np.array(res.x[:n])
+    x[integrality[:n] == 1] = np.round(x[integrality[:n] == 1])
+    return x

@@ -23,10 +23,11 @@ from typing import Any
 
 import jsonschema
 
+from .costs import TcoSettings
 from .limits import hard_limit_errors
 from .schemas import PROBLEM_SCHEMA
 
-OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks")
+OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks", "min_tco")
 #: ``exact`` picks ``compact`` or ``patterns`` by size; the others force one method.
 METHODS = ("exact", "compact", "patterns", "greedy")
 FEEDS = ("N", "2N")
@@ -183,6 +184,10 @@ class Problem:
     objective: str = "max_sessions"
     time_limit_s: float | None = None
     method: str = "exact"
+    resilience: str = "none"
+    tco: TcoSettings = TcoSettings()
+    budget_usd: float | None = None
+    budget_basis: str = "tco"
 
     @property
     def hall_w(self) -> float | None:
@@ -293,6 +298,10 @@ class Problem:
             "hall_power_kw": self.hall_power_kw,
             "objective": self.objective,
             "method": self.method,
+            "resilience": self.resilience,
+            "tco": self.tco.to_dict(),
+            "budget_usd": self.budget_usd,
+            "budget_basis": self.budget_basis,
         }
         if self.time_limit_s is not None:
             out["time_limit_s"] = self.time_limit_s
@@ -469,8 +478,11 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
             _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
-    if data.get("objective", "max_sessions") == "min_cost":
-        _require_on_servers(errors, data, "cost_usd", "objective is min_cost")
+    objective = data.get("objective", "max_sessions")
+    if objective in ("min_cost", "min_tco"):
+        _require_on_servers(errors, data, "cost_usd", f"objective is {objective}")
+    elif data.get("budget_usd") is not None:
+        _require_on_servers(errors, data, "cost_usd", "budget_usd is set")
 
 
 def _opt_float(x: Any) -> float | None:
@@ -529,4 +541,8 @@ def _build(data: dict[str, Any]) -> Problem:
         objective=data.get("objective", "max_sessions"),
         time_limit_s=None if limit is None else float(limit),
         method=data.get("method", "exact"),
+        resilience=data.get("resilience", "none"),
+        tco=TcoSettings.from_dict(data.get("tco")),
+        budget_usd=None if data.get("budget_usd") is None else float(data["budget_usd"]),
+        budget_basis=data.get("budget_basis", "tco"),
     )

@@ -24,3 +24,17 @@ def intcomma_plain(value: int | float | None) -> str:
 def served(sessions: dict | None) -> str:
     """{'a': 3, 'b': 0} -> 'a: 3' (the models a layout serves, with their sessions)."""
     return ", ".join(f"{model}: {n:,}" for model, n in (sessions or {}).items() if n)
+
+
+@register.filter
+def usd(value: int | float | None) -> str:
+    """Dollars with thousands separators: 12345.6 -> '$12,346', 3.456 -> '$3.46',
+    0.01234 -> '$0.0123' (cents matter for $ per million tokens)."""
+    if value is None:
+        return "n/a"
+    amount = float(value)
+    if abs(amount) >= 100:
+        return f"${amount:,.0f}"
+    if abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    return f"${amount:.4f}"

@@ -41,7 +41,7 @@ def test_bom_as_json_csv_and_xlsx(user_client, solved_run):
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in xlsx["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["servers", "rack_groups", "totals"]
+    assert book.sheetnames == ["servers", "rack_groups", "totals", "tco"]
     totals = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="totals")
     assert int(totals["servers"][0]) == expected["totals"]["servers"]
 
@@ -55,3 +55,15 @@ def test_bom_errors_are_json(user_client, solved_run):
     assert user_client.get(f"/api/v1/runs/{solved_run.pk}/bom.pdf").status_code == 404
     user_client.force_authenticate(None)
     assert user_client.get(f"/api/v1/runs/{solved_run.pk}/bom.csv").status_code == 401
+
+
+@pytest.mark.django_db
+def test_run_detail_and_bom_return_the_tco(user_client, solved_run):
+    run = user_client.get(f"/api/v1/runs/{solved_run.pk}").json()
+    expected = build_bom(TWO_SKUS, solved_run.result)["tco"]
+    assert run["tco"] == expected
+    assert run["tco"]["total"]["capex_servers_usd"] == solved_run.result["totals"]["cost_usd"]
+    bom = user_client.get(f"/api/v1/runs/{solved_run.pk}/bom").json()
+    assert bom["tco"] == expected
+    queued = Run.objects.create(scenario=solved_run.scenario, problem=TWO_SKUS)
+    assert user_client.get(f"/api/v1/runs/{queued.pk}").json()["tco"] is None

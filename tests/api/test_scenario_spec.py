@@ -2,8 +2,9 @@
 
 import pytest
 
-from planner.bridge.problems import ScenarioSpecError, build_problem
+from planner.bridge.problems import SPEC_SCHEMA, ScenarioSpecError, build_problem
 from planner.models import Scenario
+from planner.solver import PROBLEM_SCHEMA
 
 STUDY_SPEC = {
     "rack_types": [{"rack_type": "std-42u", "count": 2}],
@@ -80,3 +81,38 @@ def test_api_rejects_both_or_neither(user_client, seed_catalog):
     assert response.status_code == 400
     assert "spec.precision_bits" in response.json()["errors"]
     assert Scenario.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_spec_tco_settings_travel_to_the_problem(seed_catalog):
+    assert "tco" not in build_problem(STUDY_SPEC)  # old specs build the same problem
+    problem = build_problem({**STUDY_SPEC, "tco": {"electricity_usd_per_kwh": 0.2, "pue": 1.2}})
+    assert problem["tco"] == {"electricity_usd_per_kwh": 0.2, "pue": 1.2}
+
+
+@pytest.mark.django_db
+def test_bad_spec_tco_is_a_field_error(seed_catalog, user_client):
+    with pytest.raises(ScenarioSpecError) as info:
+        build_problem({**STUDY_SPEC, "tco": {"pue": 0.5}})
+    assert "tco.pue" in info.value.errors
+    bad = {"name": "x", "spec": {**STUDY_SPEC, "tco": {"years": 0}}}
+    response = user_client.post("/api/v1/scenarios", bad, format="json")
+    assert response.status_code == 400
+    assert "years" in str(response.json())
+
+
+def test_spec_tco_schema_is_problem_v1s():
+    spec_tco = SPEC_SCHEMA["properties"]["tco"]
+    assert spec_tco["properties"] == PROBLEM_SCHEMA["$defs"]["tco"]["properties"]
+    assert spec_tco["additionalProperties"] is False
+
+
+@pytest.mark.django_db
+def test_spec_resilience_and_budget_travel_to_the_problem(seed_catalog):
+    spec = {**STUDY_SPEC, "resilience": "n_plus_1_rack", "budget_usd": 5e6,
+            "budget_basis": "capex"}
+    problem = build_problem(spec)
+    assert problem["resilience"] == "n_plus_1_rack"
+    assert (problem["budget_usd"], problem["budget_basis"]) == (5e6, "capex")
+    plain = build_problem(STUDY_SPEC)
+    assert not {"resilience", "budget_usd", "budget_basis"} & set(plain)

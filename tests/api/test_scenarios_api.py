@@ -28,7 +28,9 @@ def test_create_scenario_rejects_invalid_problem_and_stores_nothing(user_client)
     response = user_client.post("/api/v1/scenarios", {"name": "bad", "problem": bad}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "problem.objective": ["must be one of: max_sessions, min_power, min_cost, min_racks"]
+        "problem.objective": [
+            "must be one of: max_sessions, min_power, min_cost, min_racks, min_tco"
+        ]
     }
     assert Scenario.objects.count() == 0
 

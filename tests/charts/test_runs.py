@@ -59,3 +59,20 @@ def test_figure_data_is_json_with_the_white_theme():
     assert data["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
     assert data["layout"]["yaxis"]["title"]["text"] == "units"
     assert data["data"][0]["y"] == [2.0]
+
+
+def test_tco_breakdown_stacks_parts_per_model_with_units():
+    parts = pd.DataFrame(
+        [
+            {"model": "a", "part": "Servers", "usd": 1000.0},
+            {"model": "a", "part": "Energy over the life", "usd": 250.0},
+            {"model": "b", "part": "Servers", "usd": 4000.0},
+        ]
+    )
+    fig = charts.tco_breakdown_figure(parts, "TCO", 3)
+    assert [t.name for t in fig.data] == ["Servers", "Energy over the life"]
+    assert list(fig.data[0].y) == [1000.0, 4000.0] and list(fig.data[1].y) == [250.0, 0.0]
+    assert fig.layout.barmode == "stack"
+    assert fig.layout.yaxis.title.text == "USD over 3 years"
+    assert fig.layout.yaxis.tickformat == "$,.0f" and "$%{y:,.0f}" in fig.data[0].hovertemplate
+    assert fig.layout.xaxis.title.text

@@ -1,10 +1,13 @@
 """Run, result and compare pages (planner/pages/runs.py) through Django's test client."""
 
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from planner.models import Run, Scenario
+from planner.reports.tco import compute_tco
 from tests.pages.helpers import embedded_json, study_spec
 
 
@@ -77,3 +80,67 @@ def test_failed_run_shows_the_reason(client, seed_catalog, django_user_model):
     assert status["finished"] and "cost_usd" in status["error"]
     html = client.get(reverse("planner:run", kwargs={"pk": run.pk})).content.decode()
     assert "No layout:" in html and "cost_usd" in html
+
+
+def priced_problem(price: float) -> dict:
+    from planner.solver.examples import STUDY_RACK_PROBLEM
+
+    problem = json.loads(json.dumps(STUDY_RACK_PROBLEM))
+    problem["servers"][0]["cost_usd"] = price
+    problem["tco"] = {"electricity_usd_per_kwh": 0.1, "pue": 1.5, "utilisation": 0.5}
+    return problem
+
+
+@pytest.mark.django_db(transaction=True)
+def test_result_page_shows_tco_tiles_breakdown_and_per_model_costs(client, django_user_model):
+    from planner.runs.queueing import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    client.force_login(owner)
+    run = queue_run(Scenario.objects.create(name="P", owner=owner, problem=priced_problem(10000)))
+    run.refresh_from_db()
+    tco = compute_tco(run.problem, run.result)["total"]
+    html = client.get(reverse("planner:run", kwargs={"pk": run.pk})).content.decode()
+    assert f'data-tco="capex">${tco["capex_usd"]:,.0f}<' in html  # $190,000: 19 servers
+    assert f'data-tco="tco">${tco["tco_usd"]:,.0f}<' in html
+    assert f'data-tco="per-million">${tco["usd_per_million_tokens"]:.4f}<' in html
+    assert "PUE 1.5" in html and "50.0% utilisation" in html
+    figure = embedded_json(html, f"run-{run.pk}-tco-data")
+    assert [trace["name"] for trace in figure["data"]][0] == "Servers"
+    assert figure["layout"]["yaxis"]["title"]["text"] == "USD over 3 years"
+    assert sum(trace["y"][0] for trace in figure["data"]) == pytest.approx(tco["tco_usd"])
+    assert 'data-model="llama-3.2-1b"' in html.split('id="tco-by-model"')[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_result_page_without_prices_says_which_server_has_none(client, django_user_model):
+    from planner.runs.queueing import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    client.force_login(owner)
+    problem = priced_problem(10000)
+    problem["servers"][0]["cost_usd"] = None
+    run = queue_run(Scenario.objects.create(name="P", owner=owner, problem=problem))
+    html = client.get(reverse("planner:run", kwargs={"pk": run.pk})).content.decode()
+    assert 'data-tco="tco">n/a<' in html
+    assert "No price for ampereone-a192" in html
+    assert f"run-{run.pk}-tco-data" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compare_shows_cost_per_million_tokens_side_by_side(client, django_user_model):
+    from planner.runs.queueing import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    client.force_login(owner)
+    cheap = queue_run(Scenario.objects.create(name="Cheap", owner=owner,
+                                              problem=priced_problem(5000)))
+    dear = queue_run(Scenario.objects.create(name="Dear", owner=owner,
+                                             problem=priced_problem(20000)))
+    html = client.get(f"{reverse('planner:compare')}?runs={cheap.pk},{dear.pk}").content.decode()
+    per_million = embedded_json(html, "compare-per-m-tokens-data")["data"][0]
+    assert per_million["y"][0] < per_million["y"][1]
+    assert per_million["text"][0].startswith("$")
+    assert embedded_json(html, "compare-per-m-tokens-data")["layout"]["yaxis"]["tickprefix"] == "$"
+    table = html.split('id="compare-per-million"')[1].split("</table>")[0]
+    assert table.count("<tr data-run=") == 2 and "$0." in table

@@ -126,3 +126,47 @@ def test_shared_view_duplicate_and_regenerate(client, seed_catalog, django_user_
     assert client.get(reverse("planner:run", kwargs={"pk": run.pk})).status_code == 404
     scenario.refresh_from_db()
     assert client.get(scenario.get_share_path()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_editor_cost_settings_go_into_the_spec_and_come_back(logged_in, seed_catalog):
+    data = form_data(tco_electricity_usd_per_kwh="0.2", tco_years="5")
+    logged_in.post(reverse("planner:scenario-new"), data)
+    scenario = Scenario.objects.get(name="Two racks")
+    assert scenario.spec["tco"] == {"electricity_usd_per_kwh": 0.2, "years": 5.0}
+    html = logged_in.get(reverse("planner:scenario-edit", kwargs={"pk": scenario.pk})).content
+    assert b'name="tco_years" value="5.0"' in html
+    assert b'placeholder="1.58"' in html  # the PUE default shows where nothing was typed
+    plain = form_data(name="Plain")
+    logged_in.post(reverse("planner:scenario-new"), plain)
+    assert "tco" not in Scenario.objects.get(name="Plain").spec
+
+
+@pytest.mark.django_db
+def test_bad_cost_setting_is_an_error_beside_its_field(logged_in, seed_catalog):
+    html = logged_in.post(reverse("planner:scenario-new"), form_data(tco_pue="0.5")).content
+    assert b'id="id_tco_pue-error"' in html
+    assert not Scenario.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editor_resilience_goes_into_the_spec_and_the_result_shows_the_exposure(
+    logged_in, seed_catalog, django_capture_on_commit_callbacks
+):
+    from inventory.models import ModelClass
+
+    model = ModelClass.objects.get(name="llama-3.1-8b")
+    data = form_data(resilience="n_plus_1_rack", solve="1",
+                     **{f"model_{model.pk}_min": "100"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(reverse("planner:scenario-new"), data)
+    scenario = Scenario.objects.get(name="Two racks")
+    assert scenario.spec["resilience"] == "n_plus_1_rack"
+    run = scenario.runs.get()
+    run.refresh_from_db()
+    exposure = run.result["exposure"]["llama-3.1-8b"]
+    assert exposure["after_worst_rack"] >= 100
+    html = logged_in.get(response["Location"]).content.decode()
+    table = html.split('id="exposure"')[1].split("</table>")[0]
+    assert "planned for: n_plus_1_rack" in table
+    assert f'data-after="rack">{exposure["after_worst_rack"]:,}<' in table

@@ -56,4 +56,17 @@ def test_csv_has_one_section_column_and_every_table():
     bom = build_bom(TWO_SKUS, solver.solve(TWO_SKUS))
     frame = pd.read_csv(io.StringIO(bom_csv(bom)))
     assert list(frame.columns)[0] == "section"
-    assert set(frame["section"]) == {"servers", "rack_groups", "totals"}
+    assert set(frame["section"]) == {"servers", "rack_groups", "totals", "tco"}
+
+
+def test_bom_carries_the_tco_lines():
+    result = solver.solve(TWO_SKUS)
+    bom = build_bom(TWO_SKUS, result)
+    tco = bom["tco"]
+    assert tco["total"]["capex_servers_usd"] == bom["totals"]["price_usd"]
+    assert tco["total"]["power_kw"] == pytest.approx(bom["totals"]["kw"])
+    assert set(tco["by_model"]) == set(bom["totals"]["sessions_by_model"])
+    frame = pd.read_csv(io.StringIO(bom_csv(bom)))
+    lines = frame[frame["section"] == "tco"]
+    assert list(lines["scope"]) == ["layout", *sorted(tco["by_model"])]
+    assert float(lines.iloc[0]["tco_usd"]) == pytest.approx(tco["total"]["tco_usd"])
