@@ -29,7 +29,7 @@ def rack_budgets(client) -> dict[str, float]:
 
 @pytest.mark.django_db
 def test_an_api_write_is_visible_on_the_next_read(api_client, editor_client, seed_catalog):
-    rack = RackType.objects.get()
+    rack = RackType.objects.get(name="std-42u")
     before = rack_budgets(api_client)
     assert rack_budgets(api_client) == before  # served from the cache now
     changed = editor_client.patch(f"{RACKS}/{rack.pk}", {"budget_kw": 17.5}, format="json")
@@ -63,7 +63,7 @@ def test_orm_writes_any_field_and_related_rows_invalidate(api_client, seed_catal
 
 @pytest.mark.django_db
 def test_imports_seed_loads_and_migrations_invalidate(api_client, editor_client, seed_catalog):
-    rack = RackType.objects.get()
+    rack = RackType.objects.get(name="std-42u")
     rack_budgets(api_client)
     csv = (f"table,name,u_height,budget_kw,reserved_u,reserved_kw\n"
            f"rack_types,{rack.name},42,9.5,2,1.0\n").encode()
@@ -116,7 +116,7 @@ def test_query_counts(api_client, user, seed_catalog, django_assert_num_queries)
 
 @pytest.mark.django_db
 def test_answers_without_a_cache_and_with_a_broken_one(api_client, seed_catalog, settings):
-    rack = RackType.objects.get()
+    rack = RackType.objects.get(name="std-42u")
     settings.CATALOG_CACHE = False
     assert "ETag" in api_client.get(RACKS)  # a digest of the body (ConditionalGetMiddleware)
     RackType.objects.filter(pk=rack.pk).update(budget_kw=13.0)
