@@ -29,8 +29,9 @@ catalog: migrate
 run: catalog
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL set: starting a Celery worker (with beat) beside the web server"; \
-	  $(BIN)/celery -A config worker --beat --schedule=$(VENV)/celerybeat-schedule \
-	    --loglevel=INFO --concurrency=$$(nproc) & \
+	  echo "(scripts/supervise starts the worker again if it ever exits)"; \
+	  scripts/supervise $(BIN)/celery -A config worker --beat \
+	    --schedule=$(VENV)/celerybeat-schedule --loglevel=INFO --concurrency=$$(nproc) & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \

@@ -301,15 +301,7 @@ class RunBomView(generics.GenericAPIView):
             extension = request.accepted_renderer.format
             headers["Content-Disposition"] = f'attachment; filename="run-{run.pk}-bom.{extension}"'
         return Response(bom, headers=headers)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON in the one error shape, whatever file format was asked for.
-        if response.status_code >= 400:
-            response.accepted_renderer = renderers.JSONRenderer()
-            response.accepted_media_type = "application/json"
-            request.accepted_renderer = response.accepted_renderer
-            request.accepted_media_type = response.accepted_media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+    # Errors and OPTIONS are JSON whatever format was asked for: config/json_answers.py.
 
 
 class RunBomFileView(RunBomView):

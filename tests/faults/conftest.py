@@ -30,17 +30,18 @@ def postgres_url(transactional_db):
 def broker(eager_celery, private_redis):
     """Send tasks from this process to the private Redis (not eagerly)."""
     app = eager_celery
-    saved = app.conf.broker_url
 
-    def point(url: str) -> None:
+    def point(url: str | None) -> None:
         # Forget this app's pool (kombu keeps one per broker URL, shared: never close it here).
+        # Producers use broker_write_url before broker_url (which Celery 5.6 reads from the
+        # Django settings however it is set here).
         app._after_fork()
-        app.conf.broker_url = url
+        app.conf.broker_write_url = url
 
     app.conf.task_always_eager = False
     point(private_redis.url)
     yield private_redis
-    point(saved)
+    point(None)
 
 
 @pytest.fixture
