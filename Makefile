@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint bench migrate catalog worker clean
+.PHONY: setup run test lint bench migrate catalog worker clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ worker: setup
 
 test: catalog
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schemathesis's phases against the API with a fresh seed (printed: replay a failure with
+# `make fuzz FUZZ_SEED=N`), every coverage case and more fuzzed examples than CI's run.
+FUZZ_MAX_EXAMPLES ?= 25
+fuzz: catalog
+	@seed=$${FUZZ_SEED:-$$($(BIN)/python -c 'import secrets; print(secrets.randbelow(2**31))')}; \
+	echo "make fuzz: seed $$seed (replay with: make fuzz FUZZ_SEED=$$seed)"; \
+	FUZZ_SEED=$$seed FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_COVERAGE=all \
+	  $(BIN)/python -m pytest tests/contract/test_phases.py -k every_phase -q -s -p no:cacheprovider \
+	  || { echo "make fuzz: FAILED with seed $$seed"; exit 1; }
 
 lint: setup
 	$(BIN)/ruff check .

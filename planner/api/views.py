@@ -49,7 +49,7 @@ def problem_error_response(exc: "solver.ProblemError") -> Response:
             {"type": "object", "description": "Result v1"},
             description="Result v1 (docs/problem-format.md)",
         ),
-        **error_responses(400, 413, 415, 429),
+        **error_responses(400),
     },
 )
 @api_view(["POST"])
@@ -103,14 +103,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(responses={200: ScenarioSerializer(many=True), **error_responses(400, 401)}),
     create=extend_schema(
-        responses={201: ScenarioSerializer, **error_responses(400, 401, 413, 415)}
+        responses={201: ScenarioSerializer, **error_responses(400, 401)}
     ),
     retrieve=extend_schema(responses={200: ScenarioSerializer, **ID_ERRORS}),
     update=extend_schema(
-        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
     ),
     partial_update=extend_schema(
-        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
     ),
     destroy=extend_schema(responses={204: OpenApiResponse(description="Deleted."), **ID_ERRORS}),
 )
@@ -172,7 +172,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
             202: OpenApiResponse(
                 RunSerializer, description="Queued (or the first run for this Idempotency-Key)."
             ),
-            **error_responses(400, 401, 404, 429),
+            **error_responses(400, 401, 404),
         },
     )
     @action(detail=True, methods=["post", "get"], url_path="runs")
@@ -332,7 +332,7 @@ class SharedScenarioView(generics.RetrieveAPIView):
     lookup_field = "share_token"
     lookup_url_kwarg = "token"
 
-    @extend_schema(responses={200: SharedScenarioSerializer, **error_responses(404, 429)})
+    @extend_schema(responses={200: SharedScenarioSerializer, **error_responses(404)})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -348,6 +348,6 @@ class SharedRunsView(generics.ListAPIView):
         scenario = get_object_or_404(Scenario, share_token=self.kwargs["token"])
         return scenario.runs.all()
 
-    @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404, 429)})
+    @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404)})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
