@@ -1,10 +1,10 @@
 """Sweep fan-out: 1,000 variants of a small scenario queued as runs through real Celery workers.
 
-The variants differ in the rack's power budget (kW). Each is queued with planner.runs.queue_run
-(one task per run, carrying its id) and solved by `celery worker` subprocesses with 1 and 2 pool
-processes on a private redis-server and the configured PostgreSQL; the same variants are also
-solved one after another in this process, with no Celery and no database. Needs PostgreSQL
-(DATABASE_URL) and redis-server.
+The variants differ in the rack's power budget (kW). Each is queued with
+planner.runs.queueing.queue_run (one task per run, carrying its id) and solved by
+`celery worker` subprocesses with 1 and 2 pool processes on a private redis-server and the
+configured PostgreSQL; the same variants are also solved one after another in this process,
+with no Celery and no database. Needs PostgreSQL (DATABASE_URL) and redis-server.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def through_workers(problems: list[dict], concurrency: int, broker_url: str, db_
 
     from bench.processes import Worker, wait_for
     from planner.models import Run, Scenario
-    from planner.runs import queue_run
+    from planner.runs.queueing import queue_run
 
     owner, _ = get_user_model().objects.get_or_create(username="bench-fanout")
     Scenario.objects.filter(owner=owner).delete()

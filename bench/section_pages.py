@@ -81,9 +81,10 @@ def measure(quick: bool) -> str:
     from django.contrib.auth.models import User
     from django.test import Client
 
+    from bench.layouts import scale_layout, scale_problem
     from inventory.seed import load_seed_catalog
     from planner import solver
-    from planner.layouts import scale_layout, scale_problem
+    from planner.bridge.problems import scenario_problem
     from planner.models import Run, Scenario
 
     load_seed_catalog()
@@ -106,7 +107,7 @@ def measure(quick: bool) -> str:
                                                  "llama-3.1-70b", "llama-3.1-405b")],
     }
     study = Scenario.objects.create(name="Seed study rack", owner=owner, spec=study_spec)
-    study_problem = study.problem_v1()
+    study_problem = scenario_problem(study)
     study_runs = [
         Run.objects.create(scenario=study, problem=p, result=solver.solve(p),
                            status=Run.Status.SUCCEEDED)

@@ -247,7 +247,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # (the source of truth); cancelling it would throw the work away. A twin delivery of its
 # message is harmless: solve_run is idempotent (planner/tasks.py).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
-# The periodic check for runs the broker lost or whose worker vanished (planner/recovery.py).
+# The periodic check for runs the broker lost or whose worker vanished (planner/runs/recovery.py).
 RUN_CHECK_INTERVAL_S = float(os.environ.get("RUN_CHECK_INTERVAL_S", "60"))
 RUN_QUEUED_LIMIT_S = float(os.environ.get("RUN_QUEUED_LIMIT_S", "3600"))
 RUN_UNSENT_LIMIT_S = float(os.environ.get("RUN_UNSENT_LIMIT_S", "60"))
@@ -255,9 +255,11 @@ RUN_RUNNING_LIMIT_S = float(
     os.environ.get("RUN_RUNNING_LIMIT_S", str(CELERY_TASK_TIME_LIMIT + 120))
 )
 RUN_MAX_ATTEMPTS = int(os.environ.get("RUN_MAX_ATTEMPTS", "3"))
+# Task modules besides each app's tasks.py that a worker loads.
+CELERY_IMPORTS = ("planner.runs.recovery",)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-runs": {
-        "task": "planner.tasks.requeue_stale_runs_task",
+        "task": "planner.runs.recovery.requeue_stale_runs_task",
         "schedule": RUN_CHECK_INTERVAL_S,
     },
 }
@@ -271,7 +273,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 
 # Largest catalog file POST /api/v1/import/catalog accepts, bytes.
 CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 5_242_880))
 
-# Problem size limits the API enforces before anything is queued (planner/limits.py).
+# Problem size limits the API enforces before anything is queued (planner/solver/limits.py).
 PROBLEM_LIMITS = {
     "rack_types": int(os.environ.get("PROBLEM_MAX_RACK_TYPES", 50)),
     "racks": int(os.environ.get("PROBLEM_MAX_RACKS", 20000)),

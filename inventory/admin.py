@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-from planner.usage import RefuseDeletingUsedRowsAdmin
+from inventory.usage import RefuseDeletingUsedRowsAdmin
 
 
 @admin.register(Accelerator)

@@ -1,8 +1,9 @@
 """Loading the seed catalog (inventory/data/seed_catalog.json) idempotently.
 
 Rows are matched by name and written only when a figure differs, so loading twice changes
-nothing. GPU profiles that the seed study implies are not typed in: they are derived here by
-the capacity model's study rule from the accelerator and model rows.
+nothing. GPU profiles that the seed study implies are not typed in: once the rows are loaded,
+`catalog_loaded` is sent, and the planner derives them by the capacity model's study rule from
+the accelerator and model rows (`planner.bridge.study`), storing them with `upsert_profile`.
 """
 import json
 from dataclasses import dataclass, field
@@ -11,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 
 # How a measured profile ran (tensor-parallel degree, average context...), for calibration.
 MEASUREMENT_CONFIG = ("tp_degree", "context_tokens", "kv_precision_bits", "weight_overhead")
 SEED_PATH = Path(__file__).resolve().parent / "data" / "seed_catalog.json"
+
+#: Sent inside the loading transaction once every row is in, with ``data`` (the seed document),
+#: ``report`` (the LoadReport to count into), ``servers`` and ``model_classes`` (name -> row).
+catalog_loaded = Signal()
 
 
 @cache
@@ -83,8 +89,6 @@ def upsert(
 @transaction.atomic
 def load_seed_catalog(data: dict[str, Any] | None = None) -> LoadReport:
     """Load (or refresh) the seed catalog in one transaction."""
-    from planner.capacity_figures import derive_study_profile  # the pure model, via its bridge
-
     data = data or seed_data()
     report = LoadReport()
     accelerators = {
@@ -103,7 +107,7 @@ def load_seed_catalog(data: dict[str, Any] | None = None) -> LoadReport:
         for row in data["model_classes"]
     }
     for row in data["measured_profiles"]:
-        _upsert_profile(
+        upsert_profile(
             report,
             servers[row["server_model"]],
             model_classes[row["model_class"]],
@@ -114,27 +118,13 @@ def load_seed_catalog(data: dict[str, Any] | None = None) -> LoadReport:
             row["source"],
             {key: row.get(key) for key in MEASUREMENT_CONFIG},
         )
-    rule = data["study_rule_profiles"]
-    rule_models = [model_classes[name] for name in rule.get("model_classes", model_classes)]
-    for server_name in rule["server_models"]:
-        for model in rule_models:
-            sessions, source = derive_study_profile(
-                servers[server_name], model, rule["precision_bits"], float(rule["slo_tps"])
-            )
-            _upsert_profile(
-                report,
-                servers[server_name],
-                model,
-                rule["precision_bits"],
-                float(rule["slo_tps"]),
-                sessions,
-                PerformanceProfile.Basis.DERIVED,
-                source,
-            )
+    catalog_loaded.send(
+        sender=LoadReport, data=data, report=report, servers=servers, model_classes=model_classes
+    )
     return report
 
 
-def _upsert_profile(
+def upsert_profile(
     report: LoadReport,
     server: ServerModel,
     model: ModelClass,
@@ -145,6 +135,7 @@ def _upsert_profile(
     source: str,
     config: dict[str, Any] | None = None,
 ) -> None:
+    """Create or refresh the profile of one (server, model, precision, SLO)."""
     upsert(
         report,
         PerformanceProfile,

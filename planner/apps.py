@@ -6,5 +6,13 @@ class PlannerConfig(AppConfig):
     verbose_name = "Rack planner"
 
     def ready(self) -> None:
-        # Registers the guard that refuses deleting catalog rows a saved scenario uses.
-        from planner import usage  # noqa: F401
+        # Django's place to connect receivers: the bridge's modules import models, which are
+        # not loaded yet when this module is. The catalog sends; it never imports the planner.
+        from inventory.seed import catalog_loaded
+        from inventory.usage import row_users
+        from planner.bridge import figures, usage
+
+        row_users.connect(usage.scenario_users, dispatch_uid="planner-scenarios-use-rows")
+        catalog_loaded.connect(
+            figures.derive_study_profiles, dispatch_uid="planner-derives-study-profiles"
+        )

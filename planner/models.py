@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from planner.solver import has_layout
+
 
 def new_share_token() -> str:
     # 128 bits of randomness: unguessable, unlike the integer id.
@@ -49,14 +51,6 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def problem_v1(self) -> dict:
-        """The problem to solve now: built from the spec and today's catalog, or the raw one."""
-        if self.spec is not None:
-            from planner.problems import build_problem
-
-            return build_problem(self.spec)
-        return self.problem
 
     def get_share_path(self) -> str:
         return reverse("planner:shared-scenario", kwargs={"token": self.share_token})
@@ -116,6 +110,11 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} of {self.scenario} ({self.status})"
+
+    @property
+    def has_layout(self) -> bool:
+        """Whether the run's result carries a layout (`planner.solver.has_layout`)."""
+        return has_layout(self.result)
 
     @property
     def is_finished(self) -> bool:

@@ -1,30 +1,30 @@
 from django.urls import path
 
-from planner import capacity_page, views, views_runs, views_scenarios, views_sweeps
+from planner.pages import capacity, home, runs, scenarios, sweeps
 
 app_name = "planner"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("study/", views.study, name="study"),
-    path("capacity/", capacity_page.capacity, name="capacity"),
-    path("scenarios/new/", views_scenarios.scenario_new, name="scenario-new"),
-    path("scenarios/<int:pk>/", views_scenarios.scenario_detail, name="scenario"),
-    path("scenarios/<int:pk>/edit/", views_scenarios.scenario_edit, name="scenario-edit"),
-    path("scenarios/<int:pk>/solve/", views_scenarios.scenario_solve, name="scenario-solve"),
+    path("", home.home, name="home"),
+    path("study/", home.study, name="study"),
+    path("capacity/", capacity.capacity, name="capacity"),
+    path("scenarios/new/", scenarios.scenario_new, name="scenario-new"),
+    path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario"),
+    path("scenarios/<int:pk>/edit/", scenarios.scenario_edit, name="scenario-edit"),
+    path("scenarios/<int:pk>/solve/", scenarios.scenario_solve, name="scenario-solve"),
     path(
         "scenarios/<int:pk>/share/regenerate/",
-        views_scenarios.scenario_regenerate_token,
+        scenarios.scenario_regenerate_token,
         name="scenario-regenerate-token",
     ),
-    path("scenarios/<int:pk>/sweeps/", views_sweeps.sweep_start, name="sweep-start"),
-    path("sweeps/<int:pk>/", views_sweeps.sweep_detail, name="sweep"),
-    path("sweeps/<int:pk>/status.json", views_sweeps.sweep_status, name="sweep-status"),
-    path("sweeps/<int:pk>/cancel/", views_sweeps.sweep_cancel, name="sweep-cancel"),
-    path("runs/<int:pk>/", views_runs.run_detail, name="run"),
-    path("runs/<int:pk>/status.json", views_runs.run_status, name="run-status"),
-    path("runs/<int:pk>/bom.<str:fmt>", views_runs.run_bom, name="run-bom"),
-    path("compare/", views_runs.compare, name="compare"),
-    path("s/<str:token>/", views_scenarios.shared_scenario, name="shared-scenario"),
-    path("s/<str:token>/duplicate/", views_scenarios.shared_duplicate, name="shared-duplicate"),
+    path("scenarios/<int:pk>/sweeps/", sweeps.sweep_start, name="sweep-start"),
+    path("sweeps/<int:pk>/", sweeps.sweep_detail, name="sweep"),
+    path("sweeps/<int:pk>/status.json", sweeps.sweep_status, name="sweep-status"),
+    path("sweeps/<int:pk>/cancel/", sweeps.sweep_cancel, name="sweep-cancel"),
+    path("runs/<int:pk>/", runs.run_detail, name="run"),
+    path("runs/<int:pk>/status.json", runs.run_status, name="run-status"),
+    path("runs/<int:pk>/bom.<str:fmt>", runs.run_bom, name="run-bom"),
+    path("compare/", runs.compare, name="compare"),
+    path("s/<str:token>/", scenarios.shared_scenario, name="shared-scenario"),
+    path("s/<str:token>/duplicate/", scenarios.shared_duplicate, name="shared-duplicate"),
 ]

@@ -28,7 +28,7 @@ from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
 from inventory import catalog_io, filtersets
 from inventory.api import serializers
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-from planner.usage import refuse_renaming_used_row
+from inventory.usage import refuse_renaming_used_row
 
 
 def catalog_schema(serializer: type) -> object:

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.models import ModelClass, ServerModel
-from planner.capacity import POLICIES
-from planner.capacity_figures import capacity_report
+from planner.bridge.figures import capacity_report
+from planner.capacity import POLICIES, defaults
 
 
 class CapacityQuerySerializer(serializers.Serializer):
@@ -21,15 +21,24 @@ class CapacityQuerySerializer(serializers.Serializer):
     )
     model = serializers.SlugRelatedField(slug_field="name", queryset=ModelClass.objects.all())
     precision = serializers.IntegerField(
-        default=8, min_value=1, max_value=32, help_text="Weight precision, bits."
+        default=defaults.DEFAULT_PRECISION_BITS,
+        min_value=1,
+        max_value=32,
+        help_text="Weight precision, bits."
     )
     slo_tps = serializers.FloatField(
-        default=10.0, min_value=0.001, max_value=100_000, help_text="Tokens/s per session."
+        default=defaults.DEFAULT_SLO_TPS,
+        min_value=0.001,
+        max_value=defaults.SLO_TPS_MAX,
+        help_text="Tokens/s per session."
     )
     context = serializers.IntegerField(
-        default=4096, min_value=1, max_value=10_000_000, help_text="Context tokens per session."
+        default=defaults.DEFAULT_CONTEXT_TOKENS,
+        min_value=1,
+        max_value=defaults.CONTEXT_TOKENS_MAX,
+        help_text="Context tokens per session.",
     )
-    policy = serializers.ChoiceField(choices=POLICIES, default="study")
+    policy = serializers.ChoiceField(choices=POLICIES, default=defaults.DEFAULT_POLICY)
 
 
 @extend_schema(

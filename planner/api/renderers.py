@@ -2,7 +2,7 @@
 from rest_framework import renderers
 
 from config.openapi import XLSX_MEDIA_TYPE
-from planner.bom import bom_csv, bom_xlsx
+from planner.reports.bom import bom_csv, bom_xlsx
 
 
 class BomCSVRenderer(renderers.BaseRenderer):

@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from inventory.api.serializers import refuse_control_characters
 from planner import solver
+from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.models import Run, Scenario
-from planner.problems import ScenarioSpecError, validate_spec
-from planner.runs import check_problem_limits
+from planner.runs.queueing import check_problem_limits
 
 
 def validate_problem_v1(value: object) -> dict:

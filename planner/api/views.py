@@ -1,5 +1,5 @@
-"""Solver, scenario, run, BOM and shared-link endpoints. Thin: the work is in planner.runs,
-planner.bom and the pure solver."""
+"""Solver, scenario, run, BOM and shared-link endpoints. Thin: the work is in planner.runs.queueing,
+planner.reports.bom and the pure solver."""
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -20,16 +20,22 @@ from rest_framework.response import Response
 from config.exceptions import error_body
 from config.openapi import ERRORS, error_responses
 from planner import solver
+from planner.access import (
+    duplicate_scenario,
+    is_owner,
+    regenerate_share_token,
+    scenarios_visible_to,
+)
 from planner.api.renderers import XLSX_MEDIA_TYPE, BomCSVRenderer, BomXLSXRenderer
 from planner.api.serializers import (
     RunSerializer,
     ScenarioSerializer,
     SharedScenarioSerializer,
 )
-from planner.bom import build_bom
-from planner.models import Run, Scenario, new_share_token
-from planner.problems import ScenarioSpecError
-from planner.runs import RunAlreadyFinished, cancel_run, check_problem_limits, queue_run
+from planner.bridge.problems import ScenarioSpecError
+from planner.models import Run, Scenario
+from planner.reports.bom import build_bom
+from planner.runs.queueing import RunAlreadyFinished, cancel_run, check_problem_limits, queue_run
 
 
 class Conflict(APIException):
@@ -63,8 +69,7 @@ def solve_view(request: Request) -> Response:
         return problem_error_response(exc)
     # A synchronous solve holds a web process: cap it well below gunicorn's timeout (queue a
     # run for longer solves).
-    limit_s = min(problem.time_limit_s or solver.DEFAULT_TIME_LIMIT_S,
-                  settings.SYNC_SOLVE_TIME_LIMIT_S)
+    limit_s = solver.time_budget_s(problem.time_limit_s, settings.SYNC_SOLVE_TIME_LIMIT_S)
     result = solver.solve(problem, time_limit_s=limit_s)
     if result["status"] == "invalid":  # valid JSON, but e.g. too large for the exact method
         return Response(
@@ -75,19 +80,10 @@ def solve_view(request: Request) -> Response:
 
 
 class IsOwnerOrStaff(permissions.BasePermission):
+    """The ownership rule of `planner.access`, as a DRF object permission."""
+
     def has_object_permission(self, request: Request, view, obj) -> bool:
-        scenario = obj.scenario if isinstance(obj, Run) else obj
-        user = request.user
-        return bool(user.is_authenticated and (user.is_staff or scenario.owner_id == user.pk))
-
-
-def scenarios_visible_to(user) -> QuerySet[Scenario]:
-    """The caller's own scenarios (staff: all). Others reach a scenario by its share token."""
-    if not user.is_authenticated:
-        return Scenario.objects.none()
-    if user.is_staff:
-        return Scenario.objects.all()
-    return Scenario.objects.filter(owner=user)
+        return is_owner(request.user, obj.scenario if isinstance(obj, Run) else obj)
 
 
 ID_ERRORS = error_responses(401, 404)
@@ -136,14 +132,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
     def duplicate(self, request: Request, pk: str | None = None) -> Response:
         """Copy the scenario (name, description, spec or problem) to a new one the caller owns,
         with its own share token and no runs."""
-        original = self.get_object()
-        copy = Scenario.objects.create(
-            name=f"Copy of {original.name}"[:200],
-            description=original.description,
-            owner=request.user,
-            spec=original.spec,
-            problem=original.problem,
-        )
+        copy = duplicate_scenario(self.get_object(), request.user)
         data = self.get_serializer(copy).data
         location = request.build_absolute_uri(f"/api/v1/scenarios/{copy.pk}")
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -155,8 +144,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
     def share(self, request: Request, pk: str | None = None) -> Response:
         """Give the scenario a new share token: the old link stops working at once."""
         scenario = self.get_object()
-        scenario.share_token = new_share_token()
-        scenario.save(update_fields=["share_token", "updated_at"])
+        regenerate_share_token(scenario)
         return Response(self.get_serializer(scenario).data)
 
     @extend_schema(
@@ -293,7 +281,7 @@ class RunBomView(generics.GenericAPIView):
     @extend_schema(responses=BOM_RESPONSES)
     def get(self, request: Request, pk: str) -> Response:
         run = self.get_object()
-        if not run.result or not run.result.get("racks") and not run.result.get("totals"):
+        if not run.has_layout:
             raise Conflict(f"Run {run.pk} has no layout ({run.status}).")
         bom = build_bom(run.problem, run.result)
         headers = {}

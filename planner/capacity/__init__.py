@@ -4,6 +4,7 @@ No Django or Celery here; plain frozen dataclasses in, a `CapacityResult` out. S
 docs/capacity.md for the method and its sources.
 """
 
+from planner.capacity import defaults
 from planner.capacity.calibration import (
     CalibrationCase,
     CaseError,
@@ -12,6 +13,7 @@ from planner.capacity.calibration import (
     identified_efficiencies,
     leave_one_out,
 )
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, DEFAULT_KV_PRECISION_BITS
 from planner.capacity.energy import (
     co2_kg_per_1000_session_hours,
     co2_kg_per_day,
@@ -35,6 +37,9 @@ from planner.capacity.specs import (
 )
 
 __all__ = [
+    "defaults",
+    "DEFAULT_CONTEXT_TOKENS",
+    "DEFAULT_KV_PRECISION_BITS",
     "BINDING_LIMITS",
     "LABELS",
     "POLICIES",

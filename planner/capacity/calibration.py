@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import least_squares
 
-from planner.capacity.memory import DEFAULT_KV_PRECISION_BITS
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, DEFAULT_KV_PRECISION_BITS
 from planner.capacity.roofline import (
     Efficiencies,
     ReplicaShape,
@@ -61,7 +61,7 @@ class CalibrationCase:
     measured_tps: float
     tp_degree: int = 1
     mig: bool = False
-    context_tokens: int = 4096
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
     kv_precision_bits: int = DEFAULT_KV_PRECISION_BITS
     weight_overhead: float = 0.0
     label: str = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from planner.capacity.defaults import DEFAULT_KV_PRECISION_BITS
 from planner.capacity.specs import ModelSpec
 
 GB = 1e9
@@ -16,9 +17,6 @@ GB = 1e9
 # divide evenly by powers of two, and serving stacks (vLLM, TensorRT-LLM) use 1/2/4/8 per node.
 TP_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
 
-# KV caches are normally kept at 16-bit even when weights are quantised (vLLM's default
-# kv_cache_dtype follows the activation dtype; FP8 KV is opt-in), so 16 is the default.
-DEFAULT_KV_PRECISION_BITS = 16
 
 
 def weight_bytes(model: ModelSpec, precision_bits: float, weight_overhead: float = 0.0) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,
@@ -37,7 +38,7 @@ def sessions_at_slo(
     model: ModelSpec,
     precision_bits: int = 8,
     slo_tps: float = 10.0,
-    context_tokens: int = 4096,
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     policy: str = "study",
     measured: Measurement | None = None,
     kv_precision_bits: int | None = None,

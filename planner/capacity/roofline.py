@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
 from planner.capacity.memory import (
     kv_bytes_per_token,
     sessions_fitting_in_memory,
@@ -219,7 +220,7 @@ def replica_shape(
     precision_bits: float,
     tp_degree: int = 1,
     mig: bool = False,
-    context_tokens: int = 4096,
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     kv_precision_bits: float = 16,
     weight_overhead: float = 0.0,
     efficiencies: Efficiencies | None = None,

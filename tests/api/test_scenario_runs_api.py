@@ -72,7 +72,7 @@ def test_duplicate_copies_without_runs_and_with_a_new_token(user_client, scenari
     assert response.status_code == 201
     copy = Scenario.objects.get(pk=response.json()["id"])
     assert response["Location"].endswith(f"/api/v1/scenarios/{copy.pk}")
-    assert copy.name == "Copy of study" and copy.problem == STUDY_PROBLEM
+    assert copy.name == "study (copy)" and copy.problem == STUDY_PROBLEM
     assert copy.share_token != scenario.share_token and copy.runs.count() == 0
 
 
@@ -140,7 +140,7 @@ def test_cancel_a_queued_run_and_the_worker_skips_it(user_client, scenario):
 def test_a_run_cancelled_while_solving_stays_cancelled(scenario, monkeypatch):
     """The cancel lands mid-solve: the next progress report stops it, nothing is stored."""
     from planner import solver, tasks
-    from planner.runs import cancel_run
+    from planner.runs.queueing import cancel_run
 
     run = Run.objects.create(scenario=scenario, problem=STUDY_PROBLEM)
     real_solve = solver.solve

@@ -2,8 +2,8 @@
 
 import pytest
 
+from planner.bridge.problems import ScenarioSpecError, build_problem
 from planner.models import Scenario
-from planner.problems import ScenarioSpecError, build_problem
 
 STUDY_SPEC = {
     "rack_types": [{"rack_type": "std-42u", "count": 2}],

@@ -167,6 +167,7 @@ def test_edit_solve_share_duplicate_compare_revoke(live_server, browser, page, d
 def test_progress_page_polls_until_the_worker_finishes(live_server, page, django_user_model):
     """A queued run's page shows "Queued", then swaps the result in without a reload."""
     from inventory.seed import load_seed_catalog
+    from planner.bridge.problems import scenario_problem
     from planner.models import Run, Scenario
     from planner.tasks import solve_run
 
@@ -182,7 +183,7 @@ def test_progress_page_polls_until_the_worker_finishes(live_server, page, django
         },
     )
     # Stored but not sent: as if every worker were busy.
-    run = Run.objects.create(scenario=scenario, problem=scenario.problem_v1())
+    run = Run.objects.create(scenario=scenario, problem=scenario_problem(scenario))
     log_in(page, live_server.url, "owner")
     page.goto(f"{live_server.url}/runs/{run.pk}/")
     assert page.locator("#run-state").get_attribute("data-state") == "queued"

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
-from planner.capacity_figures import capacity_figure
+from planner.bridge.figures import capacity_figure
 
 
 @pytest.mark.django_db

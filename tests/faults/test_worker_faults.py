@@ -9,7 +9,7 @@ import pytest
 
 from bench.processes import wait_for
 from planner.models import Run, Scenario
-from planner.runs import queue_run
+from planner.runs.queueing import queue_run
 from planner.solver import check_layout
 from tests.api.test_solve_api import STUDY_PROBLEM
 from tests.faults.problems import hard_problem
@@ -71,7 +71,7 @@ def test_kill_9_mid_solve_the_run_finishes_once_on_another_worker(workers, user)
 
 
 def test_broker_restart_with_runs_queued_every_run_finishes(workers, broker, user):
-    from planner.recovery import requeue_stale_runs
+    from planner.runs.recovery import requeue_stale_runs
 
     hard = Scenario.objects.create(name="busy", owner=user, problem=hard_problem(3.0))
     easy = Scenario.objects.create(name="easy", owner=user, problem=STUDY_PROBLEM)

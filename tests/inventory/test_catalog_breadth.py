@@ -4,7 +4,7 @@ import pytest
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
 from inventory.seed import seed_data
-from planner.capacity_figures import capacity_figure
+from planner.bridge.figures import capacity_figure
 
 REFERENCE_ACCELERATORS = {
     # name: (memory GB, bandwidth GB/s, FP16 TFLOPS, 8-bit TFLOPS, TDP W), the reference sheet

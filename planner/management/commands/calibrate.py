@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.calibration_runs import calibrate_catalog, markdown_report
+from planner.bridge.calibration import calibrate_catalog, markdown_report
 
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
 

@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.recovery import requeue_stale_runs
+from planner.runs.recovery import requeue_stale_runs
 
 
 class Command(BaseCommand):

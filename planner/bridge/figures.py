@@ -1,0 +1,161 @@
+"""Sessions per server for a model at an SLO, from the catalog: measured profiles win, the
+capacity model (planner.capacity) fills every other pair and says how it got its figure."""
+
+from django.db.models import Q
+from django.forms.models import model_to_dict
+
+from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
+from inventory.seed import LoadReport, upsert_profile
+from planner.capacity import (
+    DEFAULT_CONTEXT_TOKENS,
+    AcceleratorSpec,
+    CapacityResult,
+    Measurement,
+    ModelSpec,
+    ServerSpec,
+    energy_figures,
+    sessions_at_slo,
+)
+
+
+def accelerator_spec(accelerator: Accelerator) -> AcceleratorSpec:
+    return AcceleratorSpec.from_mapping(model_to_dict(accelerator))
+
+
+def server_spec(server: ServerModel) -> ServerSpec:
+    return ServerSpec.from_mapping(
+        model_to_dict(server), accelerator=accelerator_spec(server.accelerator)
+    )
+
+
+def model_spec(model: ModelClass) -> ModelSpec:
+    return ModelSpec.from_mapping(model_to_dict(model))
+
+
+def best_measurement(
+    server: ServerModel,
+    model: ModelClass,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int | None = None,
+) -> Measurement | None:
+    """The measured profile that applies: same precision, measured at an SLO at least as strict
+    as the one asked for and (when the profile records it) at a context at least as long; of
+    several, the one with the most sessions (each is a lower bound, so the largest is the best
+    one), then the closest SLO."""
+    profiles = PerformanceProfile.objects.filter(
+        server_model=server,
+        model_class=model,
+        precision_bits=precision_bits,
+        slo_tps__gte=slo_tps,
+        basis=PerformanceProfile.Basis.MEASURED,
+    )
+    if context_tokens is not None:
+        profiles = profiles.filter(
+            Q(context_tokens__isnull=True) | Q(context_tokens__gte=context_tokens)
+        )
+    profile = profiles.order_by("-sessions_at_slo", "slo_tps").first()
+    if profile is None:
+        return None
+    return Measurement(
+        server=server.name,
+        model=model.name,
+        precision_bits=profile.precision_bits,
+        sessions=profile.sessions_at_slo,
+        slo_tps=profile.slo_tps,
+        source=profile.source,
+    )
+
+
+def capacity_figure(
+    server: ServerModel,
+    model: ModelClass,
+    *,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+    policy: str = "study",
+) -> CapacityResult:
+    """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
+    return sessions_at_slo(
+        server_spec(server),
+        model_spec(model),
+        precision_bits=precision_bits,
+        slo_tps=slo_tps,
+        context_tokens=context_tokens,
+        policy=policy,
+        measured=best_measurement(server, model, precision_bits, slo_tps, context_tokens),
+    )
+
+
+def derive_study_profile(
+    server: ServerModel, model: ModelClass, precision_bits: int, slo_tps: float
+) -> tuple[int, str]:
+    """Sessions per server by the seed study's rule, and the explanation to store as source."""
+    result = sessions_at_slo(
+        server_spec(server), model_spec(model), precision_bits, slo_tps, policy="study"
+    )
+    return result.sessions, f"Study rule (seed 003): {result.explanation}"
+
+
+def capacity_report(
+    server: ServerModel,
+    model: ModelClass,
+    *,
+    precision_bits: int,
+    slo_tps: float,
+    context_tokens: int,
+    policy: str,
+    grid_g_co2_per_kwh: float,
+) -> dict:
+    """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
+    result = capacity_figure(
+        server,
+        model,
+        precision_bits=precision_bits,
+        slo_tps=slo_tps,
+        context_tokens=context_tokens,
+        policy=policy,
+    )
+    return {
+        "result": result.to_dict(),
+        "energy": {
+            "server_power_w": server.power_w,
+            "grid_g_co2_per_kwh": grid_g_co2_per_kwh,
+            **energy_figures(result, server.power_w, grid_g_co2_per_kwh),
+        },
+    }
+
+
+def derive_study_profiles(
+    sender: type,
+    *,
+    data: dict,
+    report: LoadReport,
+    servers: dict[str, ServerModel],
+    model_classes: dict[str, ModelClass],
+    **kwargs,
+) -> None:
+    """Receiver of `inventory.seed.catalog_loaded`: store the GPU profiles the seed study implies.
+
+    They are derived by the study rule (``data["study_rule_profiles"]`` says for which servers,
+    models, precision and SLO), never typed in, so changing an accelerator's memory changes them
+    at the next load.
+    """
+    rule = data["study_rule_profiles"]
+    rule_models = [model_classes[name] for name in rule.get("model_classes", model_classes)]
+    for server_name in rule["server_models"]:
+        for model in rule_models:
+            sessions, source = derive_study_profile(
+                servers[server_name], model, rule["precision_bits"], float(rule["slo_tps"])
+            )
+            upsert_profile(
+                report,
+                servers[server_name],
+                model,
+                rule["precision_bits"],
+                float(rule["slo_tps"]),
+                sessions,
+                PerformanceProfile.Basis.DERIVED,
+                source,
+            )

@@ -1,0 +1,230 @@
+"""The one bridge from catalog rows to a plain problem v1 for the pure solver.
+
+Catalog fields keep their names in the problem where they mean the same thing (`name`,
+`power_w`, `reserved_u`, `reserved_kw`). Three differ, because problem format v1 is a public
+contract older than the catalog and written for hand-made files:
+
+- `RackType.u_height`, `ServerModel.u_height` -> `u`: a problem row has only one height;
+- `RackType.budget_kw` -> `power_kw`: the rack's power capacity, before reserve, feeds and
+  derating are taken off;
+- `ServerModel.price_usd` (a Decimal) -> `cost_usd` (a number): the `min_cost` objective's
+  unit, and JSON has no decimals.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
+from planner import solver
+from planner.bridge.figures import capacity_figure
+from planner.capacity import defaults
+
+
+def rack_type_entry(rack: RackType, count: int = 1) -> dict:
+    return {
+        "name": rack.name,
+        "u": rack.u_height,
+        "power_kw": rack.budget_kw,
+        "reserved_u": rack.reserved_u,
+        "reserved_kw": rack.reserved_kw,
+        "count": count,
+    }
+
+
+@dataclass(frozen=True)
+class RackUsable:
+    """What one rack of a type offers the solver: U and kW after reserve, feeds, derating and
+    cooling, by the solver's own rule (`planner.solver.RackType`)."""
+
+    usable_u: int
+    usable_kw: float
+
+
+def rack_usable(rack: RackType) -> RackUsable:
+    """The usable U and kW of one catalog rack type, as the solver will see them."""
+    entry = rack_type_entry(rack)
+    parsed = solver.validate_problem(
+        {"rack_types": [entry], "servers": [], "demand": {}, "objective": "max_sessions"}
+    ).rack_types[0]
+    return RackUsable(usable_u=parsed.usable_u, usable_kw=round(parsed.usable_w / 1000.0, 3))
+
+
+def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:
+    return {
+        "name": server.name,
+        "u": server.u_height,
+        "power_w": server.power_w,
+        "available": None,
+        "cost_usd": float(server.price_usd) if server.price_usd is not None else None,
+        "sessions": sessions,
+    }
+
+
+def profile_sessions(
+    server: ServerModel,
+    models: Iterable[ModelClass],
+    precision_bits: int,
+    slo_tps: float,
+) -> dict[str, PerformanceProfile]:
+    """The catalog's profiles of `server` for `models` at a precision and SLO, by model name."""
+    profiles = PerformanceProfile.objects.filter(
+        server_model=server,
+        model_class__in=list(models),
+        precision_bits=precision_bits,
+        slo_tps=slo_tps,
+    ).select_related("model_class")
+    return {profile.model_class.name: profile for profile in profiles}
+
+
+def single_model_problem(
+    rack: RackType, server: ServerModel, model: ModelClass, sessions_per_server: int
+) -> dict:
+    """One rack filled with one server SKU serving one model: the seed study's question."""
+    return {
+        "rack_types": [rack_type_entry(rack)],
+        "servers": [server_entry(server, {model.name: sessions_per_server})],
+        "demand": {model.name: {"min": 0, "max": None, "weight": 1.0}},
+        "hall_power_kw": None,
+        "objective": "max_sessions",
+    }
+
+
+class ScenarioSpecError(ValueError):
+    """A scenario spec that does not build a problem; `errors` maps field paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        first = next(iter(errors.items()))
+        super().__init__(f"{first[0]}: {first[1][0]}")
+
+
+SPEC_SCHEMA = json.loads(
+    (Path(__file__).resolve().parent / "schema" / "scenario-spec-v1.schema.json").read_text(
+        encoding="utf-8"
+    )
+)
+SPEC_DEFAULTS = {
+    "slo_tps": defaults.DEFAULT_SLO_TPS,
+    "precision_bits": defaults.DEFAULT_PRECISION_BITS,
+    "context_tokens": defaults.DEFAULT_CONTEXT_TOKENS,
+    "capacity_policy": defaults.DEFAULT_POLICY,
+    "objective": "max_sessions",
+    "hall_power_kw": None,
+}
+
+
+def validate_spec(spec: object) -> dict:
+    """Check a scenario spec's shape and catalog names; return it with defaults filled in."""
+    errors: dict[str, list[str]] = {}
+    validator = Draft202012Validator(SPEC_SCHEMA)
+    for error in sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path)):
+        path = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+        ).lstrip(".")
+        errors.setdefault(path or "spec", []).append(error.message)
+    if errors:
+        raise ScenarioSpecError(errors)
+    spec = {**SPEC_DEFAULTS, **spec}
+    lookups = [
+        ("rack_types", "rack_type", RackType),
+        ("servers", "server_model", ServerModel),
+        ("models", "model_class", ModelClass),
+    ]
+    for section, key, model in lookups:
+        names = [item[key] for item in spec[section]]
+        known = set(model.objects.filter(name__in=names).values_list("name", flat=True))
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name not in known:
+                errors.setdefault(f"{section}[{i}].{key}", []).append(
+                    f"no {model._meta.verbose_name} named {name!r} in the catalog"
+                )
+            elif name in seen:
+                errors.setdefault(f"{section}[{i}].{key}", []).append(f"{name!r} is listed twice")
+            seen.add(name)
+    for i, item in enumerate(spec["models"]):
+        if item.get("max") is not None and item["max"] < item.get("min", 0):
+            errors.setdefault(f"models[{i}].max", []).append("max must not be below min")
+    if errors:
+        raise ScenarioSpecError(errors)
+    return spec
+
+
+def scenario_problem(scenario) -> dict:
+    """The problem to solve now: built from the spec and today's catalog, or the raw one."""
+    if scenario.spec is not None:
+        return build_problem(scenario.spec)
+    return scenario.problem
+
+
+def build_problem(spec: dict) -> dict:
+    """Turn a scenario spec into a problem v1, filling each server's sessions per model.
+
+    Sessions come from the catalog's measured profiles where they apply and from the capacity
+    model otherwise (`capacity_figure`); each figure's label and explanation travel with the
+    problem under `x-capacity`, which the solver ignores and the pages show.
+    """
+    spec = validate_spec(spec)
+    racks = RackType.objects.in_bulk(
+        [r["rack_type"] for r in spec["rack_types"]], field_name="name"
+    )
+    servers = ServerModel.objects.select_related("accelerator").in_bulk(
+        [s["server_model"] for s in spec["servers"]], field_name="name"
+    )
+    models = ModelClass.objects.in_bulk(
+        [m["model_class"] for m in spec["models"]], field_name="name"
+    )
+    capacity: dict[str, dict[str, dict]] = {}
+    server_entries = []
+    for item in spec["servers"]:
+        server = servers[item["server_model"]]
+        sessions: dict[str, int] = {}
+        capacity[server.name] = {}
+        for entry in spec["models"]:
+            model = models[entry["model_class"]]
+            figure = capacity_figure(
+                server,
+                model,
+                precision_bits=spec["precision_bits"],
+                slo_tps=float(spec["slo_tps"]),
+                context_tokens=spec["context_tokens"],
+                policy=spec["capacity_policy"],
+            )
+            capacity[server.name][model.name] = {
+                "sessions": figure.sessions,
+                "label": figure.label,
+                "binding_limit": figure.binding_limit,
+                "explanation": figure.explanation,
+            }
+            if figure.sessions > 0:
+                sessions[model.name] = figure.sessions
+        server_entries.append(
+            {**server_entry(server, sessions), "available": item.get("available")}
+        )
+    return {
+        "rack_types": [
+            rack_type_entry(racks[r["rack_type"]], r.get("count", 1)) for r in spec["rack_types"]
+        ],
+        "servers": server_entries,
+        "demand": {
+            m["model_class"]: {
+                "min": m.get("min", 0),
+                "max": m.get("max"),
+                "weight": m.get("weight", 1.0),
+            }
+            for m in spec["models"]
+        },
+        "hall_power_kw": spec["hall_power_kw"],
+        "objective": spec["objective"],
+        "x-capacity": {
+            "policy": spec["capacity_policy"],
+            "slo_tps": spec["slo_tps"],
+            "precision_bits": spec["precision_bits"],
+            "context_tokens": spec["context_tokens"],
+            "figures": capacity,
+        },
+    }

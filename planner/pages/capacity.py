@@ -1,0 +1,138 @@
+"""The capacity page: a server × model matrix of sessions for chosen settings, and what the
+catalog's corrected rows change against the seed study's. Thin around the capacity model."""
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from inventory.models import ModelClass, RackType, ServerModel
+from inventory.seed import seed_data
+from planner import charts, solver
+from planner.bridge.figures import capacity_report
+from planner.bridge.problems import rack_usable, single_model_problem
+from planner.pages.forms import CapacitySettingsForm
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One study row against its corrected row, for one model, in one rack."""
+
+    what: str
+    model: str
+    study_server: str
+    corrected_server: str
+    study_per_server: int
+    corrected_per_server: int
+    study_servers_per_rack: int
+    corrected_servers_per_rack: int
+    study_per_rack: int
+    corrected_per_rack: int
+    study_used_kw: float
+    corrected_used_kw: float
+
+    @property
+    def change_per_rack(self) -> int:
+        return self.corrected_per_rack - self.study_per_rack
+
+
+def rack_fill(
+    rack: RackType, server: ServerModel, model: ModelClass, sessions: int
+) -> tuple[int, int, float]:
+    """(servers, sessions, kW used) in one rack for one server SKU serving one model."""
+    if sessions <= 0:
+        return 0, 0, 0.0
+    result = solver.solve(single_model_problem(rack, server, model, sessions))
+    servers = sum(g["count"] * s["count"] for g in result["racks"] for s in g["servers"])
+    used_kw = sum(g["used_kw"] for g in result["racks"] if g["servers"])
+    return servers, int(result["sessions"].get(model.name, 0)), round(used_kw, 3)
+
+
+def corrections(settings_: dict, grid: float) -> tuple[RackType | None, list[Correction]]:
+    """What each corrected catalog row changes against the study's, model by model, in the
+    study's rack. Pairs whose rows are not (or no longer) in the catalog are skipped."""
+    data = seed_data()
+    rack = RackType.objects.filter(name=data["study"]["rack_type"]).first()
+    if rack is None:
+        return None, []
+    models = ModelClass.objects.in_bulk(data["study"]["model_classes"], field_name="name")
+    out = []
+    for pair in data["corrections"]["pairs"]:
+        servers = ServerModel.objects.select_related("accelerator").in_bulk(
+            [pair["study"], pair["corrected"]], field_name="name"
+        )
+        if len(servers) < 2:
+            continue
+        study, corrected = servers[pair["study"]], servers[pair["corrected"]]
+        for name in data["study"]["model_classes"]:
+            model = models.get(name)
+            if model is None:
+                continue
+            a = capacity_report(study, model, grid_g_co2_per_kwh=grid, **settings_)
+            b = capacity_report(corrected, model, grid_g_co2_per_kwh=grid, **settings_)
+            a_sessions, b_sessions = a["result"]["sessions"], b["result"]["sessions"]
+            a_rack, b_rack = rack_fill(rack, study, model, a_sessions), rack_fill(
+                rack, corrected, model, b_sessions
+            )
+            out.append(
+                Correction(
+                    pair["what"], name, study.name, corrected.name, a_sessions, b_sessions,
+                    a_rack[0], b_rack[0], a_rack[1], b_rack[1], a_rack[2], b_rack[2],
+                )
+            )  # fmt: skip
+    return rack, out
+
+
+def capacity(request: HttpRequest) -> HttpResponse:
+    form = CapacitySettingsForm.from_query(request.GET)
+    if not form.is_valid():
+        return render(request, "planner/capacity.html", {"form": form}, status=400)
+    q = form.cleaned_data
+    settings_ = {
+        "precision_bits": q["precision"],
+        "slo_tps": q["slo_tps"],
+        "context_tokens": q["context"],
+        "policy": q["policy"],
+    }
+    grid = settings.GRID_CO2_G_PER_KWH
+    servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
+    models = list(ModelClass.objects.order_by("parameters_b"))
+    rows, cells = [], []
+    for server in servers:
+        row_cells = []
+        for model in models:
+            report = capacity_report(server, model, grid_g_co2_per_kwh=grid, **settings_)
+            cell = {**report["result"], "energy": report["energy"]}
+            row_cells.append(cell)
+            cells.append(cell)
+        rows.append({"server": server, "cells": row_cells})
+    frame = pd.DataFrame(
+        cells, columns=["server", "model", "sessions", "label", "binding_limit", "explanation"]
+    )
+    figure = charts.capacity_matrix_figure(
+        frame,
+        f"Concurrent sessions per server at ≥ {q['slo_tps']:g} tokens/s, "
+        f"{q['precision']}-bit weights, {q['context']:,}-token context ({q['policy']} policy)",
+    )
+    rack, fixes = corrections(settings_, grid)
+    return render(
+        request,
+        "planner/capacity.html",
+        {
+            "form": form,
+            "settings": q,
+            "models": models,
+            "rows": rows,
+            "figure": json.loads(figure.to_json()),
+            "rack": rack,
+            "rack_usable": rack_usable(rack) if rack is not None else None,
+            "corrections": fixes,
+            "grid": grid,
+            "binding_legend": [
+                (limit.replace("_", " "), colour)
+                for limit, colour in charts.BINDING_COLOURS.items()
+            ],
+        },
+    )

@@ -1,0 +1,230 @@
+"""Run pages: live progress, the result (totals, elevations, charts, BOM) and comparisons."""
+
+import pandas as pd
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from planner import charts
+from planner.access import can_view, recently_shared, visible_runs
+from planner.models import Run
+from planner.pages.colours import catalog_colours
+from planner.reports.bom import bom_csv, bom_xlsx, build_bom
+from planner.reports.summary import elevations, model_colours, summarise
+
+COMPARE_MIN, COMPARE_MAX = 2, 6
+
+
+def visible_run(request: HttpRequest, pk: int) -> Run:
+    run = get_object_or_404(Run.objects.select_related("scenario"), pk=pk)
+    if not can_view(request, run.scenario):
+        raise Http404("No run here")  # do not tell others that the run exists
+    return run
+
+
+def result_context(run: Run, colours: dict[str, str]) -> dict:
+    """Everything the result partial shows for a finished run with a layout."""
+    result = run.result or {}
+    summary = summarise(run.problem, result)
+    placed = pd.DataFrame(
+        [
+            {
+                "server": item["server"],
+                "model": item["model"],
+                "sessions": item["sessions"] * group["count"],
+            }
+            for group in result.get("racks", [])
+            for item in group["servers"]
+        ],
+        columns=["server", "model", "sessions"],
+    )
+    figure = charts.layout_sessions_figure(placed, colours, "Sessions per model, by server")
+    return {
+        "run": run,
+        "summary": summary,
+        "elevations": elevations(run.problem, result, colours),
+        "bom": build_bom(run.problem, result),
+        "sessions_figure": charts.figure_data(figure),
+        "figure_id": f"run-{run.pk}-sessions",
+        "figure_data_id": f"run-{run.pk}-sessions-data",
+        "colours": colours,
+        "model_colours": model_colours(result),
+        "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
+    }
+
+
+def status_payload(run: Run) -> dict:
+    now = timezone.now()
+    elapsed = None
+    if run.started_at:
+        elapsed = ((run.finished_at or now) - run.started_at).total_seconds()
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "finished": run.is_finished,
+        "progress": run.progress or {},
+        "error": run.error,
+        "elapsed_s": elapsed,
+        "queued_s": (now - run.queued_at).total_seconds() if run.queued_at else None,
+        "result_status": (run.result or {}).get("status"),
+        "reason": (run.result or {}).get("reason"),
+    }
+
+
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = visible_run(request, pk)
+    context = {"run": run, "status": status_payload(run), "scenario": run.scenario}
+    if run.has_layout:
+        context.update(result_context(run, catalog_colours()))
+    template = "planner/_result.html" if request.GET.get("fragment") else "planner/run.html"
+    return render(request, template, context)
+
+
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(status_payload(visible_run(request, pk)))
+
+
+def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404("BOM comes as .csv or .xlsx")
+    run = visible_run(request, pk)
+    if not run.has_layout:
+        raise Http404("The run has no layout")
+    bom = build_bom(run.problem, run.result)
+    filename = f"run-{run.pk}-bom.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(bom_csv(bom), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            bom_xlsx(bom),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def run_label(run: Run) -> str:
+    return f"#{run.pk} {run.scenario.name}"[:40]
+
+
+def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
+    """Frames, figures and table rows comparing runs that have layouts."""
+    rows, sessions, servers = [], [], []
+    for run in runs:
+        summary = summarise(run.problem, run.result or {})
+        label = run_label(run)
+        rows.append(
+            {
+                "run": label,
+                "run_obj": run,
+                "summary": summary,
+                "sessions_per_kw": summary.sessions_per_kw,
+                "sessions_per_u": summary.sessions_per_u,
+                "capex_per_session_usd": summary.capex_per_session_usd,
+                "used_kw": summary.used_kw,
+                "used_u": summary.used_u,
+            }
+        )
+        sessions += [
+            {"run": label, "model": model, "sessions": n}
+            for model, n in summary.sessions_by_model.items()
+        ]
+        servers += [
+            {"run": label, "server": name, "count": n}
+            for name, n in summary.servers_by_name.items()
+            if n
+        ]
+    metrics = pd.DataFrame(rows)
+    figures = [
+        (
+            "sessions",
+            charts.compare_sessions_figure(
+                pd.DataFrame(sessions, columns=["run", "model", "sessions"]),
+                "Concurrent sessions per model",
+            ),
+        ),
+        (
+            "servers",
+            charts.compare_servers_figure(
+                pd.DataFrame(servers, columns=["run", "server", "count"]),
+                colours,
+                "Servers placed, by server model",
+            ),
+        ),
+        (
+            "per-kw",
+            charts.compare_metric_figure(
+                metrics, "sessions_per_kw", "Sessions per kW", "Sessions per kW of server power"
+            ),
+        ),
+        (
+            "per-u",
+            charts.compare_metric_figure(
+                metrics, "sessions_per_u", "Sessions per U", "Sessions per rack unit used"
+            ),
+        ),
+        (
+            "capex",
+            charts.compare_metric_figure(
+                metrics, "capex_per_session_usd", "Capex per session", "USD per session"
+            ),
+        ),
+        ("kw", charts.compare_metric_figure(metrics, "used_kw", "Power used", "kW (servers)")),
+        ("u", charts.compare_metric_figure(metrics, "used_u", "Space used", "U (servers)")),
+    ]
+    models = list(dict.fromkeys(row["model"] for row in sessions))
+    return {
+        "rows": rows,
+        "models": models,
+        "figures": [
+            {
+                "id": f"compare-{key}",
+                "data_id": f"compare-{key}-data",
+                "figure": charts.figure_data(fig),
+            }
+            for key, fig in figures
+        ],
+    }
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    error = ""
+    try:
+        ids = [int(part) for part in request.GET.get("runs", "").split(",") if part.strip()]
+    except ValueError:
+        ids, error = [], "Runs are given by their numbers, e.g. ?runs=3,7."
+    # At most a few more than can be compared: a long list is refused below, not looked up.
+    ids = list(dict.fromkeys(ids))[: COMPARE_MAX + 1]
+    runs = [run for run in visible_runs(request, ids) if run.has_layout]
+    context: dict = {"runs": runs, "asked": ids}
+    if not error and ids and len(runs) < len(ids):
+        error = "Some runs are not visible to you or have no layout; they are left out."
+    if len(ids) > COMPARE_MAX:
+        error = f"Compare at most {COMPARE_MAX} runs."
+        runs = runs[:COMPARE_MAX]
+    if len(runs) >= COMPARE_MIN:
+        context.update(compare_context(runs, catalog_colours()))
+    elif ids and not error:
+        error = f"Pick {COMPARE_MIN} to {COMPARE_MAX} runs."
+    context["error"] = error
+    context["pickable"] = pickable_runs(request)
+    return render(request, "planner/compare.html", context)
+
+
+def pickable_runs(request: HttpRequest) -> list[Run]:
+    """Finished runs with a layout the viewer may compare: own, then shared ones opened."""
+
+    scenarios = []
+    if request.user.is_authenticated:
+        scenarios += list(request.user.scenarios.all()[:20])
+    scenarios += recently_shared(request.session)
+    return list(
+        Run.objects.filter(scenario__in=scenarios, status=Run.Status.SUCCEEDED)
+        .select_related("scenario")
+        .exclude(result__totals=None)[:50]
+    )
+
+
+def compare_url(run_ids: list[int]) -> str:
+    return f"{reverse('planner:compare')}?runs={','.join(str(i) for i in run_ids)}"

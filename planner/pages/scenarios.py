@@ -1,0 +1,148 @@
+"""Scenario pages: the editor, the owner's page, solving, sharing and duplicating."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from planner.access import (
+    duplicate_scenario,
+    is_owner,
+    owned_scenario,
+    regenerate_share_token,
+    remember_shared,
+)
+from planner.bridge.problems import ScenarioSpecError
+from planner.models import Run, Scenario, Sweep
+from planner.pages.colours import catalog_colours
+from planner.pages.forms import ScenarioForm
+from planner.pages.runs import result_context
+from planner.runs.queueing import queue_run
+from planner.runs.sweeps import DEFAULT_VALUES
+
+
+def default_initial() -> dict:
+    """A new scenario starts as the seed study's hall: one of each catalog row ticked."""
+    form = ScenarioForm()
+    initial = {"name": "New scenario"}
+    for rack in form.rack_types[:1]:
+        initial[f"rack_{rack.pk}_count"] = 1
+    for server in form.servers:
+        initial[f"server_{server.pk}_use"] = True
+    for model in form.models:
+        initial[f"model_{model.pk}_use"] = True
+    return initial
+
+
+def save_and_maybe_solve(request: HttpRequest, form: ScenarioForm, scenario: Scenario | None):
+    if scenario is None:
+        scenario = Scenario(owner=request.user)
+    scenario.name = form.cleaned_data["name"]
+    scenario.description = form.cleaned_data["description"]
+    scenario.spec = form.spec
+    scenario.problem = None
+    scenario.save()
+    if "solve" in request.POST:
+        return solve_and_redirect(request, scenario)
+    messages.success(request, "Scenario saved.")
+    return redirect("planner:scenario", pk=scenario.pk)
+
+
+def solve_and_redirect(request: HttpRequest, scenario: Scenario):
+    try:
+        run = queue_run(scenario)
+    except ScenarioSpecError as exc:
+        messages.error(request, f"This scenario no longer builds: {exc}")
+        return redirect("planner:scenario-edit", pk=scenario.pk)
+    return redirect("planner:run", pk=run.pk)
+
+
+@login_required
+def scenario_new(request: HttpRequest) -> HttpResponse:
+    form = ScenarioForm(request.POST or None, initial=default_initial(), colours=catalog_colours())
+    if request.method == "POST" and form.is_valid():
+        return save_and_maybe_solve(request, form, None)
+    return render(request, "planner/scenario_form.html", {"form": form, "scenario": None})
+
+
+@login_required
+def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scenario = owned_scenario(request, pk)
+    if scenario.spec is None:
+        messages.error(request, "This scenario holds a raw problem v1; edit it through the API.")
+        return redirect("planner:scenario", pk=scenario.pk)
+    initial = ScenarioForm.initial_from_spec(scenario.name, scenario.description, scenario.spec)
+    form = ScenarioForm(request.POST or None, initial=initial, colours=catalog_colours())
+    if request.method == "POST" and form.is_valid():
+        return save_and_maybe_solve(request, form, scenario)
+    return render(request, "planner/scenario_form.html", {"form": form, "scenario": scenario})
+
+
+def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
+    # Sweep variants are runs too; they live on their sweep's page, not in this list.
+    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:10])
+    latest = next(
+        (
+            r
+            for r in runs
+            if r.status == Run.Status.SUCCEEDED and r.has_layout
+        ),
+        None,
+    )
+    context = {
+        "scenario": scenario,
+        "runs": runs,
+        "sweeps": list(scenario.sweeps.all()[:10]),
+        "latest": latest,
+        "owner": is_owner(request.user, scenario),
+    }
+    if latest is not None:
+        context.update(result_context(latest, catalog_colours()))
+    return context
+
+
+@login_required
+def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scenario = owned_scenario(request, pk)
+    context = scenario_page_context(request, scenario)
+    context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
+    context["sweep_parameters"] = [
+        {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
+        for choice in Sweep.Parameter
+    ]
+    return render(request, "planner/scenario.html", context)
+
+
+@login_required
+@require_POST
+def scenario_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    return solve_and_redirect(request, owned_scenario(request, pk))
+
+
+@login_required
+@require_POST
+def scenario_regenerate_token(request: HttpRequest, pk: int) -> HttpResponse:
+    scenario = owned_scenario(request, pk)
+    regenerate_share_token(scenario)
+    messages.success(request, "New share link made; the old one no longer opens.")
+    return redirect("planner:scenario", pk=scenario.pk)
+
+
+def shared_scenario(request: HttpRequest, token: str) -> HttpResponse:
+    scenario = get_object_or_404(Scenario, share_token=token)
+    remember_shared(request.session, scenario)
+    context = scenario_page_context(request, scenario)
+    context["shared"] = True
+    return render(request, "planner/shared.html", context)
+
+
+@require_POST
+def shared_duplicate(request: HttpRequest, token: str) -> HttpResponse:
+    scenario = get_object_or_404(Scenario, share_token=token)
+    if not request.user.is_authenticated:
+        return redirect_to_login(scenario.get_share_path())
+    copy = duplicate_scenario(scenario, request.user)
+    messages.success(request, f"Copied “{scenario.name}” into your scenarios.")
+    return redirect("planner:scenario-edit", pk=copy.pk)

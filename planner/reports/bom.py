@@ -1,0 +1,173 @@
+"""Bill of materials of a solved run: pure (plain dicts in, plain dicts / pandas out, no Django).
+
+The figures per server come from the problem the run solved (its snapshot), so a BOM never
+changes when the catalog does. Three parts:
+
+- `servers`: per server SKU placed: count, U and W each and in total, kW, price each and in
+  total (null when the SKU has no price), and sessions per model;
+- `rack_groups`: per group of identical racks (as the solver groups them): rack type, number of
+  racks, and per server line of one rack: SKU, model, servers per rack and in total, sessions;
+- `totals`: racks, racks used, servers, U, kW, price (null if any placed SKU has no price),
+  sessions per model and in total.
+"""
+from typing import Any
+
+import pandas as pd
+
+from planner.reports.summary import usable_per_rack_type
+
+FORMAT_VERSION = 1
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def rack_usable(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, tuple[int, float]]:
+    """Rack type -> (usable U, usable kW) per rack as the solver allowed them."""
+    groups = result.get("racks") or []
+    if all("usable_kw" in group for group in groups):
+        return {g["rack_type"]: (g["usable_u"], g["usable_kw"]) for g in groups}
+    return usable_per_rack_type(problem)
+
+
+def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The BOM of `result` (result v1) for `problem` (problem v1). Empty without a layout."""
+    specs = {server["name"]: server for server in problem.get("servers", [])}
+    placed: dict[str, dict[str, int]] = {}  # server -> model -> servers
+    sessions: dict[str, dict[str, int]] = {}  # server -> model -> sessions
+    groups = []
+    usable = rack_usable(problem, result)
+    for group in result.get("racks") or []:
+        racks = group["count"]
+        lines = []
+        for line in group["servers"]:
+            name, model = line["server"], line["model"]
+            placed.setdefault(name, {}).setdefault(model, 0)
+            placed[name][model] += line["count"] * racks
+            sessions.setdefault(name, {}).setdefault(model, 0)
+            sessions[name][model] += line["sessions"] * racks
+            lines.append(
+                {
+                    "server": name,
+                    "model": model,
+                    "servers_per_rack": line["count"],
+                    "servers": line["count"] * racks,
+                    "sessions_per_rack": line["sessions"],
+                    "sessions": line["sessions"] * racks,
+                }
+            )
+        groups.append(
+            {
+                "rack_type": group["rack_type"],
+                "racks": racks,
+                "used_u_per_rack": group["used_u"],
+                "used_kw_per_rack": group["used_kw"],
+                "free_u_per_rack": group["free_u"],
+                "free_kw_per_rack": group["free_kw"],
+                "usable_u_per_rack": usable[group["rack_type"]][0],
+                "usable_kw_per_rack": usable[group["rack_type"]][1],
+                "lines": lines,
+            }
+        )
+    servers = []
+    for name in [s["name"] for s in problem.get("servers", [])]:
+        if name not in placed:
+            continue
+        spec = specs[name]
+        count = sum(placed[name].values())
+        price = spec.get("cost_usd")
+        servers.append(
+            {
+                "server": name,
+                "count": count,
+                "u_each": spec["u"],
+                "u": spec["u"] * count,
+                "power_w_each": spec["power_w"],
+                "kw": _round(spec["power_w"] * count / 1000.0),
+                "price_usd_each": price,
+                "price_usd": None if price is None else round(price * count, 2),
+                "sessions": dict(sorted(sessions[name].items())),
+            }
+        )
+    by_model: dict[str, int] = {}
+    for per_model in sessions.values():
+        for model, n in per_model.items():
+            by_model[model] = by_model.get(model, 0) + n
+    prices = [s["price_usd"] for s in servers]
+    totals = {
+        "racks": sum(g["racks"] for g in groups),
+        "racks_used": sum(g["racks"] for g in groups if g["lines"]),
+        "servers": sum(s["count"] for s in servers),
+        "u": sum(s["u"] for s in servers),
+        "kw": _round(sum(s["power_w_each"] * s["count"] for s in servers) / 1000.0),
+        "price_usd": None if None in prices else round(sum(prices), 2),
+        "sessions": sum(by_model.values()),
+        "sessions_by_model": dict(sorted(by_model.items())),
+    }
+    return {
+        "version": FORMAT_VERSION,
+        "status": result.get("status"),
+        "objective": result.get("objective"),
+        "objective_unit": result.get("objective_unit"),
+        "servers": servers,
+        "rack_groups": groups,
+        "totals": totals,
+    }
+
+
+def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The BOM as three tables (one sheet each in XLSX): servers, rack groups, totals.
+
+    Sessions per model become one `sessions <model>` column per model.
+    """
+    models = sorted(bom["totals"]["sessions_by_model"])
+    server_rows = []
+    for server in bom["servers"]:
+        row = {k: v for k, v in server.items() if k != "sessions"}
+        row.update({f"sessions {m}": server["sessions"].get(m, 0) for m in models})
+        server_rows.append(row)
+    server_columns = [
+        "server", "count", "u_each", "u", "power_w_each", "kw", "price_usd_each", "price_usd",
+        *[f"sessions {m}" for m in models],
+    ]
+    group_rows = []
+    for i, group in enumerate(bom["rack_groups"], start=1):
+        base = {k: v for k, v in group.items() if k != "lines"}
+        for line in group["lines"] or [None]:
+            group_rows.append({"group": i, **base, **(line or {})})
+    group_columns = [
+        "group", "rack_type", "racks", "used_u_per_rack", "used_kw_per_rack", "free_u_per_rack",
+        "free_kw_per_rack", "server", "model", "servers_per_rack", "servers",
+        "sessions_per_rack", "sessions",
+    ]
+    totals = {k: v for k, v in bom["totals"].items() if k != "sessions_by_model"}
+    totals.update({f"sessions {m}": n for m, n in bom["totals"]["sessions_by_model"].items()})
+    return {
+        "servers": pd.DataFrame(server_rows, columns=server_columns),
+        "rack_groups": pd.DataFrame(group_rows, columns=group_columns),
+        "totals": pd.DataFrame([totals]),
+    }
+
+
+def bom_csv(bom: dict[str, Any]) -> str:
+    """One CSV: the three tables stacked, told apart by the first column `section`."""
+    frames = bom_frames(bom)
+    stacked = pd.concat(
+        # Object columns keep counts as integers: stacking float NaN gaps would print "57.0".
+        [frame.astype(object).assign(section=name) for name, frame in frames.items()],
+        ignore_index=True,
+    )
+    columns = ["section", *[c for c in stacked.columns if c != "section"]]
+    return stacked[columns].to_csv(index=False)
+
+
+def bom_xlsx(bom: dict[str, Any]) -> bytes:
+    """An XLSX workbook with sheets `servers`, `rack_groups` and `totals`."""
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in bom_frames(bom).items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()

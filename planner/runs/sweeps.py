@@ -1,0 +1,165 @@
+"""Sweeps: one scenario parameter over a range, solved as a Celery group of ordinary runs.
+
+`variant_specs` (pure) turns a spec, a parameter and values into one spec per value × server
+option; `start_sweep` stores one Run per variant and fans them out with `celery.group` of
+`solve_run` tasks that carry only run ids; `cancel_sweep` revokes what has not started. Progress
+is the number of finished runs. Benchmarks and fault tests call these three functions.
+"""
+
+import copy
+from dataclasses import dataclass
+
+from celery import group
+from django.db import transaction
+from django.utils import timezone
+
+from planner.bridge.problems import build_problem
+from planner.models import Run, Scenario, Sweep
+from planner.tasks import solve_run
+
+PARAMETERS = {choice.value for choice in Sweep.Parameter}
+MAX_VALUES = 12
+PRECISIONS = (4, 8, 16)
+#: What the sweep form offers for each parameter until the planner types other values.
+DEFAULT_VALUES = {
+    "rack_budget_kw": "8, 10, 12.5, 15, 20, 25",
+    "slo_tps": "5, 10, 20, 40",
+    "precision_bits": "4, 8, 16",
+    "rack_count": "1, 2, 4, 8",
+}
+
+
+class SweepError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Variant:
+    value: float
+    server: str
+    spec: dict
+    rack_budget_kw: float | None = None  # set only when sweeping the rack budget
+
+
+def parse_values(parameter: str, text: str) -> list[float]:
+    """'10, 20, 40' -> [10, 20, 40], checked for the parameter (a clear message otherwise)."""
+    if parameter not in PARAMETERS:
+        raise SweepError(f"unknown parameter {parameter!r}")
+    try:
+        values = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise SweepError("values are numbers separated by commas, e.g. 10, 20, 40") from exc
+    if not 2 <= len(values) <= MAX_VALUES:
+        raise SweepError(f"give 2 to {MAX_VALUES} values")
+    if any(v <= 0 for v in values):
+        raise SweepError("values must be greater than 0")
+    if parameter in {"precision_bits", "rack_count"} and any(v != int(v) for v in values):
+        raise SweepError("values must be whole numbers for this parameter")
+    if parameter == "precision_bits" and any(int(v) not in PRECISIONS for v in values):
+        raise SweepError("precision is 4, 8 or 16 bits")
+    values = list(dict.fromkeys(values))
+    return [int(v) if parameter in {"precision_bits", "rack_count"} else v for v in values]
+
+
+def variant_specs(spec: dict, parameter: str, values: list[float]) -> list[Variant]:
+    """One spec per value × server option (the spec with only that server as a candidate)."""
+    variants = []
+    for value in values:
+        for server in spec["servers"]:
+            varied = copy.deepcopy(spec)
+            varied["servers"] = [server]
+            budget = None
+            if parameter == "slo_tps":
+                varied["slo_tps"] = value
+            elif parameter == "precision_bits":
+                varied["precision_bits"] = int(value)
+            elif parameter == "rack_count":
+                # The whole count goes to the first rack type: "how many racks" of the hall's kind.
+                varied["rack_types"] = [{**varied["rack_types"][0], "count": int(value)}]
+            elif parameter == "rack_budget_kw":
+                budget = float(value)
+            variants.append(Variant(value, server["server_model"], varied, budget))
+    return variants
+
+
+def variant_problem(variant: Variant, sweep_id: int) -> dict:
+    """The problem v1 of one variant, tagged with its sweep."""
+    problem = build_problem(variant.spec)
+    if variant.rack_budget_kw is not None:
+        for rack in problem["rack_types"]:
+            # A budget at or below the reserve leaves no usable power: keep the problem valid.
+            rack["power_kw"] = max(variant.rack_budget_kw, rack.get("reserved_kw", 0) + 0.001)
+    problem["x-sweep"] = {"id": sweep_id, "value": variant.value, "server": variant.server}
+    return problem
+
+
+def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Sweep:
+    """Store the sweep and its runs, then send the group once they are committed."""
+    if scenario.spec is None:
+        raise SweepError("sweeps need a scenario made in catalog terms (a spec)")
+    with transaction.atomic():
+        sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
+        variants = []
+        for variant in variant_specs(scenario.spec, parameter, values):
+            run = Run.objects.create(scenario=scenario, problem=variant_problem(variant, sweep.pk))
+            variants.append({"value": variant.value, "server": variant.server, "run": run.pk})
+        sweep.variants = variants
+        sweep.save(update_fields=["variants"])
+        run_ids = [v["run"] for v in variants]
+        transaction.on_commit(lambda: send_group(run_ids))
+    return sweep
+
+
+def send_group(run_ids: list[int]) -> None:
+    result = group(solve_run.s(run_id) for run_id in run_ids).apply_async()
+    for run_id, child in zip(run_ids, result.results or [], strict=False):
+        Run.objects.filter(pk=run_id, task_id="").update(task_id=child.id or "")
+
+
+def sweep_runs(sweep: Sweep) -> dict[int, Run]:
+    return Run.objects.in_bulk([v["run"] for v in sweep.variants])
+
+
+def progress(sweep: Sweep) -> dict:
+    runs = sweep_runs(sweep).values()
+    done = sum(1 for run in runs if run.is_finished)
+    return {
+        "done": done,
+        "total": len(sweep.variants),
+        "finished": done == len(sweep.variants),
+        "cancelled": sweep.cancelled,
+    }
+
+
+def cancel_sweep(sweep: Sweep) -> int:
+    """Revoke the runs that have not started and mark them failed; returns how many."""
+    queued = Run.objects.filter(pk__in=[v["run"] for v in sweep.variants], status=Run.Status.QUEUED)
+    task_ids = [task_id for task_id in queued.values_list("task_id", flat=True) if task_id]
+    if task_ids:
+        solve_run.app.control.revoke(task_ids)
+    count = queued.update(
+        status=Run.Status.FAILED, error="cancelled with its sweep", finished_at=timezone.now()
+    )
+    sweep.cancelled = True
+    sweep.save(update_fields=["cancelled"])
+    return count
+
+
+def sweep_points(sweep: Sweep) -> list[dict]:
+    """One point per variant: value, server, sessions and sessions per kW (None: no layout)."""
+    runs = sweep_runs(sweep)
+    points = []
+    for variant in sweep.variants:
+        run = runs.get(variant["run"])
+        totals = (run.result or {}).get("totals") if run else None
+        sessions = totals["sessions"] if totals else None
+        power_kw = totals["power_kw"] if totals else None
+        points.append(
+            {
+                "x": variant["value"],
+                "server": variant["server"],
+                "sessions": sessions,
+                "sessions_per_kw": sessions / power_kw if sessions and power_kw else None,
+            }
+        )
+    return points
