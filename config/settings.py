@@ -346,4 +346,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs its start-up banner at INFO in every process (manage.py commands
+    # included); its lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
