@@ -43,7 +43,10 @@ DESCRIPTIONS = {
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """`{status: OpenApiResponse(Error)}` for `extend_schema(responses=...)`."""
+    """`{status: OpenApiResponse(Error)}` for `extend_schema(responses=...)`.
+
+    For what a view answers itself; what the framework answers for every view (401, 404, 405,
+    406, 413, 415, 429 ...) config.schema.document_every_answer adds to each operation."""
     return {code: OpenApiResponse(ERRORS, description=DESCRIPTIONS[code]) for code in codes}
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,6 +5,7 @@ Set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/rack_planner) and REDI
 (e.g. redis://127.0.0.1:6379/0) to use PostgreSQL and a real Celery worker.
 """
 import os
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "inventory",
     "planner",
 ]
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     # the current answer; catalog reads answer 304 before any query (inventory/catalog_cache.py).
     "django.middleware.http.ConditionalGetMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.json_answers.JSONAnswersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +99,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,9 +130,55 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "12"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login attempts (the login page, the admin) are throttled by django-axes: after
+# AXES_FAILURE_LIMIT failures for one username, or from one address, that username / address
+# is locked out for AXES_COOLOFF_MINUTES (a 429 page). A successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks, separately
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind the TLS proxy (USE_X_FORWARDED_PROTO=1) every request comes from the proxy: the
+# caller's address is the one the proxy adds to X-Forwarded-For (the last entry, which a
+# client cannot forge), else all callers would share one lockout.
+if env_bool("USE_X_FORWARDED_PROTO", False):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Content-Security-Policy (django-csp): scripts only from this site, never inline (the pages'
+# figures are JSON data blocks drawn by static/js/figures.js). Styles allow 'unsafe-inline':
+# Plotly writes its own <style> elements and inline style attributes at run time, and the
+# rack drawings size their slots with style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -190,8 +242,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": float(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL_S", "10")),
     "unacked_restore_throttle": 1,
 }
+# A worker waits for a restarted Redis, at startup and after losing it, however long it takes.
+# (Celery 5.7.0 breaks this at --concurrency >= 2: the pin in pyproject.toml says why.)
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarted Redis
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A solve under way when Redis goes away keeps going and writes its result to the database
+# (the source of truth); cancelling it would throw the work away. A twin delivery of its
+# message is harmless: solve_run is idempotent (planner/tasks.py).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # The periodic check for runs the broker lost or whose worker vanished (planner/runs/recovery.py).
 RUN_CHECK_INTERVAL_S = float(os.environ.get("RUN_CHECK_INTERVAL_S", "60"))
 RUN_QUEUED_LIMIT_S = float(os.environ.get("RUN_QUEUED_LIMIT_S", "3600"))
@@ -267,10 +326,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # Numeric filters are range-checked before the database (config/filters.py).
+        "config.filters.RangeCheckedFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -292,6 +352,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["config.schema.canonical_paths"],
+    # Every operation lists every status it can answer (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_every_answer",
+    ],
 }
 
 LOGGING = {
@@ -299,4 +364,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs its start-up banner at INFO in every process (manage.py commands
+    # included); its lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

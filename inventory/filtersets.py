@@ -6,10 +6,11 @@ and vendors match exactly or by `q` (case-insensitive substring of name or vendo
 import django_filters
 from django.db.models import Q, QuerySet
 
+from config.filters import RangeCheckedFilterSet
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(RangeCheckedFilterSet):
     q = django_filters.CharFilter(method="search", label="Name or vendor contains")
 
     search_fields: tuple[str, ...] = ("name",)
@@ -88,7 +89,7 @@ class ModelClassFilterSet(SearchFilterSet):
         fields = ["name", "size_class", "default_precision_bits"]
 
 
-class PerformanceProfileFilterSet(django_filters.FilterSet):
+class PerformanceProfileFilterSet(RangeCheckedFilterSet):
     server_model = django_filters.CharFilter(field_name="server_model__name")
     model_class = django_filters.CharFilter(field_name="model_class__name")
     size_class = django_filters.ChoiceFilter(

@@ -21,15 +21,26 @@ def require_service(name: str, available: bool, why: str) -> None:
     pytest.skip(message)
 
 
+def configure_celery(app, **values) -> None:
+    """Change Celery settings at run time, e.g. `task_always_eager=False`.
+
+    Celery 5.6 (pinned: pyproject.toml) reads a setting from its Django name
+    (`CELERY_TASK_ALWAYS_EAGER`) before the plain one, so both are set.
+    """
+    for key, value in values.items():
+        app.conf[key] = value
+        app.conf[f"CELERY_{key.upper()}"] = value
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Run tasks in-process unless a test asks for a real worker."""
     from config.celery import app
 
     previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    configure_celery(app, task_always_eager=True)
     yield app
-    app.conf.task_always_eager = previous
+    configure_celery(app, task_always_eager=previous)
 
 
 @pytest.fixture

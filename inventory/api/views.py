@@ -239,7 +239,7 @@ class CatalogImportView(APIView):
         responses={
             200: IMPORT_REPORT,
             400: OpenApiResponse(IMPORT_REJECTED, description="Rejected; nothing changed."),
-            **error_responses(401, 403, 413, 415, 429),
+            **error_responses(401, 403),
         },
     )
     def post(self, request: Request) -> Response:
@@ -286,7 +286,7 @@ class CatalogExportView(APIView):
         responses={
             (200, "text/csv"): OpenApiResponse({"type": "string"}),
             (200, XLSX_MEDIA_TYPE): OpenApiResponse({"type": "string", "format": "binary"}),
-            **error_responses(404, 429),
+            **error_responses(404),
         },
     )
     def get(self, request: Request, file_format: str) -> HttpResponse:

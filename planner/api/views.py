@@ -55,7 +55,7 @@ def problem_error_response(exc: "solver.ProblemError") -> Response:
             {"type": "object", "description": "Result v1"},
             description="Result v1 (docs/problem-format.md)",
         ),
-        **error_responses(400, 413, 415, 429),
+        **error_responses(400),
     },
 )
 @api_view(["POST"])
@@ -99,14 +99,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(responses={200: ScenarioSerializer(many=True), **error_responses(400, 401)}),
     create=extend_schema(
-        responses={201: ScenarioSerializer, **error_responses(400, 401, 413, 415)}
+        responses={201: ScenarioSerializer, **error_responses(400, 401)}
     ),
     retrieve=extend_schema(responses={200: ScenarioSerializer, **ID_ERRORS}),
     update=extend_schema(
-        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
     ),
     partial_update=extend_schema(
-        responses={200: ScenarioSerializer, **error_responses(400, 401, 404, 413, 415)}
+        responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
     ),
     destroy=extend_schema(responses={204: OpenApiResponse(description="Deleted."), **ID_ERRORS}),
 )
@@ -160,7 +160,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
             202: OpenApiResponse(
                 RunSerializer, description="Queued (or the first run for this Idempotency-Key)."
             ),
-            **error_responses(400, 401, 404, 429),
+            **error_responses(400, 401, 404),
         },
     )
     @action(detail=True, methods=["post", "get"], url_path="runs")
@@ -289,15 +289,7 @@ class RunBomView(generics.GenericAPIView):
             extension = request.accepted_renderer.format
             headers["Content-Disposition"] = f'attachment; filename="run-{run.pk}-bom.{extension}"'
         return Response(bom, headers=headers)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON in the one error shape, whatever file format was asked for.
-        if response.status_code >= 400:
-            response.accepted_renderer = renderers.JSONRenderer()
-            response.accepted_media_type = "application/json"
-            request.accepted_renderer = response.accepted_renderer
-            request.accepted_media_type = response.accepted_media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+    # Errors and OPTIONS are JSON whatever format was asked for: config/json_answers.py.
 
 
 class RunBomFileView(RunBomView):
@@ -328,7 +320,7 @@ class SharedScenarioView(generics.RetrieveAPIView):
     lookup_field = "share_token"
     lookup_url_kwarg = "token"
 
-    @extend_schema(responses={200: SharedScenarioSerializer, **error_responses(404, 429)})
+    @extend_schema(responses={200: SharedScenarioSerializer, **error_responses(404)})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -344,6 +336,6 @@ class SharedRunsView(generics.ListAPIView):
         scenario = get_object_or_404(Scenario, share_token=self.kwargs["token"])
         return scenario.runs.all()
 
-    @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404, 429)})
+    @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404)})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

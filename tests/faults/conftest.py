@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from bench.processes import PrivateRedis, Worker, database_url
-from tests.conftest import require_service
+from tests.conftest import configure_celery, require_service
 
 
 @pytest.fixture
@@ -30,14 +30,15 @@ def postgres_url(transactional_db):
 def broker(eager_celery, private_redis):
     """Send tasks from this process to the private Redis (not eagerly)."""
     app = eager_celery
+
     saved = app.conf.broker_url
 
     def point(url: str) -> None:
         # Forget this app's pool (kombu keeps one per broker URL, shared: never close it here).
         app._after_fork()
-        app.conf.broker_url = url
+        configure_celery(app, broker_url=url)
 
-    app.conf.task_always_eager = False
+    configure_celery(app, task_always_eager=False)
     point(private_redis.url)
     yield private_redis
     point(saved)

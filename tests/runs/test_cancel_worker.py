@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.conftest import require_service
+from tests.conftest import configure_celery, require_service
 from tests.runs.test_celery_worker import redis_url
 
 SLEEP_S = 6.0
@@ -41,9 +41,7 @@ def test_cancel_terminates_a_running_task(eager_celery, user, monkeypatch, tmp_p
         lambda problem, progress=None, **options: slow_solve(problem, progress, marker),
     )
     app = eager_celery
-    app.conf.task_always_eager = False
-    app.conf.broker_url = url
-    app.conf.result_backend = None
+    configure_celery(app, task_always_eager=False, broker_url=url, result_backend=None)
     scenario = Scenario.objects.create(name="slow", owner=user, problem=STUDY_PROBLEM)
     with start_worker(app, pool="prefork", concurrency=1, perform_ping_check=False,
                       shutdown_timeout=20):

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.conftest import require_service
+from tests.conftest import configure_celery, require_service
 
 
 def redis_url() -> str | None:
@@ -31,9 +31,7 @@ def test_run_is_solved_by_a_real_worker(eager_celery, user):
     from planner.runs.queueing import queue_run
 
     app = eager_celery
-    app.conf.task_always_eager = False
-    app.conf.broker_url = url
-    app.conf.result_backend = None
+    configure_celery(app, task_always_eager=False, broker_url=url, result_backend=None)
     scenario = Scenario.objects.create(name="worker", owner=user, problem=STUDY_PROBLEM)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         run = queue_run(scenario)

@@ -12,6 +12,7 @@ from planner.runs.execution import solver_budget_s
 from planner.runs.recovery import requeue_stale_runs
 from planner.tasks import solve_run
 from tests.api.test_solve_api import STUDY_PROBLEM
+from tests.conftest import configure_celery
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +92,9 @@ def test_a_run_queued_while_the_broker_is_down_stays_queued(
 ):
     app = eager_celery
     saved = app.conf.broker_url
-    app.conf.task_always_eager = False
+    configure_celery(app, task_always_eager=False)
     app._after_fork()
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    configure_celery(app, broker_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
     try:
         with pytest.MonkeyPatch.context() as patch:
             # Fail fast instead of retrying the publish for seconds.
@@ -103,7 +104,7 @@ def test_a_run_queued_while_the_broker_is_down_stays_queued(
                 response = user_client.post(f"/api/v1/scenarios/{scenario.pk}/runs")
     finally:
         app._after_fork()
-        app.conf.broker_url = saved
+        configure_celery(app, broker_url=saved)
     assert response.status_code == 202
     assert len(sent) == 1  # the send was tried, failed and was logged
     run = Run.objects.get(pk=response.json()["id"])
