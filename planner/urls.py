@@ -22,6 +22,7 @@ urlpatterns = [
     path("sweeps/<int:pk>/status.json", sweeps.sweep_status, name="sweep-status"),
     path("sweeps/<int:pk>/cancel/", sweeps.sweep_cancel, name="sweep-cancel"),
     path("runs/<int:pk>/", runs.run_detail, name="run"),
+    path("runs/<int:pk>/rename/", runs.run_rename, name="run-rename"),
     path("runs/<int:pk>/status.json", runs.run_status, name="run-status"),
     path("runs/<int:pk>/bom.<str:fmt>", runs.run_bom, name="run-bom"),
     path("compare/", runs.compare, name="compare"),

@@ -28,6 +28,7 @@ from planner.access import (
 )
 from planner.api.renderers import XLSX_MEDIA_TYPE, BomCSVRenderer, BomXLSXRenderer
 from planner.api.serializers import (
+    RunRequestSerializer,
     RunSerializer,
     ScenarioSerializer,
     SharedScenarioSerializer,
@@ -155,7 +156,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
     )
     @extend_schema(
         methods=["POST"],
-        request=None,
+        request=RunRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
             202: OpenApiResponse(
@@ -182,8 +183,16 @@ class ScenarioViewSet(viewsets.ModelViewSet):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        body = RunRequestSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
         try:
-            run = queue_run(scenario, requested_by=request.user, idempotency_key=key)
+            run = queue_run(
+                scenario,
+                requested_by=request.user,
+                idempotency_key=key,
+                name=body.validated_data.get("name", ""),
+                note=body.validated_data.get("note", ""),
+            )
         except ScenarioSpecError as exc:
             errors = {f"spec.{k}": v for k, v in exc.errors.items()}
             return Response(error_body(str(exc), errors), status=status.HTTP_400_BAD_REQUEST)

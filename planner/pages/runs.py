@@ -1,16 +1,20 @@
 """Run pages: live progress, the result (totals, elevations, charts, BOM) and comparisons."""
 
 import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from planner import charts
-from planner.access import can_view, recently_shared, visible_runs
+from planner.access import can_view, is_owner, recently_shared, visible_runs
 from planner.models import Run
 from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, build_bom
+from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
 from planner.reports.summary import elevations, model_colours, summarise
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
@@ -21,6 +25,18 @@ def visible_run(request: HttpRequest, pk: int) -> Run:
     if not can_view(request, run.scenario):
         raise Http404("No run here")  # do not tell others that the run exists
     return run
+
+
+def inputs_of(run: Run) -> dict[str, str]:
+    """The run's key inputs (what it solved), from the spec and settings it kept."""
+    return run_inputs(run.spec, run.problem, run.solver_settings)
+
+
+def labelled_inputs(run: Run) -> list[dict[str, str]]:
+    return [
+        {"key": key, "label": INPUT_LABELS[key], "value": value}
+        for key, value in inputs_of(run).items()
+    ]
 
 
 def result_context(run: Run, colours: dict[str, str]) -> dict:
@@ -62,6 +78,8 @@ def status_payload(run: Run) -> dict:
     return {
         "id": run.pk,
         "status": run.status,
+        "outcome": run.outcome,
+        "outcome_label": run.outcome_label,
         "finished": run.is_finished,
         "progress": run.progress or {},
         "error": run.error,
@@ -74,7 +92,13 @@ def status_payload(run: Run) -> dict:
 
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = visible_run(request, pk)
-    context = {"run": run, "status": status_payload(run), "scenario": run.scenario}
+    context = {
+        "run": run,
+        "status": status_payload(run),
+        "scenario": run.scenario,
+        "inputs": labelled_inputs(run),
+        "owner": is_owner(request.user, run.scenario),
+    }
     if run.result and run.result.get("racks") is not None and run.result.get("totals"):
         context.update(result_context(run, catalog_colours()))
     template = "planner/_result.html" if request.GET.get("fragment") else "planner/run.html"
@@ -104,8 +128,23 @@ def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+@login_required
+@require_POST
+def run_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner names a run and notes why it was made (what it tried)."""
+    run = visible_run(request, pk)
+    if not is_owner(request.user, run.scenario):
+        raise Http404("No run here")
+    name = request.POST.get("name", "").strip()[:200]
+    run.name = name or run.name
+    run.note = request.POST.get("note", "").strip()[:10_000]
+    run.save(update_fields=["name", "note"])
+    messages.success(request, "Run name and note saved.")
+    return redirect("planner:run", pk=run.pk)
+
+
 def run_label(run: Run) -> str:
-    return f"#{run.pk} {run.scenario.name}"[:40]
+    return run.label[:60]
 
 
 def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
@@ -136,6 +175,7 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
             if n
         ]
     metrics = pd.DataFrame(rows)
+    inputs = differing_inputs([inputs_of(run) for run in runs])
     figures = [
         (
             "sessions",
@@ -177,6 +217,7 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
     return {
         "rows": rows,
         "models": models,
+        "differing_inputs": inputs,
         "figures": [
             {
                 "id": f"compare-{key}",

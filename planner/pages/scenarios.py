@@ -18,9 +18,24 @@ from planner.bridge.problems import ScenarioSpecError
 from planner.models import Run, Scenario, Sweep
 from planner.pages.colours import catalog_colours
 from planner.pages.forms import ScenarioForm
-from planner.pages.runs import result_context
+from planner.pages.runs import inputs_of, result_context
 from planner.runs.queueing import queue_run
 from planner.runs.sweeps import DEFAULT_VALUES
+
+#: How many of a scenario's runs its page lists (latest first), with what each solved.
+HISTORY_RUNS = 50
+KEY_INPUTS = ("objective", "slo_tps", "precision_bits", "capacity_policy", "racks", "hall_power_kw")
+
+
+def key_inputs(run: Run) -> dict[str, str]:
+    """The inputs a scenario's run list shows beside each run."""
+    inputs = inputs_of(run)
+    shown = {key: inputs[key] for key in KEY_INPUTS if key in inputs}
+    if shown.get("hall_power_kw") == "none":
+        del shown["hall_power_kw"]
+    else:
+        shown["hall_power_kw"] = f"hall cap {shown.get('hall_power_kw')}"
+    return shown
 
 
 def default_initial() -> dict:
@@ -82,7 +97,9 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
     # Sweep variants are runs too; they live on their sweep's page, not in this list.
-    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:10])
+    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:HISTORY_RUNS])
+    for run in runs:
+        run.key_inputs = key_inputs(run)
     latest = next(
         (
             r

@@ -13,8 +13,9 @@ from celery import group
 from django.db import transaction
 from django.utils import timezone
 
-from planner.bridge.problems import build_problem
+from planner.bridge.problems import build_problem, validate_spec
 from planner.models import Run, Scenario, Sweep
+from planner.runs.queueing import run_settings
 from planner.tasks import solve_run
 
 PARAMETERS = {choice.value for choice in Sweep.Parameter}
@@ -93,6 +94,12 @@ def variant_problem(variant: Variant, sweep_id: int) -> dict:
     return problem
 
 
+def variant_name(sweep: Sweep, variant: Variant) -> str:
+    """`sweep #4: SLO (tokens/s per session) = 20 · 8x-h100-sxm`: what the variant varied."""
+    label = Sweep.Parameter(sweep.parameter).label
+    return f"sweep #{sweep.pk}: {label} = {variant.value:g} · {variant.server}"[:200]
+
+
 def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Sweep:
     """Store the sweep and its runs, then send the group once they are committed."""
     if scenario.spec is None:
@@ -101,7 +108,14 @@ def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Swee
         sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
         variants = []
         for variant in variant_specs(scenario.spec, parameter, values):
-            run = Run.objects.create(scenario=scenario, problem=variant_problem(variant, sweep.pk))
+            problem = variant_problem(variant, sweep.pk)
+            run = Run.objects.create(
+                scenario=scenario,
+                problem=problem,
+                spec=validate_spec(variant.spec),
+                solver_settings=run_settings(problem),
+                name=variant_name(sweep, variant),
+            )
             variants.append({"value": variant.value, "server": variant.server, "run": run.pk})
         sweep.variants = variants
         sweep.save(update_fields=["variants"])

@@ -24,3 +24,23 @@ def intcomma_plain(value: int | float | None) -> str:
 def served(sessions: dict | None) -> str:
     """{'a': 3, 'b': 0} -> 'a: 3' (the models a layout serves, with their sessions)."""
     return ", ".join(f"{model}: {n:,}" for model, n in (sessions or {}).items() if n)
+
+
+@register.filter
+def thousands(value: int | float | str | None, digits: int = 0) -> str:
+    """1234567.8 -> '1,234,568' (or with `digits` decimals: '1,234,567.80'); '' for None."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.{int(digits)}f}"
+
+
+@register.filter
+def usd(value: int | float | None) -> str:
+    """10500000 -> '$10,500,000' (whole dollars); 'n/a' for None."""
+    if value is None:
+        return "n/a"
+    return f"${float(value):,.0f}"
