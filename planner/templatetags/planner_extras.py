@@ -44,3 +44,8 @@ def usd(value: int | float | None) -> str:
     if value is None:
         return "n/a"
     return f"${float(value):,.0f}"
+
+
+@register.filter
+def subtract(value: int | float, other: int | float) -> int | float:
+    return value - other

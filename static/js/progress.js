@@ -12,15 +12,14 @@
   var error = document.getElementById("run-error");
   // The solver reports phases, not percentages: each phase moves the bar a step.
   var PHASES = {start: 20, solve: 70, diagnose: 80, tidy: 90, done: 100};
-  var LABELS = {queued: "Queued", running: "Running", succeeded: "Done", failed: "Failed"};
 
   function show(run) {
     var p = run.progress || {};
     var pct = run.finished ? 100 : (run.status === "running" ? (PHASES[p.phase] || 10) : 5);
     fill.style.width = pct + "%";
     bar.setAttribute("aria-valuenow", pct);
-    state.textContent = LABELS[run.status] || run.status;
-    state.dataset.state = run.status;
+    state.textContent = run.outcome_label || run.status;
+    state.dataset.state = run.outcome || run.status;
     elapsed.textContent = run.elapsed_s != null ? "· " + run.elapsed_s.toFixed(2) + " s" :
       (run.queued_s != null ? "· queued " + run.queued_s.toFixed(0) + " s" : "");
     phase.textContent = p.phase && !run.finished ? "· " + p.phase : "";
