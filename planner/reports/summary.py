@@ -142,7 +142,7 @@ def model_colours(result: dict) -> dict[str, str]:
 
 
 def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Elevation]:
-    """One elevation per distinct rack group; each placed server is one slot of its height.
+    """One elevation per distinct rack group with servers; each placed server is one slot.
 
     Reserved U sit at the top of the rack (switches, patch panels), servers fill from the
     bottom as they are usually racked, and the free U lie in between.
@@ -152,6 +152,8 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
     stripes = model_colours(result)
     drawn = []
     for group in result.get("racks", []):
+        if not group["count"] or not group["servers"]:
+            continue  # unused racks are counted in the totals, not drawn
         rack = rack_types[group["rack_type"]]
         reserved_u = rack.get("reserved_u", 0)
         servers = []

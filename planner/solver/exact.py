@@ -25,8 +25,9 @@ Only variables that can matter are created: models that are irrelevant to the ob
 no minimum (weight 0 or max 0 under max_sessions; every min-0 model under min_power/min_cost) get
 no variables, since placing a server for them can only cost power or money.
 
-After a proven optimum, a second MILP ("tidy") keeps the objective at its optimum and minimises
-total server power, so equally good layouts without pointless servers win.
+After a proven optimum, two more MILPs break ties lexicographically ("tidy"): the fewest racks
+with the objective held at its optimum, then the least server power with both held, so equally
+good layouts without sprawl or pointless servers win.
 
 This module returns physical racks (:class:`RackFill`); grouping them into the result format is
 :mod:`planner.solver.layout`'s job, so another method (e.g. column generation over rack patterns)
@@ -38,7 +39,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,7 @@ class _Formulation:
         rack_used: bool = False,
     ) -> None:
         self.problem = problem
+        self.models, self.mins, self.caps = list(models), dict(mins), dict(caps or {})
         servers = problem.servers
         # (server, model, sessions) assignments that can matter.
         pairs = [
@@ -284,8 +286,9 @@ class _Formulation:
         objective: np.ndarray,
         time_limit: float,
         extra: tuple[np.ndarray, float, float] | None = None,
+        extras: Sequence[tuple[np.ndarray, float, float]] = (),
     ) -> _MilpRun:
-        """Minimise ``objective`` (plus an optional extra dense row ``lo <= a @ v <= hi``)."""
+        """Minimise ``objective`` (plus optional extra dense rows ``lo <= a @ v <= hi``)."""
         if self.infeasible_mins:
             return _MilpRun("infeasible", None, None, None, "a demand minimum has no variables")
         if self.n == 0:
@@ -296,8 +299,7 @@ class _Formulation:
             shape = (len(self._lo), self.n)
             a = coo_array((self._v, (self._ri, self._ci)), shape=shape).tocsr()
             constraints.append(LinearConstraint(a, self._lo, self._hi))
-        if extra is not None:
-            row, lo, hi = extra
+        for row, lo, hi in [*([extra] if extra is not None else []), *extras]:
             constraints.append(LinearConstraint(row.reshape(1, -1), lo, hi))
         res = milp(
             c=objective,
@@ -441,46 +443,77 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcom
             f"no layout found before the time limit ({run.message})",
         )
 
-    x = run.x
-    if run.status == "optimal" and objective != "min_power" and form.n_y:
-        better = _tidy(form, primary, run, x, start, deadline)
+    fills = form.fills(run.x)
+    if run.status == "optimal" and form.n_y:
+        better = _lexicographic(problem, form, primary, run, start, deadline)
         if better is not None:
-            x = better
+            fills = better
         emit("tidy", incumbent=incumbent, bound=bound)
-    return ExactOutcome(run.status, form.fills(x), bound)
+    return ExactOutcome(run.status, fills, bound)
 
 
-def _tidy(
+def _lexicographic(
+    problem: Problem,
     form: _Formulation,
     primary: np.ndarray,
     run: _MilpRun,
-    x: np.ndarray,
     start: float,
     deadline: float,
-) -> np.ndarray | None:
-    """Among layouts as good as ``x``, find one using the least server power.
+) -> tuple[RackFill, ...] | None:
+    """Among layouts as good as ``run``'s optimum, the fewest racks, then the least power.
 
-    Without this, max_sessions happily fills racks with servers whose sessions do not count
-    (beyond ``max``) and min_cost keeps zero-cost servers it does not need. The second MILP keeps
-    the primary objective within a hair of the optimum; its answer is used only if it is truly
-    no worse (checked on the rounded solution), otherwise ``None`` keeps the first layout.
+    A second formulation of the same problem with a "rack used" binary per rack (the primary
+    one has none unless the objective is min_racks) solves two more MILPs: racks with the
+    primary objective held at its optimum, then server power with both held. Without this,
+    min_power spreads one server per rack, max_sessions fills racks with servers whose sessions
+    do not count (beyond ``max``) and min_cost keeps zero-cost servers it does not need. An
+    answer is used only if it is truly no worse on every earlier level (checked on the rounded
+    solution); ``None`` keeps the first layout.
     """
     now = time.perf_counter()
     # A generous but bounded budget: the tie-break must not dominate the solve time.
     budget = min(deadline - now, max(1.0, now - start))
-    if budget <= 0.01 or run.fun is None:
+    if budget <= 0.01 or run.fun is None or run.x is None:
         return None
-    fun = form.value(primary, x)
+    fun = form.value(primary, run.x)
     tol = 1e-7 * max(1.0, abs(fun))
-    power = form.power
-    tidy = form.run(power, budget, extra=(primary, -np.inf, fun + tol))
-    if tidy.x is None:
+    lex = _Formulation(
+        problem,
+        form.models,
+        mins=form.mins,
+        caps=form.caps,
+        rack_used=True,
+    )
+    # The rack-used columns come last, so the primary objective only needs zeros appended.
+    held = np.concatenate([primary, np.zeros(lex.n - form.n)])
+    first = (held, -np.inf, fun + tol)
+    racks_now = _used(form.fills(run.x))
+    step = lex.run(lex.racks_objective, budget / 2, extras=[first])
+    if step.x is None or lex.value(held, step.x) > fun + 1e-9 * max(1.0, abs(fun)):
         return None
-    if form.value(primary, tidy.x) > fun + 1e-9 * max(1.0, abs(fun)):
+    racks = float(lex.racks_objective @ step.x)
+    if racks > racks_now:
         return None
-    if float(power @ tidy.x) >= float(power @ x):
+    power = lex.power
+    best = step.x
+    budget = min(deadline - time.perf_counter(), budget / 2)
+    if budget > 0.01:
+        last = lex.run(power, budget, extras=[first, (lex.racks_objective, -np.inf, racks + 0.5)])
+        if (
+            last.x is not None
+            and lex.value(held, last.x) <= fun + 1e-9 * max(1.0, abs(fun))
+            and float(lex.racks_objective @ last.x) <= racks + 1e-9
+            and float(power @ last.x) < float(power @ best)
+        ):
+            best = last.x
+    fills = lex.fills(best)
+    if (_used(fills), float(power @ best)) >= (racks_now, float(form.power @ run.x)):
         return None
-    return tidy.x
+    return fills
+
+
+def _used(fills: Sequence[RackFill]) -> int:
+    return sum(1 for fill in fills if fill.items)
 
 
 def _sessions(n: int) -> str:
