@@ -3,7 +3,7 @@
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.charts.style import plain_layout, stacked_server_bars
+from planner.charts.style import plain_layout, server_line, stacked_server_bars
 
 
 def layout_sessions_figure(placed: pd.DataFrame, colours: dict[str, str], title: str) -> go.Figure:
@@ -141,7 +141,7 @@ def sweep_figure(
                 x=list(rows["x"]),
                 y=[None if pd.isna(v) else float(v) for v in rows["y"]],
                 mode="lines+markers",
-                line={"color": colours.get(server)},
+                line=server_line(colours.get(server)),
                 marker={"color": colours.get(server)},
             )
         )

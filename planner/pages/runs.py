@@ -15,7 +15,7 @@ from planner.models import Run
 from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, build_bom
 from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
-from planner.reports.summary import elevations, model_colours, summarise
+from planner.reports.summary import elevations, model_patterns, summarise
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
@@ -65,7 +65,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
         "colours": colours,
-        "model_colours": model_colours(result),
+        "model_patterns": model_patterns(result),
         "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
     }
 

@@ -113,7 +113,8 @@ class Slot:
     server: str = ""
     model: str = ""
     colour: str = ""
-    model_colour: str = ""
+    model_pattern: str = ""
+    model_number: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,18 @@ class Elevation:
     slots: list[Slot]
 
 
-# Models are told apart inside a server colour by a stripe of one of these greys-to-golds.
-MODEL_SHADES = ("#222222", "#F0E442", "#ffffff", "#999999", "#E69F00", "#56B4E9", "#CC79A7")
+#: Models are told apart by a black-and-white hatch in the slot's left band, a channel of its own
+#: (server colours stay hues); past eight models the band also carries the model's number.
+MODEL_PATTERNS = ("diagonal", "dots", "cross", "vertical", "horizontal", "grid", "back", "solid")
 
 
-def model_colours(result: dict) -> dict[str, str]:
-    """A stripe colour per model that the layout serves, in the result's model order."""
+def model_patterns(result: dict) -> dict[str, dict]:
+    """Per model the layout serves (result order): its hatch and its 1-based number."""
     served = [model for model, n in (result.get("sessions") or {}).items() if n]
-    return {model: MODEL_SHADES[i % len(MODEL_SHADES)] for i, model in enumerate(served)}
+    return {
+        model: {"pattern": MODEL_PATTERNS[i % len(MODEL_PATTERNS)], "number": i + 1}
+        for i, model in enumerate(served)
+    }
 
 
 def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Elevation]:
@@ -149,7 +154,7 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
     """
     rack_types = {rack["name"]: rack for rack in problem.get("rack_types", [])}
     server_u = {server["name"]: server["u"] for server in problem.get("servers", [])}
-    stripes = model_colours(result)
+    stripes = model_patterns(result)
     drawn = []
     for group in result.get("racks", []):
         if not group["count"] or not group["servers"]:
@@ -168,7 +173,8 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
                         server=item["server"],
                         model=item["model"],
                         colour=colours.get(item["server"], "#7F7F7F"),
-                        model_colour=stripes.get(item["model"], "#222222"),
+                        model_pattern=stripes.get(item["model"], {}).get("pattern", "solid"),
+                        model_number=stripes.get(item["model"], {}).get("number", 0),
                     )
                 )
         slots = []
