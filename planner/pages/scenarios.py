@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from planner import solver
 from planner.access import (
     duplicate_scenario,
     is_owner,
@@ -67,10 +68,18 @@ def save_and_maybe_solve(request: HttpRequest, form: ScenarioForm, scenario: Sce
 
 def solve_and_redirect(request: HttpRequest, scenario: Scenario):
     try:
-        run = queue_run(scenario)
+        run = queue_run(
+            scenario,
+            requested_by=request.user,
+            name=request.POST.get("run_name", ""),
+            note=request.POST.get("run_note", ""),
+        )
     except ScenarioSpecError as exc:
         messages.error(request, f"This scenario no longer builds: {exc}")
         return redirect("planner:scenario-edit", pk=scenario.pk)
+    except solver.ProblemError as exc:
+        messages.error(request, f"Not solved: {exc.reason}")
+        return redirect("planner:scenario", pk=scenario.pk)
     return redirect("planner:run", pk=run.pk)
 
 

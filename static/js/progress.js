@@ -25,7 +25,8 @@
     phase.textContent = p.phase && !run.finished ? "· " + p.phase : "";
     incumbent.textContent = p.incumbent != null ? "· best " + p.incumbent : "";
     bound.textContent = p.bound != null ? "· bound " + p.bound : "";
-    var reason = run.error || (run.status === "failed" ? run.reason : "");
+    // A finished run's reason is shown once, by the result fragment loaded below.
+    var reason = run.finished ? "" : (run.error || (run.status === "failed" ? run.reason : ""));
     error.hidden = !reason;
     error.textContent = reason || "";
   }
