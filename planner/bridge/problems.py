@@ -1,4 +1,15 @@
-"""The one bridge from catalog rows to a plain problem v1 for the pure solver."""
+"""The one bridge from catalog rows to a plain problem v1 for the pure solver.
+
+Catalog fields keep their names in the problem where they mean the same thing (`name`,
+`power_w`, `reserved_u`, `reserved_kw`). Three differ, because problem format v1 is a public
+contract older than the catalog and written for hand-made files:
+
+- `RackType.u_height`, `ServerModel.u_height` -> `u`: a problem row has only one height;
+- `RackType.budget_kw` -> `power_kw`: the rack's power capacity, before reserve, feeds and
+  derating are taken off;
+- `ServerModel.price_usd` (a Decimal) -> `cost_usd` (a number): the `min_cost` objective's
+  unit, and JSON has no decimals.
+"""
 
 import json
 from collections.abc import Iterable

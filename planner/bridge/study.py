@@ -1,4 +1,4 @@
-"""The seed rack study (shared/seeds/003), recomputed from catalog rows by the solver.
+"""The seed rack study (Ampere, "LLMs: Bigger is Not Always Better", 2024), recomputed from catalog rows by the solver.
 
 For each server × model the study asks: how many concurrent sessions at ≥ 10 tokens/s fit in
 one rack? Sessions per server come from the catalog's performance profiles; how many servers
@@ -39,10 +39,12 @@ class StudyTable:
         return next(c for c in self.cells if c.server == server and c.model == model)
 
 
-def binding_limit(rack: RackType, server: ServerModel, used_u: int, used_kw: float) -> str:
-    """Which budget stops one more server: 'power', 'space', or 'power and space'."""
-    over_power = (used_kw * 1000 + server.power_w) > rack.usable_kw * 1000 + 1e-6
-    over_space = used_u + server.u_height > rack.usable_u
+def binding_limit(server: ServerModel, free_u: int, free_kw: float) -> str:
+    """Which budget stops one more server in a rack with this much left: 'power', 'space',
+    or 'power and space'. The free U and kW are the solver's (after reserve, feeds, derating
+    and cooling), so the rule that sets them lives in the solver alone."""
+    over_power = server.power_w > free_kw * 1000 + 1e-6
+    over_space = server.u_height > free_u
     if over_power and over_space:
         return "power and space"
     return "power" if over_power else "space"
@@ -88,15 +90,20 @@ def _solve_cell(rack: RackType, server: ServerModel, model: ModelClass, profile)
         for group in result["racks"]
         for placed in group["servers"]
     )
-    used_u = sum(group["used_u"] for group in result["racks"] if group["servers"])
-    used_kw = round(sum(group["used_kw"] for group in result["racks"] if group["servers"]), 3)
+    filled = [group for group in result["racks"] if group["servers"]]
+    used_u = sum(group["used_u"] for group in filled)
+    used_kw = round(sum(group["used_kw"] for group in filled), 3)
     return StudyCell(
         server=server.name,
         model=model.name,
         sessions_per_server=profile.sessions_at_slo,
         servers_per_rack=servers,
         sessions_per_rack=int(result["sessions"].get(model.name, 0)),
-        binding=binding_limit(rack, server, used_u, used_kw),
+        binding=(
+            binding_limit(server, filled[0]["free_u"], filled[0]["free_kw"])
+            if filled
+            else "does not fit the rack"
+        ),
         basis=profile.get_basis_display(),
         source=profile.source,
         used_u=used_u,

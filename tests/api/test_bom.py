@@ -1,4 +1,4 @@
-"""The BOM: the pure computation, and its JSON / CSV / XLSX answers."""
+"""The BOM's JSON / CSV / XLSX answers (the pure computation: tests/reports/test_bom.py)."""
 import io
 
 import openpyxl
@@ -7,54 +7,8 @@ import pytest
 
 from planner import solver
 from planner.models import Run, Scenario
-from planner.reports.bom import bom_csv, build_bom
-
-TWO_SKUS = {
-    "rack_types": [{"name": "std-42u", "u": 42, "power_kw": 12.5, "reserved_u": 2,
-                    "reserved_kw": 1.0, "count": 3}],
-    "servers": [
-        {"name": "cpu-1u", "u": 1, "power_w": 577, "cost_usd": 20000,
-         "sessions": {"small": 64}},
-        {"name": "gpu-8u", "u": 8, "power_w": 6297, "cost_usd": 300000,
-         "sessions": {"big": 8}},
-    ],
-    "demand": {"big": {"min": 8}, "small": {"min": 0}},
-    "objective": "max_sessions",
-}
-
-
-def test_bom_adds_up_to_the_solver_totals():
-    result = solver.solve(TWO_SKUS)
-    bom = build_bom(TWO_SKUS, result)
-    totals = result["totals"]
-    assert bom["totals"]["servers"] == totals["servers"]
-    assert bom["totals"]["u"] == totals["u"]
-    assert bom["totals"]["kw"] == pytest.approx(totals["power_kw"])
-    assert bom["totals"]["price_usd"] == pytest.approx(totals["cost_usd"])
-    assert bom["totals"]["sessions_by_model"] == {
-        m: n for m, n in result["sessions"].items() if n
-    }
-    assert bom["totals"]["racks"] == 3
-    by_sku = {s["server"]: s for s in bom["servers"]}
-    assert by_sku["gpu-8u"]["count"] == totals["by_server"]["gpu-8u"]
-    assert by_sku["gpu-8u"]["price_usd"] == 300000 * by_sku["gpu-8u"]["count"]
-    assert by_sku["cpu-1u"]["u"] == by_sku["cpu-1u"]["count"]
-    group_servers = sum(line["servers"] for g in bom["rack_groups"] for line in g["lines"])
-    assert group_servers == totals["servers"]
-
-
-def test_unpriced_sku_makes_the_total_price_unknown():
-    problem = {**TWO_SKUS, "servers": [{**TWO_SKUS["servers"][0], "cost_usd": None},
-                                       TWO_SKUS["servers"][1]]}
-    bom = build_bom(problem, solver.solve(problem))
-    assert bom["totals"]["price_usd"] is None
-
-
-def test_csv_has_one_section_column_and_every_table():
-    bom = build_bom(TWO_SKUS, solver.solve(TWO_SKUS))
-    frame = pd.read_csv(io.StringIO(bom_csv(bom)))
-    assert list(frame.columns)[0] == "section"
-    assert set(frame["section"]) == {"servers", "rack_groups", "totals"}
+from planner.reports.bom import build_bom
+from tests.example_layout import TWO_SKUS
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from tests.api.test_solve_api import STUDY_PROBLEM
 from tests.conftest import require_service
-from tests.tasks.test_celery_worker import redis_url
+from tests.runs.test_celery_worker import redis_url
 
 SLEEP_S = 6.0
 

@@ -1,9 +1,12 @@
+"""The home page and the seed study page (planner/pages/home.py)."""
 import json
 
 import pytest
 from django.urls import reverse
 
 from planner.bridge.study import seed_study
+from planner.models import Scenario
+from tests.pages.helpers import study_spec
 from tests.study_cells import STUDY_SESSIONS_PER_RACK
 
 
@@ -61,3 +64,10 @@ def test_home_links_to_the_study(client):
     response = client.get("/")
     assert response.status_code == 200
     assert reverse("planner:study") in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_lists_my_scenarios(logged_in, seed_catalog, user):
+    Scenario.objects.create(name="Visible one", owner=user, spec=study_spec())
+    html = logged_in.get("/").content.decode()
+    assert "Visible one" in html and reverse("planner:scenario-new") in html

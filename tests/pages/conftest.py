@@ -1,0 +1,10 @@
+"""Fixtures of the page tests."""
+
+
+import pytest
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client

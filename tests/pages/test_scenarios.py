@@ -1,0 +1,127 @@
+"""Scenario pages (planner/pages/scenarios.py): the editor, the owner's page, sharing and
+duplicating, through Django's test client."""
+
+
+import pytest
+from django.urls import reverse
+
+from planner.models import Run, Scenario
+from tests.pages.helpers import embedded_json, form_data, study_spec
+
+
+@pytest.mark.django_db
+def test_editor_needs_login(client, seed_catalog):
+    response = client.get(reverse("planner:scenario-new"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_editor_saves_a_spec_and_solves(
+    logged_in, seed_catalog, user, django_capture_on_commit_callbacks
+):
+    page = logged_in.get(reverse("planner:scenario-new"))
+    assert page.status_code == 200
+    assert 'name="csrfmiddlewaretoken"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(reverse("planner:scenario-new"), form_data(solve="1"))
+    scenario = Scenario.objects.get(name="Two racks")
+    assert scenario.owner == user
+    assert scenario.spec["rack_types"] == [{"rack_type": "std-42u", "count": 2}]
+    from inventory.models import ModelClass, ServerModel
+
+    assert len(scenario.spec["servers"]) == ServerModel.objects.count()
+    assert len(scenario.spec["models"]) == ModelClass.objects.count()
+    run = scenario.runs.get()
+    assert response["Location"] == reverse("planner:run", kwargs={"pk": run.pk})
+    run.refresh_from_db()
+    assert run.status == Run.Status.SUCCEEDED  # eager task ran on commit
+    html = logged_in.get(response["Location"]).content.decode()
+    figure = embedded_json(html, f"run-{run.pk}-sessions-data")
+    # Two racks of the seed hall: the solver fills both with AmpereOne serving the 1B model.
+    assert {t["name"]: sum(t["y"]) for t in figure["data"]} == {"ampereone-a192": 2432}
+    assert 'class="count">× 2</span>' in html
+    assert "bananas per day" in html
+    assert f"/runs/{run.pk}/bom.csv" in html
+
+
+@pytest.mark.django_db
+def test_validation_errors_keep_what_was_typed(logged_in, seed_catalog):
+    from inventory.models import ModelClass
+
+    model = ModelClass.objects.get(name="llama-3.1-8b")
+    data = form_data(
+        name="Kept name",
+        description="typed text",
+        **{f"model_{model.pk}_min": "50", f"model_{model.pk}_max": "10"},
+    )
+    response = logged_in.post(reverse("planner:scenario-new"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "max must not be below min" in html
+    assert f'id="id_model_{model.pk}_max-error"' in html
+    assert 'value="Kept name"' in html and "typed text" in html
+    assert f'name="model_{model.pk}_min" value="50"' in html
+    assert not Scenario.objects.exists()
+
+
+@pytest.mark.django_db
+def test_empty_sections_are_form_errors(logged_in, seed_catalog):
+    from inventory.models import RackType
+
+    data = form_data(**{f"rack_{r.pk}_count": "0" for r in RackType.objects.all()})
+    html = logged_in.post(reverse("planner:scenario-new"), data).content.decode()
+    assert "Give at least one rack type a count above 0." in html
+    assert not Scenario.objects.exists()
+
+
+@pytest.mark.django_db
+def test_edit_is_owner_only(client, seed_catalog, user, django_user_model):
+    scenario = Scenario.objects.create(name="Mine", owner=user, spec=study_spec())
+    other = django_user_model.objects.create_user("other", password="another-long-password")
+    client.force_login(other)
+    assert (
+        client.get(reverse("planner:scenario-edit", kwargs={"pk": scenario.pk})).status_code == 404
+    )
+    assert (
+        client.post(reverse("planner:scenario-solve", kwargs={"pk": scenario.pk})).status_code
+        == 404
+    )
+    client.force_login(user)
+    page = client.get(reverse("planner:scenario-edit", kwargs={"pk": scenario.pk}))
+    assert page.status_code == 200
+    assert 'value="Mine"' in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shared_view_duplicate_and_regenerate(client, seed_catalog, django_user_model):
+    from planner.runs.queueing import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    scenario = Scenario.objects.create(name="Hall", owner=owner, spec=study_spec(2))
+    run = queue_run(scenario)
+    old_path = scenario.get_share_path()
+    # Anonymous: the shared view shows the latest run read-only, and opens its run page.
+    html = client.get(old_path).content.decode()
+    assert "Duplicate to edit" in html and f"run-{run.pk}-sessions-data" in html
+    assert client.get(reverse("planner:run", kwargs={"pk": run.pk})).status_code == 200
+    response = client.post(
+        reverse("planner:shared-duplicate", kwargs={"token": scenario.share_token})
+    )
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    viewer = django_user_model.objects.create_user("viewer", password="a-long-test-password")
+    client.force_login(viewer)
+    response = client.post(
+        reverse("planner:shared-duplicate", kwargs={"token": scenario.share_token})
+    )
+    copy = Scenario.objects.get(owner=viewer)
+    assert copy.spec == scenario.spec and copy.share_token != scenario.share_token
+    assert response["Location"] == reverse("planner:scenario-edit", kwargs={"pk": copy.pk})
+    # The owner regenerates the token: the old link is gone, and so is the access it gave.
+    client.force_login(owner)
+    client.post(reverse("planner:scenario-regenerate-token", kwargs={"pk": scenario.pk}))
+    client.force_login(viewer)
+    assert client.get(old_path).status_code == 404
+    assert client.get(reverse("planner:run", kwargs={"pk": run.pk})).status_code == 404
+    scenario.refresh_from_db()
+    assert client.get(scenario.get_share_path()).status_code == 200
