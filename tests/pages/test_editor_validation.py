@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from inventory.models import RackType
 from planner.models import Run, Scenario
-from tests.pages.test_planner_pages import form_data
+from tests.pages.helpers import form_data
 
 
 @pytest.fixture

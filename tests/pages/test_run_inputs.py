@@ -6,7 +6,7 @@ from django.urls import reverse
 from planner.models import Scenario
 from planner.reports.inputs import differing_inputs, run_inputs
 from planner.runs.queueing import queue_run
-from tests.pages.test_planner_pages import study_spec
+from tests.pages.helpers import study_spec
 
 
 def test_differing_inputs_lists_only_what_differs():
