@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("scenarios/<int:pk>/sweeps/", sweeps.sweep_start, name="sweep-start"),
     path("sweeps/<int:pk>/", sweeps.sweep_detail, name="sweep"),
+    path("sweeps/<int:pk>/table.csv", sweeps.sweep_csv, name="sweep-csv"),
     path("sweeps/<int:pk>/status.json", sweeps.sweep_status, name="sweep-status"),
     path("sweeps/<int:pk>/cancel/", sweeps.sweep_cancel, name="sweep-cancel"),
     path("runs/<int:pk>/", runs.run_detail, name="run"),

@@ -21,7 +21,7 @@ from planner.pages.colours import catalog_colours
 from planner.pages.forms import ScenarioForm
 from planner.pages.runs import inputs_of, result_context
 from planner.runs.queueing import queue_run
-from planner.runs.sweeps import DEFAULT_VALUES
+from planner.runs.sweeps import DEFAULT_VALUES, SERVER_OPTIONS
 
 #: How many of a scenario's runs its page lists (latest first), with what each solved.
 HISTORY_RUNS = 50
@@ -134,6 +134,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = owned_scenario(request, pk)
     context = scenario_page_context(request, scenario)
     context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
+    context["sweep_server_options"] = list(SERVER_OPTIONS.items())
     context["sweep_parameters"] = [
         {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
         for choice in Sweep.Parameter
