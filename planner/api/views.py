@@ -36,6 +36,7 @@ from planner.api.serializers import (
 from planner.bridge.problems import ScenarioSpecError
 from planner.models import Run, Scenario
 from planner.reports.bom import build_bom
+from planner.reports.inputs import INPUT_LABELS, run_inputs
 from planner.runs.queueing import RunAlreadyFinished, cancel_run, check_problem_limits, queue_run
 
 
@@ -293,7 +294,10 @@ class RunBomView(generics.GenericAPIView):
         run = self.get_object()
         if not run.result or not run.result.get("racks") and not run.result.get("totals"):
             raise Conflict(f"Run {run.pk} has no layout ({run.status}).")
-        bom = build_bom(run.problem, run.result)
+        inputs = run_inputs(run.spec, run.problem, run.solver_settings)
+        bom = build_bom(
+            run.problem, run.result, {INPUT_LABELS[key]: v for key, v in inputs.items()}
+        )
         headers = {}
         if self.format_kwarg or request.accepted_renderer.format != "json":
             extension = request.accepted_renderer.format

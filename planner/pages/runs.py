@@ -13,7 +13,7 @@ from planner import charts
 from planner.access import can_view, is_owner, recently_shared, visible_runs
 from planner.models import Run
 from planner.pages.colours import catalog_colours
-from planner.reports.bom import bom_csv, bom_xlsx, build_bom
+from planner.reports.bom import bom_csv, bom_xlsx, bom_zip, build_bom
 from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
 from planner.reports.summary import elevations, model_patterns, summarise
 
@@ -30,6 +30,11 @@ def visible_run(request: HttpRequest, pk: int) -> Run:
 def inputs_of(run: Run) -> dict[str, str]:
     """The run's key inputs (what it solved), from the spec and settings it kept."""
     return run_inputs(run.spec, run.problem, run.solver_settings)
+
+
+def settings_of(run: Run) -> dict[str, str]:
+    """The run's inputs by label: the settings section of its BOM."""
+    return {INPUT_LABELS[key]: value for key, value in inputs_of(run).items()}
 
 
 def labelled_inputs(run: Run) -> list[dict[str, str]]:
@@ -60,7 +65,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "run": run,
         "summary": summary,
         "elevations": elevations(run.problem, result, colours),
-        "bom": build_bom(run.problem, result),
+        "bom": build_bom(run.problem, result, settings_of(run)),
         "sessions_figure": charts.figure_data(figure),
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
@@ -110,15 +115,17 @@ def run_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    if fmt not in {"csv", "xlsx"}:
-        raise Http404("BOM comes as .csv or .xlsx")
+    if fmt not in {"csv", "xlsx", "zip"}:
+        raise Http404("BOM comes as .csv, .zip (tidy CSV files) or .xlsx")
     run = visible_run(request, pk)
     if not run.result:
         raise Http404("The run has no layout yet")
-    bom = build_bom(run.problem, run.result)
+    bom = build_bom(run.problem, run.result, settings_of(run))
     filename = f"run-{run.pk}-bom.{fmt}"
     if fmt == "csv":
         response = HttpResponse(bom_csv(bom), content_type="text/csv; charset=utf-8")
+    elif fmt == "zip":
+        response = HttpResponse(bom_zip(bom), content_type="application/zip")
     else:
         response = HttpResponse(
             bom_xlsx(bom),
