@@ -15,6 +15,7 @@ from planner.models import Run
 from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, bom_zip, build_bom
 from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
+from planner.reports.progress import describe_progress
 from planner.reports.summary import elevations, model_patterns, summarise
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
@@ -80,8 +81,17 @@ def status_payload(run: Run) -> dict:
     elapsed = None
     if run.started_at:
         elapsed = ((run.finished_at or now) - run.started_at).total_seconds()
+    objective = (run.problem or {}).get("objective", "max_sessions")
     return {
         "id": run.pk,
+        "view": describe_progress(
+            objective,
+            run.progress or {},
+            time_limit_s=(run.solver_settings or {}).get("time_limit_s"),
+            elapsed_s=elapsed,
+            finished=run.is_finished,
+        ),
+        "objective": objective,
         "status": run.status,
         "outcome": run.outcome,
         "outcome_label": run.outcome_label,

@@ -37,6 +37,10 @@ def test_run_keeps_its_spec_when_the_scenario_changes(client, seed_catalog, djan
     assert first.solver_settings["time_limit_s"] > 0
     html = client.get(reverse("planner:run", kwargs={"pk": first.pk})).content.decode()
     assert 'data-input="slo_tps">≥ 10 tokens/s' in html
+    # Progress in the objective's unit, with the gap explained.
+    status = client.get(reverse("planner:run-status", kwargs={"pk": first.pk})).json()
+    assert status["view"]["best"].endswith(" sessions") and status["view"]["gap_pct"] == 0
+    assert "best " + status["view"]["best"] in html and "proven optimal" in html
     assert "baseline at the study&#x27;s SLO" in html
     # The scenario's history lists both runs with their key inputs.
     html = client.get(reverse("planner:scenario", kwargs={"pk": scenario.pk})).content.decode()
