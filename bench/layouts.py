@@ -34,6 +34,14 @@ def scale_layout(result: dict, k: int) -> dict:
     if totals.get("cost_usd") is not None:
         totals["cost_usd"] = totals["cost_usd"] * k
     totals["by_server"] = {name: n * k for name, n in totals["by_server"].items()}
+    # Figures added to result v1 later; results stored before them lack them.
+    if "usable_u" in totals:
+        totals["usable_u"] *= k
+    if "usable_kw" in totals:
+        totals["usable_kw"] = round(totals["usable_kw"] * k, 3)
+    for row in totals.get("by_server_model", []):
+        row["servers"] *= k
+        row["sessions"] *= k
     for key in ("objective", "bound"):
         if scaled.get(key) is not None:
             scaled[key] = round(scaled[key] * k, 6)

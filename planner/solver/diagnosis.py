@@ -10,12 +10,13 @@ variant never diagnoses itself):
   rack U, rack power, cooling, weight, stock (``available``) and the hall cap, the one whose
   removal raises that figure the most (none raising it alone: ``"U and power"`` together);
 * **changes**: each of these that makes the problem feasible, with its size:
-  more racks of one type (the fewest, by doubling then bisection; feasibility only grows with
-  racks), a higher hall cap (the least server power meeting every minimum, which is exactly the
+  more racks of one type (the fewest, by bisection up to the most servers a layout without a
+  spare one can hold; feasibility only grows with racks), a higher hall cap (the least server power meeting every minimum, which is exactly the
   cap needed), a lower minimum of one model (the most of it the hall serves while every other
   minimum holds).
 
 The result's ``diagnosis`` (result v1, optional) is this dict; ``text`` is the page's sentence.
+It complements :mod:`planner.solver.infeasibility`, which words the one-line ``reason``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .problem import Problem, fit_count
+from .problem import Problem
 
 Solve = Callable[[dict[str, Any], float], dict[str, Any]]
 
@@ -133,7 +134,7 @@ def model_alone(
     if alone == 0 and not any(s.sessions_for(model) > 0 for s in problem.servers):
         binding = "no server offers it"
     elif alone == 0 and not any(
-        fit_count(r, s) > 0 and s.sessions_for(model) > 0
+        problem.max_in_rack(r, s) > 0 and s.sessions_for(model) > 0
         for r in problem.rack_types
         for s in problem.servers
     ):
@@ -147,10 +148,25 @@ def model_alone(
     }
 
 
+def servers_needed_at_most(problem: Problem) -> int:
+    """An upper bound on the servers of any layout that meets every minimum and has no server
+    to spare: per model, ceil(min / the fewest sessions a server gives it)."""
+    total = 0
+    for model, lo in problem.mins.items():
+        offers = [s.sessions_for(model) for s in problem.servers if s.sessions_for(model) > 0]
+        total += math.ceil(lo / min(offers)) if offers else 0
+    return total
+
+
 def more_racks(
     problem: Problem, solve: Solve, index: int, deadline: float
 ) -> int | None:
-    """The fewest racks of `problem.rack_types[index]` to add for a layout (None: none found)."""
+    """The fewest racks of `problem.rack_types[index]` to add for a layout (None: none found).
+
+    A layout without a spare server has at most `servers_needed_at_most` servers, so never
+    needs more extra racks than that: one solve with that many extra says whether any number
+    helps, then bisection finds the fewest (feasibility only grows with racks).
+    """
     data = problem.to_dict()
     count = problem.rack_types[index].count
 
@@ -159,17 +175,10 @@ def more_racks(
         variant["rack_types"][index]["count"] = count + extra
         return _feasible(solve, variant, deadline)
 
-    high = 1
-    while True:
-        answer = with_extra(high)
-        if answer is None:
-            return None
-        if answer:
-            break
-        if high >= MAX_EXTRA_RACKS:
-            return None
-        high = min(high * 2, MAX_EXTRA_RACKS)
-    low = high // 2  # infeasible (0 is infeasible by assumption)
+    high = min(MAX_EXTRA_RACKS, max(1, servers_needed_at_most(problem)))
+    if with_extra(high) is not True:
+        return None
+    low = 0  # infeasible by assumption
     while high - low > 1:
         middle = (low + high) // 2
         answer = with_extra(middle)
@@ -191,9 +200,9 @@ def hall_cap_needed(problem: Problem, solve: Solve, deadline: float) -> float | 
     data["hall_power_kw"] = None
     data["objective"] = "min_power"
     result = solve(data, max(_left(deadline), 0.05))
-    if result.get("status") != "optimal" or not result.get("totals"):
+    if result.get("status") != "optimal" or result.get("objective") is None:
         return None
-    return float(result["totals"]["power_kw"])
+    return float(result["objective"]) / 1000.0  # watts, unrounded (totals round to 1 W)
 
 
 def lower_min(problem: Problem, solve: Solve, model: str, deadline: float) -> int | None:

@@ -1,29 +1,20 @@
 """Result format v1: turn physical racks into grouped, totalled result dicts.
 
-Independent of how the racks were found, so every solution method shares it.
+Independent of how the racks were found, so every solution method shares it. The figures that
+reports need (usable U and kW per rack after feeds, derating, cooling and reserves; sessions per
+rack; hall totals by server and model) are written here once, from the same
+:class:`~planner.solver.problem.RackType` properties the methods obey, so pages, charts, the bill
+of materials and the API read them instead of re-deriving the rules.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from .outcome import RackFill
 from .problem import Problem
-
-
-@dataclass(frozen=True)
-class RackFill:
-    """Contents of one physical rack, as produced by a solution method.
-
-    ``items`` are ``(server index, model, count)`` with count > 0. Every method returns these,
-    so grouping and totals are shared.
-    """
-
-    rack_type: int
-    items: tuple[tuple[int, str, int], ...]
-
 
 RESULT_STATUSES = ("optimal", "feasible", "infeasible", "invalid", "unknown")
 OBJECTIVE_UNITS = {
@@ -112,26 +103,46 @@ def _groups(problem: Problem, racks: Sequence[RackFill]) -> list[dict[str, Any]]
             rows.append((key, items, count, used_u, used_w))
         rows.sort(key=lambda row: row[0])
         for _, items, count, used_u, used_w in rows:
+            servers = [
+                {
+                    "server": problem.servers[s].name,
+                    "model": m,
+                    "count": k,
+                    "sessions": k * problem.servers[s].sessions_for(m),
+                }
+                for s, m, k in items
+            ]
             out.append(
                 {
                     "rack_type": rack_type.name,
                     "count": count,
-                    "servers": [
-                        {
-                            "server": problem.servers[s].name,
-                            "model": m,
-                            "count": k,
-                            "sessions": k * problem.servers[s].sessions_for(m),
-                        }
-                        for s, m, k in items
-                    ],
+                    "servers": servers,
+                    "sessions": sum(entry["sessions"] for entry in servers),
                     "used_u": used_u,
                     "used_kw": round(used_w / 1000.0, 3),
+                    "usable_u": rack_type.usable_u,
+                    "usable_kw": round(cap_w / 1000.0, 3),
                     "free_u": rack_type.usable_u - used_u,
                     "free_kw": max(0.0, round((cap_w - used_w) / 1000.0, 3)),
                 }
             )
     return out
+
+
+def _by_server_model(problem: Problem, racks: Sequence[RackFill]) -> list[dict[str, Any]]:
+    """Hall totals per (server, model) actually placed, sorted by server name then model."""
+    servers: Counter[tuple[str, str]] = Counter()
+    sessions: Counter[tuple[str, str]] = Counter()
+    for rack in racks:
+        for s, m, k in rack.items:
+            srv = problem.servers[s]
+            servers[(srv.name, m)] += k
+            sessions[(srv.name, m)] += k * srv.sessions_for(m)
+    return [
+        {"server": name, "model": m, "servers": n, "sessions": sessions[(name, m)]}
+        for (name, m), n in sorted(servers.items())
+        if n > 0
+    ]
 
 
 def _totals(problem: Problem, racks: Sequence[RackFill], sessions: int) -> dict[str, Any]:
@@ -158,6 +169,9 @@ def _totals(problem: Problem, racks: Sequence[RackFill], sessions: int) -> dict[
         "cost_usd": number(cost, 2),
         "sessions": sessions,
         "by_server": by_server,
+        "usable_u": sum(r.count * r.usable_u for r in problem.rack_types),
+        "usable_kw": round(sum(r.count * r.usable_w for r in problem.rack_types) / 1000.0, 3),
+        "by_server_model": _by_server_model(problem, racks),
     }
 
 

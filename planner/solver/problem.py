@@ -23,19 +23,16 @@ from typing import Any
 
 import jsonschema
 
+from .limits import hard_limit_errors
 from .schemas import PROBLEM_SCHEMA
 
 OBJECTIVES = ("max_sessions", "min_power", "min_cost", "min_racks")
 #: ``exact`` picks ``compact`` or ``patterns`` by size; the others force one method.
 METHODS = ("exact", "compact", "patterns", "greedy")
 FEEDS = ("N", "2N")
-
-#: Documented size limits (docs/problem-format.md, "Size limits"). They bound memory and time of
-#: every method; the issue asks for at least 20,000 racks, 200 SKUs and 20 models.
-MAX_RACKS = 100_000
-MAX_RACK_TYPES = 100
-MAX_SERVERS = 500
-MAX_MODELS = 50
+#: Share of a rack's provisioned power (summed over its feeds) that one feed carries: under 2N
+#: the two feeds are equal and the whole load must fit on one of them.
+FEED_SHARE = {"N": 1.0, "2N": 0.5}
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VALIDATOR = jsonschema.Draft202012Validator(PROBLEM_SCHEMA)
@@ -74,6 +71,11 @@ class ProblemError(ValueError):
         return f"invalid problem: {path}: {messages[0]}{more}"
 
 
+def feed_kw(power_kw: float, feeds: str, derating_pct: float) -> float:
+    """kW a rack's feeds may carry after redundancy (:data:`FEED_SHARE`) and derating."""
+    return power_kw * FEED_SHARE[feeds] * derating_pct / 100.0
+
+
 @dataclass(frozen=True)
 class RackType:
     """A rack type; ``count`` identical racks of it exist."""
@@ -101,8 +103,7 @@ class RackType:
         ``power_kw`` is the rack's provisioned capacity summed over its feeds. Under ``2N`` the
         two feeds are equal and the whole load must fit on one of them, so only half counts.
         """
-        share = 0.5 if self.feeds == "2N" else 1.0
-        return self.power_kw * share * self.derating_pct / 100.0
+        return feed_kw(self.power_kw, self.feeds, self.derating_pct)
 
     @property
     def power_budget_w(self) -> float:
@@ -201,6 +202,61 @@ class Problem:
         names = {m for s in self.servers for m in s.models} | {d.model for d in self.demand}
         return tuple(sorted(names))
 
+    @property
+    def mins(self) -> dict[str, int]:
+        """Demand minimums that must be served: model -> min, for every min > 0, in demand order."""
+        return {d.model: d.min for d in self.demand if d.min > 0}
+
+    @property
+    def relevant_models(self) -> tuple[str, ...]:
+        """Models worth placing servers for, sorted by name.
+
+        A model with a minimum must be served. Otherwise only ``max_sessions`` rewards sessions,
+        and only of a model with a positive weight and a max other than 0; under the ``min_*``
+        objectives a server placed for a model without a minimum can only add power, cost or racks.
+        """
+        out = []
+        for m in self.models:
+            d = self.demand_for(m)
+            if d.min > 0 or (self.objective == "max_sessions" and d.weight > 0 and d.max != 0):
+                out.append(m)
+        return tuple(out)
+
+    def max_in_rack(
+        self,
+        rack: RackType,
+        server: Server,
+        *,
+        used_u: int = 0,
+        used_w: float = 0.0,
+        used_kg: float = 0.0,
+        u: bool = True,
+        power: bool = True,
+        weight: bool = True,
+    ) -> int | float:
+        """How many more servers of one SKU fit in one rack already holding ``used_*``.
+
+        The limits are the rack's usable U, its usable watts (power after feeds, derating and
+        reserves, or cooling if tighter: :attr:`RackType.usable_w`) and its weight rating.
+        Stock (``available``) is the caller's business. The diagnosis drops limits to see which
+        one bites: ``u``, ``power`` or ``weight`` set to ``False`` ignores that limit, and with
+        all three dropped the answer is ``math.inf``. Otherwise it is an ``int`` >= 0.
+        """
+        fits: int | float = math.inf
+        if u:
+            fits = (rack.usable_u - used_u) // server.u
+        if power:
+            # The epsilon absorbs division noise such as 11500 / 575 = 19.999999999999996.
+            fits = min(fits, math.floor((rack.usable_w - used_w) / server.power_w + 1e-9))
+        if weight and rack.max_weight_kg is not None and server.weight_kg:
+            by_kg = math.floor((rack.max_weight_kg - used_kg) / server.weight_kg + 1e-9)
+            fits = min(fits, by_kg)
+        return max(0, fits)
+
+    def fits_somewhere(self, server: Server) -> bool:
+        """Whether at least one server of this SKU fits in an empty rack of some rack type."""
+        return any(self.max_in_rack(rack, server) > 0 for rack in self.rack_types)
+
     def to_dict(self) -> dict[str, Any]:
         """The normalised problem as format-v1 JSON data (all defaults spelled out)."""
         out: dict[str, Any] = {
@@ -241,20 +297,6 @@ class Problem:
         if self.time_limit_s is not None:
             out["time_limit_s"] = self.time_limit_s
         return out
-
-
-def fit_count(rack: RackType, server: Server) -> int:
-    """How many servers of one SKU fit in one empty rack (U, power, cooling, weight).
-
-    Availability is ignored.
-    """
-    by_u = rack.usable_u // server.u
-    # The epsilon absorbs division noise such as 11500 / 575 = 19.999999999999996.
-    by_w = math.floor(rack.usable_w / server.power_w + 1e-9)
-    fits = min(by_u, by_w)
-    if rack.max_weight_kg is not None and server.weight_kg:
-        fits = min(fits, math.floor(rack.max_weight_kg / server.weight_kg + 1e-9))
-    return max(0, fits)
 
 
 def format_path(parts: Iterable[str | int]) -> str:
@@ -388,22 +430,24 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
                 )
             else:
                 seen[name] = i
-    _check_limits(data, errors)
+    for path, messages in hard_limit_errors(data).items():
+        errors.setdefault(path, []).extend(messages)
     weighed = False
     for i, rack in enumerate(data["rack_types"]):
         if rack.get("reserved_u", 0) >= rack["u"]:
             _add(errors, ("rack_types", i, "reserved_u"), f"must be less than u ({rack['u']})")
         reserved = rack.get("reserved_kw", 0)
         derate = rack.get("derating_pct", 100)
-        share = 0.5 if rack.get("feeds", "N") == "2N" else 1.0
-        feed_kw = rack["power_kw"] * share * derate / 100.0
-        if reserved >= feed_kw:
+        feeds = rack.get("feeds", "N")
+        share = FEED_SHARE[feeds]
+        usable_feed_kw = feed_kw(rack["power_kw"], feeds, derate)
+        if reserved >= usable_feed_kw:
             if share == 1.0 and derate == 100:
                 msg = f"must be less than power_kw ({rack['power_kw']})"
             else:
                 msg = (
-                    f"must be less than the usable feed power ({feed_kw:g} kW = power_kw "
-                    f"{rack['power_kw']:g} x {share:g} for feeds {rack.get('feeds', 'N')} x "
+                    f"must be less than the usable feed power ({usable_feed_kw:g} kW = power_kw "
+                    f"{rack['power_kw']:g} x {share:g} for feeds {feeds} x "
                     f"derating {derate:g} %)"
                 )
             _add(errors, ("rack_types", i, "reserved_kw"), msg)
@@ -432,37 +476,6 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
                     ("servers", i, "cost_usd"),
                     "is required (a number, not null) when objective is min_cost",
                 )
-
-
-def _check_limits(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """Reject inputs over the documented size limits, naming the limit."""
-    racks = sum(int(r.get("count", 1)) for r in data["rack_types"])
-    if racks > MAX_RACKS:
-        _add(
-            errors,
-            ("rack_types",),
-            f"size limit: at most {MAX_RACKS} racks in total (sum of count), got {racks}",
-        )
-    if len(data["rack_types"]) > MAX_RACK_TYPES:
-        _add(
-            errors,
-            ("rack_types",),
-            f"size limit: at most {MAX_RACK_TYPES} rack types, got {len(data['rack_types'])}",
-        )
-    if len(data["servers"]) > MAX_SERVERS:
-        _add(
-            errors,
-            ("servers",),
-            f"size limit: at most {MAX_SERVERS} server SKUs, got {len(data['servers'])}",
-        )
-    models = {m for srv in data["servers"] for m in srv["sessions"]} | set(data.get("demand", {}))
-    if len(models) > MAX_MODELS:
-        _add(
-            errors,
-            (),
-            f"size limit: at most {MAX_MODELS} models (named by servers and demand), "
-            f"got {len(models)}",
-        )
 
 
 def _opt_float(x: Any) -> float | None:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any
 
 from .check import check_layout
+from .compact import solve_exact
 from .diagnosis import diagnose_infeasible
-from .exact import solve_exact
 from .greedy import solve_greedy
+from .infeasibility import problem_warnings, verification_reason
 from .layout import build_result, empty_result, number
+from .limits import is_time_limit, time_budget_s
+from .outcome import Outcome
 from .patterns import solve_patterns
-from .problem import Problem, ProblemError, fit_count, validate_problem
-
-#: Budget when neither the caller nor the problem sets ``time_limit_s``.
-DEFAULT_TIME_LIMIT_S = 60.0
+from .problem import Problem, ProblemError, validate_problem
 
 #: ``method: exact`` uses the compact MILP up to this many (rack, SKU) variables and the pattern
 #: method above it. The compact MILP proves optimality quickly on a few racks, but identical racks
@@ -33,31 +32,13 @@ def choose_algorithm(problem: Problem) -> str:
     if problem.method != "exact":
         return problem.method
     size = sum(
-        rack.count * sum(1 for srv in problem.servers if fit_count(rack, srv) > 0)
+        rack.count * sum(1 for srv in problem.servers if problem.max_in_rack(rack, srv) > 0)
         for rack in problem.rack_types
     )
     return "compact" if size <= AUTO_COMPACT_MAX_VARS else "patterns"
 
 
 Progress = Callable[[dict[str, Any]], None]
-
-
-def problem_warnings(problem: Problem) -> list[str]:
-    """Things that are legal but probably not what the user meant."""
-    out = []
-    for srv in problem.servers:
-        if not any(n > 0 for _, n in srv.sessions):
-            out.append(f"server {srv.name!r} offers no sessions of any model")
-        elif not any(fit_count(rack, srv) for rack in problem.rack_types):
-            out.append(
-                f"server {srv.name!r} ({srv.u} U, {srv.power_w:g} W) fits in no rack type's "
-                "usable U and power"
-            )
-    offered = {m for s in problem.servers for m, n in s.sessions if n > 0}
-    for d in problem.demand:
-        if d.model not in offered and d.min == 0:
-            out.append(f"demand lists model {d.model!r} but no server offers sessions of it")
-    return out
 
 
 def solve(
@@ -73,11 +54,11 @@ def solve(
 
     Never raises on bad input: invalid data gives ``status == "invalid"`` with ``errors``.
     ``time_limit_s`` overrides the problem's own ``time_limit_s``; without either the budget is
-    :data:`DEFAULT_TIME_LIMIT_S`. ``progress`` is called with ``{"phase", "incumbent", "bound",
-    "elapsed_s"}`` dicts, at least at ``"start"`` and ``"done"`` (the latter also has
-    ``"status"``); an exception raised by it propagates, which lets a caller abort between phases.
-    Apart from ``solve_seconds`` the result depends only on the input, unless the time limit cuts
-    a solve short.
+    :data:`planner.solver.limits.DEFAULT_TIME_LIMIT_S`. ``progress`` is called with
+    ``{"phase", "incumbent", "bound", "elapsed_s"}`` dicts, at least at ``"start"`` and
+    ``"done"`` (the latter also has ``"status"``); an exception raised by it propagates, which
+    lets a caller abort between phases. Apart from ``solve_seconds`` the result depends only on
+    the input, unless the time limit cuts a solve short.
     """
     t0 = time.perf_counter()
 
@@ -119,6 +100,19 @@ def solve(
             )
         )
 
+    result = _result(problem, outcome, algorithm, warnings)
+    if result["status"] == "infeasible" and diagnose:
+        emit("diagnose")
+        result["diagnosis"] = diagnose_infeasible(
+            problem,
+            _inner_solve,
+            deadline=max(t0 + limit, time.perf_counter() + DIAGNOSIS_MIN_S),
+        )
+    return finish(result)
+
+
+def _result(problem: Problem, outcome: Outcome, algorithm: str, warnings: list[str]) -> dict:
+    """Format a method's outcome, refusing a layout that fails the independent check."""
     if outcome.racks is None:
         result = empty_result(
             outcome.status,
@@ -128,14 +122,7 @@ def solve(
             warnings=warnings,
         )
         result["algorithm"] = algorithm
-        if outcome.status == "infeasible" and diagnose:
-            emit("diagnose")
-            result["diagnosis"] = diagnose_infeasible(
-                problem,
-                _inner_solve,
-                deadline=max(t0 + limit, time.perf_counter() + DIAGNOSIS_MIN_S),
-            )
-        return finish(result)
+        return result
 
     result = build_result(
         problem, outcome.status, outcome.racks, bound=outcome.bound, warnings=warnings
@@ -144,11 +131,11 @@ def solve(
     violations = check_layout(problem, result)
     if violations:
         # Should never happen; refuse to hand out a layout that breaks a constraint.
-        reason = f"internal error: solver layout failed verification: {violations[0]}"
+        reason = verification_reason(violations)
         result = empty_result("unknown", reason=reason, problem=problem, warnings=warnings)
         result["algorithm"] = algorithm
         result["violations"] = violations
-    return finish(result)
+    return result
 
 
 def _inner_solve(data: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
@@ -157,9 +144,9 @@ def _inner_solve(data: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
 
 
 def _time_limit(argument: float | None, problem: Problem) -> float:
+    """The budget: the argument if given (it must be a usable limit), else the problem's own."""
     if argument is None:
-        return problem.time_limit_s if problem.time_limit_s is not None else DEFAULT_TIME_LIMIT_S
-    ok = isinstance(argument, (int, float)) and not isinstance(argument, bool)
-    if not ok or not math.isfinite(argument) or argument <= 0:
+        return time_budget_s(problem.time_limit_s)
+    if not is_time_limit(argument):
         raise ProblemError({"time_limit_s": [f"must be a number > 0 (got {argument!r})"]})
     return float(argument)

@@ -137,8 +137,11 @@ def test_study_result_matches_documented_example() -> None:
             "servers": [
                 {"server": "ampereone-a192", "model": "llama-3.2-1b", "count": 19, "sessions": 1216}
             ],
+            "sessions": 1216,
             "used_u": 19,
             "used_kw": 10.963,
+            "usable_u": 40,
+            "usable_kw": 11.5,
             "free_u": 21,
             "free_kw": 0.537,
         }
@@ -153,6 +156,11 @@ def test_study_result_matches_documented_example() -> None:
         "cost_usd": None,
         "sessions": 1216,
         "by_server": {"ampereone-a192": 19},
+        "usable_u": 40,
+        "usable_kw": 11.5,
+        "by_server_model": [
+            {"server": "ampereone-a192", "model": "llama-3.2-1b", "servers": 19, "sessions": 1216}
+        ],
     }
     assert result["objective_name"] == "max_sessions" and result["objective_unit"] == "sessions"
     assert result["warnings"] == []
@@ -240,8 +248,11 @@ def test_min_objectives_without_minimums_place_nothing() -> None:
                 "rack_type": "std-42u",
                 "count": 1,
                 "servers": [],
+                "sessions": 0,
                 "used_u": 0,
                 "used_kw": 0.0,
+                "usable_u": 40,
+                "usable_kw": 11.5,
                 "free_u": 40,
                 "free_kw": 11.5,
             }

@@ -1,4 +1,4 @@
-"""Exact method: a mixed-integer program solved by HiGHS through ``scipy.optimize.milp``.
+"""The ``compact`` method: one mixed-integer program solved by HiGHS (``scipy.optimize.milp``).
 
 Formulation. Every rack type with at least one server that fits in it is expanded into its
 ``count`` physical racks. Which model a server serves does not change its U or power, so the
@@ -12,7 +12,8 @@ rack-level and model-level decisions are separate integer variables:
 That needs racks x SKUs + SKUs x models variables instead of racks x SKUs x models, and solved
 a mixed benchmark catalogue up to 10x faster than a per-rack-per-model form. Constraints:
 
-* per rack: ``sum u_s y <= u - reserved_u`` and ``sum power_w y <= (power_kw - reserved_kw)*1000``;
+* per rack: ``sum u_s y <= u - reserved_u`` and ``sum power_w y <= usable_w`` (power after
+  feeds, derating and reserves, or cooling if tighter), ``sum weight_kg y <= max_weight_kg``;
 * per SKU with ``available``: ``sum_r y[r,s] <= available``;
 * hall: ``sum power_w y <= hall_power_kw*1000``;
 * per model with ``min > 0``: ``sum_s sessions[s][m] z[s,m] >= min``.
@@ -29,9 +30,10 @@ After a proven optimum, two more MILPs break ties lexicographically ("tidy"): th
 with the objective held at its optimum, then the least server power with both held, so equally
 good layouts without sprawl or pointless servers win.
 
-This module returns physical racks (:class:`RackFill`); grouping them into the result format is
-:mod:`planner.solver.layout`'s job, so another method (e.g. column generation over rack patterns)
-can produce :class:`RackFill` lists and reuse it.
+This module returns physical racks (:class:`~planner.solver.outcome.RackFill`) in an
+:class:`~planner.solver.outcome.Outcome`; grouping them into the result format is
+:mod:`planner.solver.layout`'s job. When the minimums are infeasible, :func:`diagnose` re-solves
+small MILPs with constraint groups dropped and lets :mod:`planner.solver.infeasibility` word it.
 """
 
 from __future__ import annotations
@@ -39,18 +41,19 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from .layout import RackFill
-from .problem import Problem, ProblemError, fit_count
+from .infeasibility import culprit, joint_reason, shortfall_reason, unservable_reason
+from .outcome import Emit, ModelDealer, Outcome, RackFill
+from .problem import Problem, ProblemError, RackType
 
-#: Above this many integer variables the exact method refuses the problem (the build alone
-#: would take long and HiGHS would rarely prove anything); a pattern-based method is planned.
+#: Above this many integer variables the compact method refuses the problem (the build alone
+#: would take long and HiGHS would rarely prove anything); ``patterns`` handles such halls.
 MAX_VARIABLES = 200_000
 
 #: Relative gap at which HiGHS stops. HiGHS's default (1e-4) would let "optimal" be ~0.01 % off,
@@ -62,25 +65,6 @@ MIP_REL_GAP = 1e-9
 #: to its own symmetry detection, so it is off; kept switchable for future formulations.
 SYMMETRY_BREAKING = False
 
-Emit = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class ExactOutcome:
-    """What a method hands to the layout step.
-
-    ``status`` is optimal / feasible / infeasible / unknown. ``racks`` lists the expanded racks
-    (types without any fitting server are left out; the layout adds them as empty racks) or is
-    ``None`` when there is no layout. ``bound`` is the solver's proven bound on the objective, in
-    the objective's own sense and unit. ``reason`` explains infeasible / unknown.
-    """
-
-    status: str
-    racks: tuple[RackFill, ...] | None
-    bound: float | None
-    reason: str | None = None
-
-
 @dataclass(frozen=True)
 class _MilpRun:
     status: str  # optimal / feasible / infeasible / unknown
@@ -90,10 +74,26 @@ class _MilpRun:
     message: str
 
 
+def _check_size(size: int) -> None:
+    """Refuse a formulation of more than :data:`MAX_VARIABLES` variables, before building it."""
+    if size > MAX_VARIABLES:
+        raise ProblemError(
+            {
+                "method": [
+                    f"the exact method handles at most {MAX_VARIABLES} variables (about "
+                    f"racks x server SKUs); this problem needs {size} (lower rack counts or "
+                    "offer fewer servers)"
+                ]
+            }
+        )
+
+
 class _Formulation:
     """Variables and constraints of one MILP; objectives are supplied per solve.
 
-    Columns, in order: ``y[r,s]`` (integer), ``z[s,m]`` (integer), ``c[m]`` (continuous).
+    Columns, in order: ``y[r,s]`` (integer), ``z[s,m]`` (integer), ``c[m]`` (continuous), then
+    for ``min_racks`` one binary "rack r holds servers" per rack. The keyword flags drop groups
+    of constraints (the diagnosis re-solves without them to name the one that bites).
     """
 
     def __init__(
@@ -113,155 +113,175 @@ class _Formulation:
         rack_used: bool = False,
     ) -> None:
         self.problem = problem
+        self.rack_u, self.rack_w, self.rack_kg, self.avail = rack_u, rack_w, rack_kg, avail
         self.models, self.mins, self.caps = list(models), dict(mins), dict(caps or {})
-        servers = problem.servers
         # (server, model, sessions) assignments that can matter.
         pairs = [
             (s, m, n)
-            for s, srv in enumerate(servers)
+            for s, srv in enumerate(problem.servers)
             for m, n in srv.sessions
             if m in models and n > 0 and not (avail and srv.available == 0)
         ]
-        skus = sorted({s for s, _, _ in pairs})
-
-        def per_rack_ub(t: int, s: int) -> int:
-            rack, srv = problem.rack_types[t], servers[s]
-            bounds = []
-            if rack_u:
-                bounds.append(rack.usable_u // srv.u)
-            if rack_w:
-                bounds.append(math.floor(rack.usable_w / srv.power_w + 1e-9))
-            if rack_kg and rack.max_weight_kg is not None and srv.weight_kg:
-                bounds.append(math.floor(rack.max_weight_kg / srv.weight_kg + 1e-9))
-            if avail and srv.available is not None:
-                bounds.append(srv.available)
-            if var_cap is not None:
-                bounds.append(var_cap)
-            # Every caller relaxing all limits passes var_cap, so this is finite.
-            return min(bounds) if bounds else 0
-
-        type_skus = []
-        size = len(pairs) + len(caps or ())
-        for t, rack in enumerate(problem.rack_types):
-            fitting = [(s, ub) for s in skus if (ub := per_rack_ub(t, s)) > 0]
-            type_skus.append(fitting)
-            size += rack.count * len(fitting) if fitting else 0
-        if size > MAX_VARIABLES:
-            raise ProblemError(
-                {
-                    "method": [
-                        f"the exact method handles at most {MAX_VARIABLES} variables (about "
-                        f"racks x server SKUs); this problem needs {size} (lower rack counts or "
-                        "offer fewer servers)"
-                    ]
-                }
-            )
-
-        self.rack_type_of: list[int] = []
-        self.y_cols: list[tuple[int, int]] = []  # (rack, server)
-        ub: list[float] = []
-        rack_cols: list[list[int]] = []
-        sku_y: dict[int, list[int]] = {}
-        for t, fitting in enumerate(type_skus):
-            if not fitting:
-                continue
-            for _ in range(problem.rack_types[t].count):
-                r = len(self.rack_type_of)
-                self.rack_type_of.append(t)
-                rack_cols.append([])
-                for s, b in fitting:
-                    j = len(self.y_cols)
-                    rack_cols[r].append(j)
-                    sku_y.setdefault(s, []).append(j)
-                    self.y_cols.append((r, s))
-                    ub.append(b)
-        self.n_y = len(self.y_cols)
-
-        # A SKU that fits in no rack cannot be assigned a model either.
-        self.z_cols: list[tuple[int, str]] = []
-        sess: list[float] = [0.0] * self.n_y
-        for s, m, n in pairs:
-            if s not in sku_y:
-                continue
-            self.z_cols.append((s, m))
-            sess.append(n)
-            ub.append(sum(ub[j] for j in sku_y[s]))
-        self.n_int = len(ub)
-        self.model_cols: dict[str, list[int]] = {}
-        for k, (_, m) in enumerate(self.z_cols):
-            self.model_cols.setdefault(m, []).append(self.n_y + k)
-
-        self.cap_col: dict[str, int] = {}
-        for m, cap in (caps or {}).items():
-            if m in self.model_cols:
-                self.cap_col[m] = len(ub)
-                ub.append(cap)
-                sess.append(0.0)
-        # min_racks: a binary "rack r holds servers" per rack, forced up by its U row.
-        self.used_cols: list[int] = []
-        if rack_used:
-            for _ in rack_cols:
-                self.used_cols.append(len(ub))
-                ub.append(1.0)
-                sess.append(0.0)
-        self.n = len(ub)
-        self.lb = np.zeros(self.n)
-        self.ub = np.array(ub, dtype=float)
-        self.sessions = np.array(sess, dtype=float)
-        self.power = np.zeros(self.n)
-        self.power[: self.n_y] = [servers[s].power_w for _, s in self.y_cols]
-        self.cost = np.zeros(self.n)
-        self.cost[: self.n_y] = [servers[s].cost_usd or 0.0 for _, s in self.y_cols]
-        u = np.array([servers[s].u for _, s in self.y_cols], dtype=float)
-        kg = np.array([servers[s].weight_kg or 0.0 for _, s in self.y_cols], dtype=float)
-        self.integrality = np.zeros(self.n)
-        self.integrality[: self.n_int] = 1
-        self.integrality[self.used_cols] = 1
-        self.racks_objective = np.zeros(self.n)
-        self.racks_objective[self.used_cols] = 1.0
+        type_skus = [
+            self._fitting(rack, sorted({s for s, _, _ in pairs}), var_cap)
+            for rack in problem.rack_types
+        ]
+        _check_size(
+            len(pairs)
+            + len(caps or ())
+            + sum(r.count * len(f) for r, f in zip(problem.rack_types, type_skus, strict=True))
+        )
+        self._ub: list[float] = []
+        self._sess: list[float] = []
+        rack_cols, sku_y = self._add_rack_columns(type_skus)
+        self._add_model_columns(pairs, sku_y)
+        self._add_cap_columns(caps or {})
+        self.used_cols = [self._add_column(1.0) for _ in rack_cols] if rack_used else []
+        self._set_coefficients()
 
         self._ri: list[int] = []
         self._ci: list[int] = []
         self._v: list[float] = []
         self._lo: list[float] = []
         self._hi: list[float] = []
+        self._rack_rows(rack_cols, rack_used, symmetry)
+        self._sku_rows(sku_y)
+        if hall and problem.hall_w is not None and self.n_y:
+            all_y = list(range(self.n_y))
+            self._row(all_y, self.power[all_y], -np.inf, problem.hall_w)
+        self._demand_rows(mins)
 
-        inf = np.inf
+    def _fitting(
+        self, rack: RackType, skus: list[int], var_cap: int | None
+    ) -> list[tuple[int, int]]:
+        """``(sku, most servers of it in one rack)`` for the SKUs that fit ``rack`` at all."""
+        out = []
+        for s in skus:
+            srv = self.problem.servers[s]
+            bound = self.problem.max_in_rack(
+                rack, srv, u=self.rack_u, power=self.rack_w, weight=self.rack_kg
+            )
+            if self.avail and srv.available is not None:
+                bound = min(bound, srv.available)
+            if var_cap is not None:
+                bound = min(bound, var_cap)
+            # Every caller dropping all limits passes var_cap, so the bound is finite.
+            if math.isfinite(bound) and bound > 0:
+                out.append((s, int(bound)))
+        return out
+
+    def _add_column(self, ub: float, sessions: float = 0.0) -> int:
+        self._ub.append(ub)
+        self._sess.append(sessions)
+        return len(self._ub) - 1
+
+    def _add_rack_columns(
+        self, type_skus: list[list[tuple[int, int]]]
+    ) -> tuple[list[list[int]], dict[int, list[int]]]:
+        """``y[r,s]`` for every physical rack of a type something fits in.
+
+        Returns the columns of each rack and the columns of each SKU.
+        """
+        self.rack_type_of: list[int] = []
+        self.y_cols: list[tuple[int, int]] = []  # (rack, server)
+        rack_cols: list[list[int]] = []
+        sku_y: dict[int, list[int]] = {}
+        for t, fitting in enumerate(type_skus):
+            if not fitting:
+                continue
+            for _ in range(self.problem.rack_types[t].count):
+                r = len(self.rack_type_of)
+                self.rack_type_of.append(t)
+                rack_cols.append([])
+                for s, bound in fitting:
+                    j = self._add_column(bound)
+                    rack_cols[r].append(j)
+                    sku_y.setdefault(s, []).append(j)
+                    self.y_cols.append((r, s))
+        self.n_y = len(self.y_cols)
+        return rack_cols, sku_y
+
+    def _add_model_columns(
+        self, pairs: list[tuple[int, str, int]], sku_y: Mapping[int, list[int]]
+    ) -> None:
+        """``z[s,m]`` per (SKU, model); a SKU that fits in no rack cannot serve a model either."""
+        self.z_cols: list[tuple[int, str]] = []
+        for s, m, n in pairs:
+            if s not in sku_y:
+                continue
+            self.z_cols.append((s, m))
+            self._add_column(sum(self._ub[j] for j in sku_y[s]), n)
+        self.n_int = len(self._ub)
+        self.model_cols: dict[str, list[int]] = {}
+        for k, (_, m) in enumerate(self.z_cols):
+            self.model_cols.setdefault(m, []).append(self.n_y + k)
+
+    def _add_cap_columns(self, caps: Mapping[str, int]) -> None:
+        """``c[m] <= max`` for each capped model that has servers."""
+        self.cap_col: dict[str, int] = {}
+        for m, cap in caps.items():
+            if m in self.model_cols:
+                self.cap_col[m] = self._add_column(cap)
+
+    def _set_coefficients(self) -> None:
+        """Bounds, integrality and the per-column figures the objectives and rows use."""
+        servers = self.problem.servers
+        self.n = len(self._ub)
+        self.lb = np.zeros(self.n)
+        self.ub = np.array(self._ub, dtype=float)
+        self.sessions = np.array(self._sess, dtype=float)
+        self.power = np.zeros(self.n)
+        self.power[: self.n_y] = [servers[s].power_w for _, s in self.y_cols]
+        self.cost = np.zeros(self.n)
+        self.cost[: self.n_y] = [servers[s].cost_usd or 0.0 for _, s in self.y_cols]
+        self._u = np.array([servers[s].u for _, s in self.y_cols], dtype=float)
+        self._kg = np.array([servers[s].weight_kg or 0.0 for _, s in self.y_cols], dtype=float)
+        self.integrality = np.zeros(self.n)
+        self.integrality[: self.n_int] = 1
+        self.integrality[self.used_cols] = 1
+        self.racks_objective = np.zeros(self.n)
+        self.racks_objective[self.used_cols] = 1.0
+
+    def _rack_rows(self, rack_cols: list[list[int]], rack_used: bool, symmetry: bool) -> None:
+        """Per physical rack: U (or U with the "used" binary), power, weight, symmetry order."""
+        u, kg, inf = self._u, self._kg, np.inf
         for r, cols in enumerate(rack_cols):
             t = self.rack_type_of[r]
-            rack = problem.rack_types[t]
+            rack = self.problem.rack_types[t]
             if rack_used:
                 # Servers only in a used rack; with rack_u relaxed, var bounds keep this finite.
-                big = rack.usable_u if rack_u else float(sum(u[j] * ub[j] for j in cols))
+                big = rack.usable_u if self.rack_u else float(sum(u[j] * self.ub[j] for j in cols))
                 self._row([*cols, self.used_cols[r]], [*u[cols], -big], -inf, 0.0)
-            elif rack_u:
+            elif self.rack_u:
                 self._row(cols, u[cols], -inf, rack.usable_u)
-            if rack_w:
+            if self.rack_w:
                 self._row(cols, self.power[cols], -inf, rack.usable_w)
-            if rack_kg and rack.max_weight_kg is not None:
+            if self.rack_kg and rack.max_weight_kg is not None:
                 self._row(cols, kg[cols], -inf, rack.max_weight_kg)
             if symmetry and r + 1 < len(rack_cols) and self.rack_type_of[r + 1] == t:
                 nxt = rack_cols[r + 1]
                 coefs = np.concatenate([self.power[cols], -self.power[nxt]])
                 self._row(cols + nxt, coefs, 0.0, inf)
+
+    def _sku_rows(self, sku_y: Mapping[int, list[int]]) -> None:
+        """Per SKU: every placed server serves one model; stock."""
         for s, ys in sku_y.items():
             zs = [self.n_y + k for k, (zs_, _) in enumerate(self.z_cols) if zs_ == s]
-            # Each placed server serves exactly one model.
             self._row(ys + zs, np.concatenate([np.ones(len(ys)), -np.ones(len(zs))]), 0.0, 0.0)
-            if avail and servers[s].available is not None:
-                self._row(ys, np.ones(len(ys)), -inf, servers[s].available)
-        cap_w = problem.hall_w
-        if hall and cap_w is not None and self.n_y:
-            all_y = list(range(self.n_y))
-            self._row(all_y, self.power[all_y], -inf, cap_w)
+            available = self.problem.servers[s].available
+            if self.avail and available is not None:
+                self._row(ys, np.ones(len(ys)), -np.inf, available)
+
+    def _demand_rows(self, mins: Mapping[str, int]) -> None:
+        """Demand minimums, and ``c[m] <= sessions of m`` for capped models."""
         self.infeasible_mins = [m for m, lo in mins.items() if lo > 0 and m not in self.model_cols]
         for m, lo in mins.items():
             if lo > 0 and m in self.model_cols:
                 cols = self.model_cols[m]
-                self._row(cols, self.sessions[cols], lo, inf)
+                self._row(cols, self.sessions[cols], lo, np.inf)
         for m, j in self.cap_col.items():
             cols = self.model_cols[m]
-            self._row([j, *cols], np.concatenate([[1.0], -self.sessions[cols]]), -inf, 0.0)
+            self._row([j, *cols], np.concatenate([[1.0], -self.sessions[cols]]), -np.inf, 0.0)
 
     def _row(self, cols: list[int], coefs: np.ndarray, lo: float, hi: float) -> None:
         r = len(self._lo)
@@ -354,46 +374,19 @@ class _Formulation:
         dealt out to the placed servers rack by rack in input order, so each model's servers
         stay together in as few racks as possible.
         """
-        queues: dict[int, list[list]] = {}
-        for k, (s, m) in enumerate(self.z_cols):
-            n = int(x[self.n_y + k])
-            if n > 0:
-                queues.setdefault(s, []).append([m, n])
+        dealer = ModelDealer(
+            (s, m, int(x[self.n_y + k])) for k, (s, m) in enumerate(self.z_cols)
+        )
         items: list[dict[tuple[int, str], int]] = [{} for _ in self.rack_type_of]
         for j, (r, s) in enumerate(self.y_cols):
-            need = int(x[j])
-            queue = queues.get(s, [])
-            while need > 0 and queue:
-                m, left = queue[0]
-                take = min(need, left)
-                items[r][(s, m)] = items[r].get((s, m), 0) + take
-                need -= take
-                queue[0][1] -= take
-                if queue[0][1] == 0:
-                    queue.pop(0)
-            # need > 0 here would mean y and z disagree; the layout check reports the shortfall.
+            # Servers left undealt would mean y and z disagree; the layout check reports that.
+            dealer.deal(s, int(x[j]), items[r])
         return tuple(
-            RackFill(t, tuple(sorted((s, m, k) for (s, m), k in it.items())))
-            for t, it in zip(self.rack_type_of, items, strict=True)
+            RackFill.of(t, it) for t, it in zip(self.rack_type_of, items, strict=True)
         )
 
 
-def _relevant_models(problem: Problem) -> list[str]:
-    out = []
-    for m in problem.models:
-        d = problem.demand_for(m)
-        if d.min > 0:
-            out.append(m)
-        elif problem.objective == "max_sessions" and d.weight > 0 and d.max != 0:
-            out.append(m)
-    return out
-
-
-def _mins(problem: Problem) -> dict[str, int]:
-    return {d.model: d.min for d in problem.demand if d.min > 0}
-
-
-def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcome:
+def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     """Solve ``problem`` to optimality (or until ``deadline``, a ``time.perf_counter()`` value).
 
     ``emit(phase, incumbent=..., bound=...)`` is called after each MILP for progress reporting.
@@ -407,8 +400,8 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcom
                 caps[d.model] = d.max
     form = _Formulation(
         problem,
-        _relevant_models(problem),
-        mins=_mins(problem),
+        problem.relevant_models,
+        mins=problem.mins,
         caps=caps,
         rack_used=objective == "min_racks",
     )
@@ -434,9 +427,9 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcom
         # Proving which constraint bites needs a few more small MILPs; allow them a moment even
         # when the main solve used the whole budget, since the explanation is the whole answer.
         reason = diagnose(problem, deadline=max(deadline, time.perf_counter() + 2.0))
-        return ExactOutcome("infeasible", None, None, reason)
+        return Outcome("infeasible", None, None, reason)
     if run.x is None:
-        return ExactOutcome(
+        return Outcome(
             "unknown",
             None,
             bound,
@@ -449,7 +442,7 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> ExactOutcom
         if better is not None:
             fills = better
         emit("tidy", incumbent=incumbent, bound=bound)
-    return ExactOutcome(run.status, fills, bound)
+    return Outcome(run.status, fills, bound)
 
 
 def _lexicographic(
@@ -516,117 +509,44 @@ def _used(fills: Sequence[RackFill]) -> int:
     return sum(1 for fill in fills if fill.items)
 
 
-def _sessions(n: int) -> str:
-    return f"{n} session" if n == 1 else f"{n} sessions"
-
-
-def trivial_reason(problem: Problem) -> str | None:
-    """A demand min that no placeable server can serve at all, explained; else None."""
-    for m, lo in _mins(problem).items():
-        offering = [s for s in problem.servers if s.sessions_for(m) > 0]
-        head = f"demand min of model {m!r} ({_sessions(lo)}) cannot be met"
-        if not offering:
-            return f"{head}: no server offers sessions of that model"
-        if all(s.available == 0 for s in offering):
-            return f"{head}: every server offering it has available = 0"
-        if not any(
-            fit_count(rack, s) > 0
-            for s in problem.servers
-            if s.sessions_for(m) > 0 and s.available != 0
-            for rack in problem.rack_types
-        ):
-            return f"{head}: no server offering it fits in any rack type's usable U and power"
-    return None
-
-
 def diagnose(problem: Problem, *, deadline: float) -> str:
     """Explain why the demand minimums cannot be met, naming the model and the constraint."""
-    mins = _mins(problem)
-    simple = trivial_reason(problem)
+    simple = unservable_reason(problem)
     if simple is not None:
         return simple
-
-    def best_alone(m: str, **relax: bool) -> float | None:
-        # Maximise sessions of m alone, capped at its min: reaching the cap means "meetable".
-        lo = mins[m]
-        form = _Formulation(problem, [m], mins={}, caps={m: lo}, var_cap=lo, **relax)
-        obj = np.zeros(form.n)
-        if m in form.cap_col:
-            obj[form.cap_col[m]] = -1.0
-        run = form.run(obj, deadline - time.perf_counter())
-        if run.status != "optimal" or run.x is None:
-            return None
-        return -float(obj @ run.x)
-
-    for m, lo in mins.items():
-        best = best_alone(m)
+    for m, lo in problem.mins.items():
+        best = _best_alone(problem, m, lo, deadline)
         if best is None:
             break
         if best < lo - 1e-6:
-            culprit = _culprit(problem, functools.partial(_reaches, best_alone, m, lo))
-            return (
-                f"demand min of model {m!r} ({_sessions(lo)}) cannot be met: at most "
-                f"{_sessions(int(round(best)))} fit under the {culprit}"
-            )
-
-    def jointly(**relax: bool) -> bool:
-        cap = max(mins.values(), default=0)
-        form = _Formulation(problem, list(mins), mins=mins, var_cap=cap, **relax)
-        return form.run(np.zeros(form.n), deadline - time.perf_counter()).status in (
-            "optimal",
-            "feasible",
-        )
-
-    names = ", ".join(repr(m) for m in mins)
-    if len(mins) > 1:
-        return f"demand mins of models {names} cannot all be met together under the " + _culprit(
-            problem, jointly
-        )
-    return f"demand min of model {names} cannot be met under the rack, availability and hall limits"
+            meetable = functools.partial(_reaches, problem, m, lo, deadline)
+            return shortfall_reason(m, lo, best, culprit(problem, meetable))
+    return joint_reason(problem, functools.partial(_jointly, problem, deadline))
 
 
-def _reaches(best: Callable[..., float | None], model: str, target: int, **relax: bool) -> bool:
-    value = best(model, **relax)
-    return value is not None and value >= target - 1e-6
+def _best_alone(
+    problem: Problem, model: str, lo: int, deadline: float, **relax: bool
+) -> float | None:
+    """Most sessions of ``model`` alone, capped at its min (reaching the cap means "meetable")."""
+    form = _Formulation(problem, [model], mins={}, caps={model: lo}, var_cap=lo, **relax)
+    obj = np.zeros(form.n)
+    if model in form.cap_col:
+        obj[form.cap_col[model]] = -1.0
+    run = form.run(obj, deadline - time.perf_counter())
+    if run.status != "optimal" or run.x is None:
+        return None
+    return -float(obj @ run.x)
 
 
-def _power_text(problem: Problem) -> str:
-    """Name the rack power constraint the way the input states it."""
-    extras = []
-    if any(r.derating_pct != 100 for r in problem.rack_types):
-        extras.append("derating")
-    if any(r.feeds == "2N" for r in problem.rack_types):
-        extras.append("2N feeds")
-    if any(r.cooling_kw is not None for r in problem.rack_types):
-        extras.append("cooling_kw")
-    if not extras:
-        return "rack power budgets (power_kw - reserved_kw)"
-    return f"rack power budgets (power_kw after {', '.join(extras)}, less reserved_kw)"
+def _reaches(problem: Problem, model: str, lo: int, deadline: float, **relax: bool) -> bool:
+    value = _best_alone(problem, model, lo, deadline, **relax)
+    return value is not None and value >= lo - 1e-6
 
 
-def _culprit(problem: Problem, meetable: Callable[..., bool]) -> str:
-    """Name the smallest group of constraints whose removal makes the demand meetable."""
-    has_hall = problem.hall_power_kw is not None
-    has_avail = any(s.available is not None for s in problem.servers)
-    hall_txt = f"hall power cap ({problem.hall_power_kw or 0:g} kW)"
-    avail_txt = "server availability limits"
-    if has_hall and meetable(hall=False):
-        return hall_txt
-    if has_avail and meetable(avail=False):
-        return avail_txt
-    if has_hall and has_avail and meetable(hall=False, avail=False):
-        return f"{hall_txt} and {avail_txt} together"
-    if meetable(rack_w=False):
-        return _power_text(problem)
-    if meetable(rack_u=False):
-        return "rack U budgets (u - reserved_u)"
-    if any(r.max_weight_kg is not None for r in problem.rack_types) and meetable(rack_kg=False):
-        return "rack weight limits (max_weight_kg)"
-    if not (has_hall or has_avail) or meetable(rack_u=False, rack_w=False):
-        return "rack U and power budgets"
-    parts = ["rack U/power budgets"]
-    if has_avail:
-        parts.append(avail_txt)
-    if has_hall:
-        parts.append(hall_txt)
-    return " and ".join([", ".join(parts[:-1]), parts[-1]]) + " together"
+def _jointly(problem: Problem, deadline: float, **relax: bool) -> bool:
+    """Can every demand minimum be met at once with the ``relax`` groups dropped?"""
+    mins = problem.mins
+    cap = max(mins.values(), default=0)
+    form = _Formulation(problem, list(mins), mins=mins, var_cap=cap, **relax)
+    run = form.run(np.zeros(form.n), deadline - time.perf_counter())
+    return run.status in ("optimal", "feasible")
