@@ -11,8 +11,8 @@ variant never diagnoses itself):
   removal raises that figure the most (none raising it alone: ``"U and power"`` together);
 * **changes**: each of these that makes the problem feasible, with its size:
   more racks of one type (the fewest, by bisection up to the most servers a layout without a
-  spare one can hold; feasibility only grows with racks), a higher hall cap (the least server power meeting every minimum, which is exactly the
-  cap needed), a lower minimum of one model (the most of it the hall serves while every other
+  spare one can hold; feasibility only grows with racks), a higher hall cap (the least server
+  power meeting every minimum, which is exactly the cap needed), a lower minimum of one model (the most of it the hall serves while every other
   minimum holds).
 
 The result's ``diagnosis`` (result v1, optional) is this dict; ``text`` is the page's sentence.
