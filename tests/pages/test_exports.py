@@ -33,9 +33,15 @@ def test_placement_stacks_servers_from_the_bottom():
         (1, "gpu", 1, 8, 8), (1, "cpu", 9, 9, 16), (1, "cpu", 10, 10, 16),
         (2, "gpu", 1, 8, 8), (2, "cpu", 9, 9, 16), (2, "cpu", 10, 10, 16),
     ]
-    bom = build_bom({**problem, "servers": [
-        {"name": "gpu", "u": 8, "power_w": 100, "x-accelerator": {"name": "h100", "count": 8}},
-        {"name": "cpu", "u": 1, "power_w": 10}]}, result, {"SLO": "≥ 10 tokens/s"})
+    full = {
+        "rack_types": [{"name": "r", "u": 42, "power_kw": 2, "reserved_u": 2, "count": 5}],
+        "servers": [
+            {"name": "gpu", "u": 8, "power_w": 100, "sessions": {"big": 8},
+             "x-accelerator": {"name": "h100", "count": 8}},
+            {"name": "cpu", "u": 1, "power_w": 10, "sessions": {"small": 16}},
+        ],
+    }
+    bom = build_bom(full, result, {"SLO": "≥ 10 tokens/s"})
     gpu = next(row for row in bom["servers"] if row["server"] == "gpu")
     assert (gpu["accelerators_each"], gpu["accelerators"]) == (8, 16)
     assert bom["totals"]["accelerators_by_type"] == {"h100": 16}
