@@ -231,7 +231,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 
 # Largest catalog file POST /api/v1/import/catalog accepts, bytes.
 CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 5_242_880))
 
-# Problem size limits the API enforces before anything is queued (planner/limits.py).
+# Problem size limits the API enforces before anything is queued (planner/solver/limits.py).
 PROBLEM_LIMITS = {
     "rack_types": int(os.environ.get("PROBLEM_MAX_RACK_TYPES", 50)),
     "racks": int(os.environ.get("PROBLEM_MAX_RACKS", 20000)),

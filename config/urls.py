@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
+    path("catalog/", include("inventory.urls")),
     path("", include("planner.urls")),
 ]
 

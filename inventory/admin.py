@@ -13,19 +13,29 @@ class AcceleratorAdmin(admin.ModelAdmin):
 
 @admin.register(ServerModel)
 class ServerModelAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
-    list_display = ["name", "vendor", "u_height", "power_w", "accelerator", "accelerator_count"]
-    list_filter = ["vendor", "u_height"]
+    list_display = [
+        "name", "vendor", "u_height", "power_w", "typical_power_w", "accelerator",
+        "accelerator_count", "price_usd", "price_is_estimate",
+    ]
+    list_filter = ["vendor", "u_height", "cooling", "price_is_estimate"]
     search_fields = ["name", "vendor", "notes"]
 
 
 @admin.register(RackType)
 class RackTypeAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
-    list_display = ["name", "u_height", "budget_kw", "reserved_u", "reserved_kw"]
+    list_display = [
+        "name", "u_height", "budget_kw", "feeds", "derating_pct", "cooling", "cooling_kw",
+        "max_weight_kg", "reserved_u", "reserved_kw",
+    ]
+    list_filter = ["feeds", "cooling"]
 
 
 @admin.register(ModelClass)
 class ModelClassAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
-    list_display = ["name", "parameters_b", "size_class", "layers", "kv_heads"]
+    list_display = [
+        "name", "parameters_b", "active_parameters_b", "size_class", "layers", "kv_heads",
+        "expert_count", "native_precision_bits",
+    ]
     list_filter = ["size_class"]
 
 

@@ -12,6 +12,10 @@ refer to each other by name (a server model's `accelerator`, a profile's `server
 `model_class`). Import upserts: by `name`, and profiles by (server_model, model_class,
 precision_bits, slo_tps).
 
+Columns that are no field of their table are reported, all of them in one message per table,
+and the file is refused (a vendor's spreadsheet is never imported with columns silently
+dropped).
+
 Import validates every row with the API's serializers (so model `clean()` rules apply) inside
 one transaction, in dependency order so a file may add an accelerator and the servers that use
 it. Any invalid row rolls the whole transaction back and the report lists every problem as
@@ -166,6 +170,8 @@ def import_catalog(tables: dict[str, Rows], *, dry_run: bool = False) -> ImportR
             report.problems.append(ImportProblem(
                 table, None, None, f"unknown table (known: {', '.join(TABLES)})"
             ))
+        else:
+            report.problems.extend(_unknown_columns(table, tables[table]))
     if report.problems:
         return report
     with transaction.atomic():
@@ -187,16 +193,32 @@ def import_catalog(tables: dict[str, Rows], *, dry_run: bool = False) -> ImportR
     return report
 
 
+def _unknown_columns(table: str, rows: Rows) -> list[ImportProblem]:
+    """One problem listing the columns of `table` that are no catalog field, so a vendor's
+    spreadsheet is never imported with columns silently dropped. A stacked CSV has every
+    table's columns: another table's column, empty in this table's rows, is not unknown."""
+    known = set(columns(table))
+    any_table = {name for other in TABLES for name in columns(other)} | {TABLE_COLUMN}
+    seen: dict[str, bool] = {}
+    for _, record in rows:
+        for column, text in record.items():
+            if column not in known:
+                seen[column] = seen.get(column, False) or text != ""
+    unknown = [c for c, filled in seen.items() if filled or c not in any_table]
+    if not unknown:
+        return []
+    return [ImportProblem(
+        table, 1, None,
+        f"unknown column(s) {', '.join(repr(c) for c in unknown)}: not fields of {table}, "
+        f"which has {', '.join(columns(table))}. Rename or remove them.",
+    )]
+
+
 def _import_row(report: ImportReport, table: str, number: int, record: dict[str, str]) -> None:
     serializer_class, key = TABLES[table]
     known = set(columns(table))
-    cells = {}
-    for column, text in record.items():
-        if column not in known:
-            if text != "":
-                report.problems.append(ImportProblem(table, number, column, "unknown column"))
-            continue
-        cells[column] = text
+    # Unknown columns were reported before any row (`_unknown_columns`).
+    cells = {column: text for column, text in record.items() if column in known}
     fields = serializer_class().fields
     data = {}
     for column, text in cells.items():

@@ -57,10 +57,14 @@ class ServerModelFilterSet(SearchFilterSet):
     power_w = django_filters.RangeFilter()
     u_height = django_filters.NumberFilter()
     price_usd = django_filters.RangeFilter()
+    has_price = django_filters.BooleanFilter(
+        field_name="price_usd", lookup_expr="isnull", exclude=True, label="Has a price"
+    )
 
     class Meta:
         model = ServerModel
-        fields = ["name", "vendor", "u_height", "accelerator_count"]
+        fields = ["name", "vendor", "u_height", "accelerator_count", "cooling",
+                  "price_is_estimate"]
 
 
 class RackTypeFilterSet(SearchFilterSet):
@@ -69,11 +73,15 @@ class RackTypeFilterSet(SearchFilterSet):
 
     class Meta:
         model = RackType
-        fields = ["name", "u_height"]
+        fields = ["name", "u_height", "feeds", "cooling"]
 
 
 class ModelClassFilterSet(SearchFilterSet):
     parameters_b = django_filters.RangeFilter()
+    moe = django_filters.BooleanFilter(
+        field_name="expert_count", lookup_expr="isnull", exclude=True,
+        label="Mixture of experts (expert_count set)",
+    )
 
     class Meta:
         model = ModelClass

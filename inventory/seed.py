@@ -68,6 +68,9 @@ def upsert(
     dirty = False
     for name, value in values.items():
         current = getattr(obj, name)
+        field = model._meta.get_field(name)
+        if not field.is_relation and value is not None:
+            value = field.to_python(value)  # a JSON date string compares as a date
         if isinstance(current, models.Model):
             same = current.pk == value.pk
         elif current is not None and value is not None and isinstance(current, float | int):

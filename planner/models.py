@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from planner.solver import has_layout
+
 
 def new_share_token() -> str:
     # 128 bits of randomness: unguessable, unlike the integer id.
@@ -133,6 +135,11 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} of {self.scenario} ({self.status})"
+
+    @property
+    def has_layout(self) -> bool:
+        """Whether the run's result carries a layout (`planner.solver.has_layout`)."""
+        return has_layout(self.result)
 
     @property
     def is_finished(self) -> bool:

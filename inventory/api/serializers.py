@@ -1,22 +1,14 @@
 """Catalog serializers. Model validation (`clean()`) runs on writes too."""
-import re
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from inventory.validation import control_character_errors
 
 
 def refuse_control_characters(attrs: dict) -> None:
-    """Text with control characters cannot be stored (PostgreSQL refuses NUL) or exported to
-    XLSX; refuse it with a field error instead."""
-    errors = {
-        key: ["Must not contain control characters."]
-        for key, value in attrs.items()
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value)
-    }
+    """Refuse text with control characters with a field error (inventory.validation)."""
+    errors = control_character_errors(attrs)
     if errors:
         raise serializers.ValidationError(errors)
 
@@ -49,9 +41,10 @@ class AcceleratorSerializer(CleanModelSerializer):
         model = Accelerator
         fields = [
             "id", "name", "vendor", "kind", "memory_gb", "memory_bandwidth_gbps", "tflops_16",
-            "tflops_8", "tdp_w", "mig_max_instances", "mig_slice_memory_gb",
+            "tflops_8", "tflops_4", "tdp_w", "mig_max_instances", "mig_slice_memory_gb",
             "interconnect_gbps", "cores", "clock_ghz", "vector_flops_per_cycle",
-            "memory_channels", "memory_mts", "bandwidth_efficiency", "compute_efficiency",
+            "matrix_flops_per_cycle", "vector_unit", "matrix_unit", "memory_channels",
+            "memory_mts", "bandwidth_efficiency", "compute_efficiency",
             "calibration_note", "source",
         ]
 
@@ -64,15 +57,19 @@ class ServerModelSerializer(CleanModelSerializer):
     class Meta:
         model = ServerModel
         fields = [
-            "id", "name", "vendor", "u_height", "power_w", "accelerator", "accelerator_count",
-            "price_usd", "notes",
+            "id", "name", "vendor", "u_height", "power_w", "typical_power_w", "weight_kg",
+            "cooling", "accelerator", "accelerator_count", "price_usd", "price_source",
+            "price_date", "price_is_estimate", "notes",
         ]
 
 
 class RackTypeSerializer(CleanModelSerializer):
     class Meta:
         model = RackType
-        fields = ["id", "name", "u_height", "budget_kw", "reserved_u", "reserved_kw"]
+        fields = [
+            "id", "name", "u_height", "budget_kw", "reserved_u", "reserved_kw", "feeds",
+            "derating_pct", "cooling", "cooling_kw", "max_weight_kg", "source",
+        ]
 
 
 class ModelClassSerializer(CleanModelSerializer):
@@ -80,7 +77,11 @@ class ModelClassSerializer(CleanModelSerializer):
         model = ModelClass
         fields = [
             "id", "name", "parameters_b", "size_class", "layers", "hidden_size",
-            "attention_heads", "kv_heads", "head_dim", "default_precision_bits", "source",
+            "attention_heads", "kv_heads", "head_dim", "default_precision_bits", "vocab_size",
+            "tied_embeddings", "intermediate_size", "active_parameters_b", "expert_count",
+            "experts_per_token", "shared_expert_count", "moe_intermediate_size",
+            "first_dense_layers", "moe_layer_step", "kv_lora_rank", "q_lora_rank",
+            "qk_rope_head_dim", "v_head_dim", "native_precision_bits", "source",
         ]
 
 

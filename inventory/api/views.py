@@ -2,7 +2,7 @@
 
 Deleting a row that something uses (a saved scenario's spec, or a server model through its
 accelerator) raises `ProtectedError`, which the API's exception handler answers with 409 and
-the list of users (config/exceptions.py, planner/usage.py).
+the list of users (config/exceptions.py, inventory/usage.py).
 """
 from django.conf import settings
 from django.db import transaction

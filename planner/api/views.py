@@ -71,8 +71,7 @@ def solve_view(request: Request) -> Response:
         return problem_error_response(exc)
     # A synchronous solve holds a web process: cap it well below gunicorn's timeout (queue a
     # run for longer solves).
-    limit_s = min(problem.time_limit_s or solver.DEFAULT_TIME_LIMIT_S,
-                  settings.SYNC_SOLVE_TIME_LIMIT_S)
+    limit_s = solver.time_budget_s(problem.time_limit_s, settings.SYNC_SOLVE_TIME_LIMIT_S)
     result = solver.solve(problem, time_limit_s=limit_s)
     if result["status"] == "invalid":  # valid JSON, but e.g. too large for the exact method
         return Response(
@@ -292,7 +291,7 @@ class RunBomView(generics.GenericAPIView):
     @extend_schema(responses=BOM_RESPONSES)
     def get(self, request: Request, pk: str) -> Response:
         run = self.get_object()
-        if not run.result or not run.result.get("racks") and not run.result.get("totals"):
+        if not run.has_layout:
             raise Conflict(f"Run {run.pk} has no layout ({run.status}).")
         inputs = run_inputs(run.spec, run.problem, run.solver_settings)
         bom = build_bom(

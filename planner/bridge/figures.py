@@ -32,29 +32,51 @@ def model_spec(model: ModelClass) -> ModelSpec:
     return ModelSpec.from_mapping(model_to_dict(model))
 
 
+def measured_profiles(precision_bits: int) -> dict[tuple[int, int], list[PerformanceProfile]]:
+    """Every measured profile at a precision, by (server model id, model class id): one query
+    for a page that asks `best_measurement` about every catalog pair."""
+    grouped: dict[tuple[int, int], list[PerformanceProfile]] = {}
+    for profile in PerformanceProfile.objects.filter(
+        precision_bits=precision_bits, basis=PerformanceProfile.Basis.MEASURED
+    ):
+        grouped.setdefault((profile.server_model_id, profile.model_class_id), []).append(profile)
+    return grouped
+
+
 def best_measurement(
     server: ServerModel,
     model: ModelClass,
     precision_bits: int,
     slo_tps: float,
     context_tokens: int | None = None,
+    profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
 ) -> Measurement | None:
     """The measured profile that applies: same precision, measured at an SLO at least as strict
     as the one asked for and (when the profile records it) at a context at least as long; of
     several, the one with the most sessions (each is a lower bound, so the largest is the best
-    one), then the closest SLO."""
-    profiles = PerformanceProfile.objects.filter(
-        server_model=server,
-        model_class=model,
-        precision_bits=precision_bits,
-        slo_tps__gte=slo_tps,
-        basis=PerformanceProfile.Basis.MEASURED,
-    )
-    if context_tokens is not None:
-        profiles = profiles.filter(
-            Q(context_tokens__isnull=True) | Q(context_tokens__gte=context_tokens)
+    one), then the closest SLO. `profiles` (from `measured_profiles`) saves the query."""
+    if profiles is not None:
+        candidates = [
+            p for p in profiles.get((server.pk, model.pk), [])
+            if p.precision_bits == precision_bits and p.slo_tps >= slo_tps
+            and (context_tokens is None or p.context_tokens is None
+                 or p.context_tokens >= context_tokens)
+        ]
+        candidates.sort(key=lambda p: (-p.sessions_at_slo, p.slo_tps))
+        profile = candidates[0] if candidates else None
+    else:
+        queryset = PerformanceProfile.objects.filter(
+            server_model=server,
+            model_class=model,
+            precision_bits=precision_bits,
+            slo_tps__gte=slo_tps,
+            basis=PerformanceProfile.Basis.MEASURED,
         )
-    profile = profiles.order_by("-sessions_at_slo", "slo_tps").first()
+        if context_tokens is not None:
+            queryset = queryset.filter(
+                Q(context_tokens__isnull=True) | Q(context_tokens__gte=context_tokens)
+            )
+        profile = queryset.order_by("-sessions_at_slo", "slo_tps").first()
     if profile is None:
         return None
     return Measurement(
@@ -75,6 +97,7 @@ def capacity_figure(
     slo_tps: float,
     context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     policy: str = "study",
+    profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
 ) -> CapacityResult:
     """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated."""
     return sessions_at_slo(
@@ -84,7 +107,9 @@ def capacity_figure(
         slo_tps=slo_tps,
         context_tokens=context_tokens,
         policy=policy,
-        measured=best_measurement(server, model, precision_bits, slo_tps, context_tokens),
+        measured=best_measurement(
+            server, model, precision_bits, slo_tps, context_tokens, profiles=profiles
+        ),
     )
 
 
@@ -107,6 +132,7 @@ def capacity_report(
     context_tokens: int,
     policy: str,
     grid_g_co2_per_kwh: float,
+    profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
 ) -> dict:
     """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
     result = capacity_figure(
@@ -116,6 +142,7 @@ def capacity_report(
         slo_tps=slo_tps,
         context_tokens=context_tokens,
         policy=policy,
+        profiles=profiles,
     )
     return {
         "result": result.to_dict(),

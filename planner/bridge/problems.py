@@ -13,11 +13,13 @@ contract older than the catalog and written for hand-made files:
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from inventory.models import ModelClass, PerformanceProfile, RackType, ServerModel
+from inventory.models import Cooling, ModelClass, PerformanceProfile, RackType, ServerModel
+from planner import solver
 from planner.bridge.figures import capacity_figure
 from planner.capacity import defaults
 
@@ -30,7 +32,29 @@ def rack_type_entry(rack: RackType, count: int = 1) -> dict:
         "reserved_u": rack.reserved_u,
         "reserved_kw": rack.reserved_kw,
         "count": count,
+        "derating_pct": rack.derating_pct,
+        "feeds": rack.feeds,
+        "cooling_kw": rack.cooling_kw,
+        "max_weight_kg": rack.max_weight_kg,
     }
+
+
+@dataclass(frozen=True)
+class RackUsable:
+    """What one rack of a type offers the solver: U and kW after reserve, feeds, derating and
+    cooling, by the solver's own rule (`planner.solver.RackType`)."""
+
+    usable_u: int
+    usable_kw: float
+
+
+def rack_usable(rack: RackType) -> RackUsable:
+    """The usable U and kW of one catalog rack type, as the solver will see them."""
+    entry = rack_type_entry(rack)
+    parsed = solver.validate_problem(
+        {"rack_types": [entry], "servers": [], "demand": {}, "objective": "max_sessions"}
+    ).rack_types[0]
+    return RackUsable(usable_u=parsed.usable_u, usable_kw=round(parsed.usable_w / 1000.0, 3))
 
 
 def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:
@@ -40,6 +64,7 @@ def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:
         "power_w": server.power_w,
         "available": None,
         "cost_usd": float(server.price_usd) if server.price_usd is not None else None,
+        "weight_kg": server.weight_kg,
         "sessions": sessions,
         # What a buyer orders besides the chassis; the solver ignores x- fields, the BOM reads it.
         "x-accelerator": {
@@ -99,6 +124,8 @@ SPEC_DEFAULTS = {
     "capacity_policy": defaults.DEFAULT_POLICY,
     "objective": "max_sessions",
     "hall_power_kw": None,
+    "power_basis": "nameplate",
+    "power_headroom_pct": 0.0,
 }
 
 
@@ -131,12 +158,40 @@ def validate_spec(spec: object) -> dict:
             elif name in seen:
                 errors.setdefault(f"{section}[{i}].{key}", []).append(f"{name!r} is listed twice")
             seen.add(name)
+    if not errors:
+        errors.update(_placement_errors(spec))
     for i, item in enumerate(spec["models"]):
         if item.get("max") is not None and item["max"] < item.get("min", 0):
             errors.setdefault(f"models[{i}].max", []).append("max must not be below min")
     if errors:
         raise ScenarioSpecError(errors)
     return spec
+
+
+def _placement_errors(spec: dict) -> dict[str, list[str]]:
+    """Catalog facts problem v1 cannot express per rack type, refused here: a liquid-cooled
+    server needs every rack type of the spec to be direct-liquid cooled (the solver may put any
+    server in any rack), and a rack weight limit needs every server's weight."""
+    errors: dict[str, list[str]] = {}
+    racks = list(RackType.objects.filter(name__in=[r["rack_type"] for r in spec["rack_types"]]))
+    servers = ServerModel.objects.in_bulk(
+        [s["server_model"] for s in spec["servers"]], field_name="name"
+    )
+    not_liquid = [r.name for r in racks if r.cooling != RackType.RackCooling.DIRECT_LIQUID]
+    weight_limited = [r.name for r in racks if r.max_weight_kg is not None]
+    for i, item in enumerate(spec["servers"]):
+        server = servers[item["server_model"]]
+        if server.cooling == Cooling.LIQUID and not_liquid:
+            errors.setdefault(f"servers[{i}].server_model", []).append(
+                f"{server.name!r} is liquid-cooled; rack type(s) {', '.join(not_liquid)} are "
+                "not direct-liquid cooled"
+            )
+        if server.weight_kg is None and weight_limited:
+            errors.setdefault(f"servers[{i}].server_model", []).append(
+                f"{server.name!r} has no weight_kg; rack type(s) {', '.join(weight_limited)} "
+                "have a weight limit"
+            )
+    return errors
 
 
 def scenario_problem(scenario) -> dict:
@@ -151,7 +206,9 @@ def build_problem(spec: dict) -> dict:
 
     Sessions come from the catalog's measured profiles where they apply and from the capacity
     model otherwise (`capacity_figure`); each figure's label and explanation travel with the
-    problem under `x-capacity`, which the solver ignores and the pages show.
+    problem under `x-capacity`, which the solver ignores and the pages show. Each server's
+    planned power follows the spec's `power_basis` (ServerModel.planning_power_w), labelled
+    under `x-power`.
     """
     spec = validate_spec(spec)
     racks = RackType.objects.in_bulk(
@@ -164,6 +221,7 @@ def build_problem(spec: dict) -> dict:
         [m["model_class"] for m in spec["models"]], field_name="name"
     )
     capacity: dict[str, dict[str, dict]] = {}
+    power: dict[str, dict] = {}
     server_entries = []
     for item in spec["servers"]:
         server = servers[item["server_model"]]
@@ -187,8 +245,13 @@ def build_problem(spec: dict) -> dict:
             }
             if figure.sessions > 0:
                 sessions[model.name] = figure.sessions
+        watts, power_label = server.planning_power_w(
+            spec["power_basis"], float(spec["power_headroom_pct"])
+        )
+        power[server.name] = {"power_w": watts, "basis": power_label}
         server_entries.append(
-            {**server_entry(server, sessions), "available": item.get("available")}
+            {**server_entry(server, sessions), "available": item.get("available"),
+             "power_w": watts}
         )
     return {
         "rack_types": [
@@ -211,5 +274,10 @@ def build_problem(spec: dict) -> dict:
             "precision_bits": spec["precision_bits"],
             "context_tokens": spec["context_tokens"],
             "figures": capacity,
+        },
+        "x-power": {
+            "basis": spec["power_basis"],
+            "headroom_pct": spec["power_headroom_pct"],
+            "servers": power,
         },
     }

@@ -1,4 +1,5 @@
-"""The seed rack study (Ampere, "LLMs: Bigger is Not Always Better", 2024), recomputed from catalog rows by the solver.
+"""The seed rack study (Ampere, "LLMs: Bigger is Not Always Better", 2024), recomputed from
+catalog rows by the solver.
 
 For each server × model the study asks: how many concurrent sessions at ≥ 10 tokens/s fit in
 one rack? Sessions per server come from the catalog's performance profiles; how many servers
@@ -9,7 +10,12 @@ from dataclasses import dataclass, field
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import solver
-from planner.bridge.problems import profile_sessions, single_model_problem
+from planner.bridge.problems import (
+    RackUsable,
+    profile_sessions,
+    rack_usable,
+    single_model_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class StudyTable:
     models: list[ModelClass]
     precision_bits: int
     slo_tps: float
+    usable: RackUsable
     cells: list[StudyCell] = field(default_factory=list)
 
     def cell(self, server: str, model: str) -> StudyCell:
@@ -62,6 +69,7 @@ def seed_study() -> StudyTable:
         models=[models_by_name[name] for name in spec["model_classes"]],
         precision_bits=spec["precision_bits"],
         slo_tps=float(spec["slo_tps"]),
+        usable=rack_usable(rack),
     )
     for server in table.servers:
         profiles = profile_sessions(server, table.models, table.precision_bits, table.slo_tps)
@@ -83,7 +91,7 @@ def _solve_cell(rack: RackType, server: ServerModel, model: ModelClass, profile)
             source=profile.source if profile else "",
         )
     result = solver.solve(single_model_problem(rack, server, model, profile.sessions_at_slo))
-    if result["status"] not in {"optimal", "feasible"}:
+    if not solver.has_layout(result):
         raise RuntimeError(f"seed study cell {server} × {model}: {result}")
     servers = sum(
         group["count"] * placed["count"]

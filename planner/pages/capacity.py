@@ -11,8 +11,8 @@ from django.shortcuts import render
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
-from planner.bridge.figures import capacity_report
-from planner.bridge.problems import single_model_problem
+from planner.bridge.figures import capacity_report, measured_profiles
+from planner.bridge.problems import rack_usable, single_model_problem
 from planner.pages.forms import CapacitySettingsForm
 
 
@@ -99,11 +99,14 @@ def capacity(request: HttpRequest) -> HttpResponse:
     grid = settings.GRID_CO2_G_PER_KWH
     servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
     models = list(ModelClass.objects.order_by("parameters_b"))
+    profiles = measured_profiles(settings_["precision_bits"])  # one query, not one per pair
     rows, cells = [], []
     for server in servers:
         row_cells = []
         for model in models:
-            report = capacity_report(server, model, grid_g_co2_per_kwh=grid, **settings_)
+            report = capacity_report(
+                server, model, grid_g_co2_per_kwh=grid, profiles=profiles, **settings_
+            )
             cell = {**report["result"], "energy": report["energy"]}
             row_cells.append(cell)
             cells.append(cell)
@@ -127,6 +130,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "figure": json.loads(figure.to_json()),
             "rack": rack,
+            "rack_usable": rack_usable(rack) if rack is not None else None,
             "corrections": fixes,
             "grid": grid,
             "binding_legend": [

@@ -13,7 +13,6 @@ from inventory.models import ModelClass, RackType, ServerModel
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
 from planner.capacity import defaults
-from planner.limits import limit_errors
 
 OBJECTIVES = [
     ("max_sessions", "Most concurrent sessions"),
@@ -22,6 +21,10 @@ OBJECTIVES = [
 ]
 PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
 POLICIES = [("study", "Study rule (seed study)"), ("batched", "Batched roofline estimate")]
+POWER_BASES = [
+    ("nameplate", "Nameplate (maximum) power"),
+    ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
+]
 
 
 class ScenarioForm(forms.Form):
@@ -45,6 +48,13 @@ class ScenarioForm(forms.Form):
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
+    )
+    power_basis = forms.ChoiceField(
+        label="Plan server power on", choices=POWER_BASES, initial="nameplate", required=False
+    )
+    power_headroom_pct = forms.FloatField(
+        label="Headroom over typical draw (%)", min_value=0, max_value=100, initial=0,
+        required=False,
     )
 
     def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
@@ -152,6 +162,8 @@ class ScenarioForm(forms.Form):
             "capacity_policy": data.get("capacity_policy"),
             "objective": data.get("objective"),
             "hall_power_kw": data.get("hall_power_kw"),
+            "power_basis": data.get("power_basis") or "nameplate",
+            "power_headroom_pct": data.get("power_headroom_pct") or 0,
         }
         return spec, fields
 
@@ -185,7 +197,7 @@ class ScenarioForm(forms.Form):
         """Build the problem a run would solve and apply the rules the API and the solver apply
         before queueing (size limits, prices for min_cost, ...), errors beside their fields."""
         problem = build_problem(self.spec)
-        errors = dict(limit_errors(problem, settings.PROBLEM_LIMITS))
+        errors = dict(solver.limit_errors(problem, settings.PROBLEM_LIMITS))
         if not errors:
             try:
                 solver.validate_problem(problem)
@@ -234,6 +246,8 @@ class ScenarioForm(forms.Form):
             "capacity_policy": spec.get("capacity_policy", "study"),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
+            "power_basis": spec.get("power_basis", "nameplate"),
+            "power_headroom_pct": spec.get("power_headroom_pct", 0),
         }
         racks = {r.name: r.pk for r in RackType.objects.all()}
         servers = {s.name: s.pk for s in ServerModel.objects.all()}

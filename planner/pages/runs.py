@@ -114,7 +114,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "inputs": labelled_inputs(run),
         "owner": is_owner(request.user, run.scenario),
     }
-    if run.result and run.result.get("racks") is not None and run.result.get("totals"):
+    if run.has_layout:
         context.update(result_context(run, catalog_colours()))
     template = "planner/_result.html" if request.GET.get("fragment") else "planner/run.html"
     return render(request, template, context)
@@ -128,8 +128,8 @@ def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "xlsx", "zip"}:
         raise Http404("BOM comes as .csv, .zip (tidy CSV files) or .xlsx")
     run = visible_run(request, pk)
-    if not run.result:
-        raise Http404("The run has no layout yet")
+    if not run.has_layout:
+        raise Http404("The run has no layout")
     bom = build_bom(run.problem, run.result, settings_of(run))
     filename = f"run-{run.pk}-bom.{fmt}"
     if fmt == "csv":
@@ -254,7 +254,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         ids, error = [], "Runs are given by their numbers, e.g. ?runs=3,7."
     # At most a few more than can be compared: a long list is refused below, not looked up.
     ids = list(dict.fromkeys(ids))[: COMPARE_MAX + 1]
-    runs = [run for run in visible_runs(request, ids) if run.result and run.result.get("totals")]
+    runs = [run for run in visible_runs(request, ids) if run.has_layout]
     context: dict = {"runs": runs, "asked": ids}
     if not error and ids and len(runs) < len(ids):
         error = "Some runs are not visible to you or have no layout; they are left out."

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from inventory.seed import seed_data
 from planner import solver
 from planner.access import (
     duplicate_scenario,
@@ -40,15 +41,20 @@ def key_inputs(run: Run) -> dict[str, str]:
 
 
 def default_initial() -> dict:
-    """A new scenario starts as the seed study's hall: one of each catalog row ticked."""
+    """A new scenario starts as the seed study's hall: its rack, servers and models ticked (the
+    catalog holds far more; a spec takes at most 20 models)."""
     form = ScenarioForm()
+    study = seed_data()["study"]
     initial = {"name": "New scenario"}
-    for rack in form.rack_types[:1]:
+    racks = [r for r in form.rack_types if r.name == study["rack_type"]] or form.rack_types[:1]
+    for rack in racks:
         initial[f"rack_{rack.pk}_count"] = 1
     for server in form.servers:
-        initial[f"server_{server.pk}_use"] = True
+        if server.name in study["server_models"]:
+            initial[f"server_{server.pk}_use"] = True
     for model in form.models:
-        initial[f"model_{model.pk}_use"] = True
+        if model.name in study["model_classes"]:
+            initial[f"model_{model.pk}_use"] = True
     return initial
 
 
@@ -113,7 +119,7 @@ def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
         (
             r
             for r in runs
-            if r.status == Run.Status.SUCCEEDED and r.result and r.result.get("totals")
+            if r.status == Run.Status.SUCCEEDED and r.has_layout
         ),
         None,
     )

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.reports.summary import usable_per_rack_type
+
 FORMAT_VERSION = 1
 
 
@@ -67,6 +69,14 @@ def placement(problem: dict[str, Any], result: dict[str, Any]) -> list[dict[str,
     return rows
 
 
+def rack_usable(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, tuple[int, float]]:
+    """Rack type -> (usable U, usable kW) per rack as the solver allowed them."""
+    groups = result.get("racks") or []
+    if all("usable_kw" in group for group in groups):
+        return {g["rack_type"]: (g["usable_u"], g["usable_kw"]) for g in groups}
+    return usable_per_rack_type(problem)
+
+
 def build_bom(
     problem: dict[str, Any],
     result: dict[str, Any],
@@ -81,6 +91,7 @@ def build_bom(
     placed: dict[str, dict[str, int]] = {}  # server -> model -> servers
     sessions: dict[str, dict[str, int]] = {}  # server -> model -> sessions
     groups = []
+    usable = rack_usable(problem, result)
     for group in result.get("racks") or []:
         racks = group["count"]
         lines = []
@@ -108,6 +119,8 @@ def build_bom(
                 "used_kw_per_rack": group["used_kw"],
                 "free_u_per_rack": group["free_u"],
                 "free_kw_per_rack": group["free_kw"],
+                "usable_u_per_rack": usable[group["rack_type"]][0],
+                "usable_kw_per_rack": usable[group["rack_type"]][1],
                 "lines": lines,
             }
         )

@@ -6,6 +6,8 @@ read a run through `summarise` and `elevations`, so each figure is computed in o
 
 from dataclasses import dataclass, field
 
+from planner import solver
+
 # 1 banana ≈ 100 kcal (the seeds' light touch); 1 kcal = 4184 J, so 100 kcal = 0.1163 kWh.
 KWH_PER_BANANA = 0.1163
 HOURS_PER_DAY = 24
@@ -63,24 +65,54 @@ def energy_per_day(power_kw: float) -> tuple[float, float]:
     return kwh, kwh / KWH_PER_BANANA
 
 
+def usable_per_rack_type(problem: dict) -> dict[str, tuple[int, float]]:
+    """Rack type name -> (usable U, usable kW) by the solver's own rule (reserve, feeds,
+    derating, cooling), for results stored before result v1 carried these figures."""
+    parsed = solver.validate_problem(problem)
+    return {rack.name: (rack.usable_u, rack.usable_w / 1000.0) for rack in parsed.rack_types}
+
+
+def hall_usable(problem: dict, result: dict) -> tuple[int, float]:
+    """Usable U and kW of the whole hall: the solver's totals, or its rule for older results."""
+    totals = result.get("totals") or {}
+    if "usable_u" in totals and "usable_kw" in totals:
+        return int(totals["usable_u"]), float(totals["usable_kw"])
+    usable = usable_per_rack_type(problem)
+    counts = {rack["name"]: rack.get("count", 1) for rack in problem.get("rack_types", [])}
+    return (
+        sum(usable[name][0] * n for name, n in counts.items()),
+        sum(usable[name][1] * n for name, n in counts.items()),
+    )
+
+
+def sessions_by_server_model(result: dict) -> list[dict]:
+    """The hall's ``{server, model, servers, sessions}`` rows: the solver's, or summed from the
+    rack groups for results stored before result v1 carried them."""
+    totals = result.get("totals") or {}
+    if "by_server_model" in totals:
+        return list(totals["by_server_model"])
+    rows: dict[tuple[str, str], dict] = {}
+    for group in result.get("racks", []):
+        for item in group["servers"]:
+            row = rows.setdefault(
+                (item["server"], item["model"]),
+                {"server": item["server"], "model": item["model"], "servers": 0, "sessions": 0},
+            )
+            row["servers"] += item["count"] * group["count"]
+            row["sessions"] += item["sessions"] * group["count"]
+    return [rows[key] for key in sorted(rows)]
+
+
 def summarise(problem: dict, result: dict) -> Summary:
     """The totals of `result` (result v1) with the budgets of `problem` (problem v1)."""
     rack_types = {rack["name"]: rack for rack in problem.get("rack_types", [])}
-    usable_u = sum(
-        (r["u"] - r.get("reserved_u", 0)) * r.get("count", 1) for r in rack_types.values()
-    )
-    usable_kw = sum(
-        (r["power_kw"] - r.get("reserved_kw", 0.0)) * r.get("count", 1) for r in rack_types.values()
-    )
+    usable_u, usable_kw = hall_usable(problem, result)
     totals = result.get("totals") or {}
     used_kw = float(totals.get("power_kw") or 0.0)
     kwh, bananas = energy_per_day(used_kw)
     by_server: dict[str, int] = {}
-    for group in result.get("racks", []):
-        for item in group["servers"]:
-            by_server[item["server"]] = (
-                by_server.get(item["server"], 0) + item["sessions"] * group["count"]
-            )
+    for row in sessions_by_server_model(result):
+        by_server[row["server"]] = by_server.get(row["server"], 0) + row["sessions"]
     return Summary(
         status=result.get("status", "unknown"),
         objective=result.get("objective"),
@@ -154,6 +186,9 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
     """
     rack_types = {rack["name"]: rack for rack in problem.get("rack_types", [])}
     server_u = {server["name"]: server["u"] for server in problem.get("servers", [])}
+    older = None if all("usable_kw" in g for g in result.get("racks", [])) else (
+        usable_per_rack_type(problem)
+    )
     stripes = model_patterns(result)
     drawn = []
     for group in result.get("racks", []):
@@ -194,7 +229,9 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
                 used_kw=group["used_kw"],
                 free_u=group["free_u"],
                 free_kw=group["free_kw"],
-                usable_kw=rack["power_kw"] - rack.get("reserved_kw", 0.0),
+                usable_kw=(
+                    group["usable_kw"] if older is None else older[group["rack_type"]][1]
+                ),
                 slots=slots,
             )
         )

@@ -14,7 +14,6 @@ Nothing is lost and nothing is stored twice, whatever the broker does:
   solve, and a late result never overwrites the cancellation.
 """
 import logging
-import math
 import time
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -38,15 +37,10 @@ class RunCancelled(Exception):
 
 
 def solver_budget_s(problem: object, soft_limit_s: float | None) -> float:
-    """The solver's time limit: the problem's own, capped below the worker's soft limit."""
+    """The worker's budget: the problem's own time limit, capped below the soft limit by the
+    margin the task keeps to store its result (the rule is `solver.time_budget_s`)."""
     requested = problem.get("time_limit_s") if isinstance(problem, dict) else None
-    ok = isinstance(requested, int | float) and not isinstance(requested, bool)
-    budget = float(requested) if ok and math.isfinite(requested) and requested > 0 else (
-        solver.DEFAULT_TIME_LIMIT_S
-    )
-    if soft_limit_s:
-        budget = min(budget, max(soft_limit_s - SOFT_LIMIT_MARGIN_S, soft_limit_s / 2))
-    return budget
+    return solver.time_budget_s(requested, soft_limit_s, SOFT_LIMIT_MARGIN_S)
 
 
 def claim(run_id: int, attempt: int | None) -> tuple[Run | None, str]:

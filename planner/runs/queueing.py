@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from planner import solver
 from planner.bridge.problems import scenario_problem, validate_spec
-from planner.limits import limit_errors
 from planner.models import Run, Scenario
 from planner.reports.inputs import default_run_name
 from planner.runs.execution import solver_budget_s
@@ -35,7 +34,7 @@ def send_run(run_id: int, attempt: int) -> None:
 
 def check_problem_limits(problem: dict) -> None:
     """Raise `solver.ProblemError` naming each size limit (settings.PROBLEM_LIMITS) exceeded."""
-    errors = limit_errors(problem, settings.PROBLEM_LIMITS)
+    errors = solver.limit_errors(problem, settings.PROBLEM_LIMITS)
     if errors:
         raise solver.ProblemError(errors)
 

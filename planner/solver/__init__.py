@@ -15,6 +15,7 @@ The formats are described in ``docs/problem-format.md``.
 """
 
 from .check import check_layout
+from .layout import LAYOUT_STATUSES, has_layout
 from .limits import (
     DEFAULT_TIME_LIMIT_S,
     HARD_LIMITS,
@@ -32,6 +33,7 @@ from .schemas import PROBLEM_SCHEMA, RESULT_SCHEMA, load_schema
 __all__ = [
     "DEFAULT_TIME_LIMIT_S",
     "HARD_LIMITS",
+    "LAYOUT_STATUSES",
     "LIMIT_SETTINGS",
     "PROBLEM_SCHEMA",
     "RESULT_SCHEMA",
@@ -45,6 +47,7 @@ __all__ = [
     "Server",
     "check_layout",
     "hard_limit_errors",
+    "has_layout",
     "limit_errors",
     "load_schema",
     "problem_sizes",

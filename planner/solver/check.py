@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .layout import LAYOUT_STATUSES
 from .problem import Problem, RackType, Server, validate_problem
-
-_LAYOUT_STATUSES = ("optimal", "feasible")
 
 
 def _over(value: float, cap: float) -> bool:
@@ -68,7 +67,7 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
     groups = result.get("racks")
     if not isinstance(groups, list):
         return ["result has no 'racks' list"]
-    if status not in _LAYOUT_STATUSES:
+    if status not in LAYOUT_STATUSES:
         return [f"status {status!r} must not list racks"] if groups else []
 
     tally = _Tally(

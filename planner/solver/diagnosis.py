@@ -12,8 +12,8 @@ variant never diagnoses itself):
 * **changes**: each of these that makes the problem feasible, with its size:
   more racks of one type (the fewest, by bisection up to the most servers a layout without a
   spare one can hold; feasibility only grows with racks), a higher hall cap (the least server
-  power meeting every minimum, which is exactly the cap needed), a lower minimum of one model (the most of it the hall serves while every other
-  minimum holds).
+  power meeting every minimum, which is exactly the cap needed), a lower minimum of one model
+  (the most of it the hall serves while every other minimum holds).
 
 The result's ``diagnosis`` (result v1, optional) is this dict; ``text`` is the page's sentence.
 It complements :mod:`planner.solver.infeasibility`, which words the one-line ``reason``.

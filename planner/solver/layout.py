@@ -17,6 +17,17 @@ from .outcome import RackFill
 from .problem import Problem
 
 RESULT_STATUSES = ("optimal", "feasible", "infeasible", "invalid", "unknown")
+#: The statuses whose result carries a layout (rack groups and totals).
+LAYOUT_STATUSES = ("optimal", "feasible")
+
+
+def has_layout(result: object) -> bool:
+    """Whether a result v1 carries a layout: the one test pages, reports and the API use."""
+    return (
+        isinstance(result, Mapping)
+        and result.get("status") in LAYOUT_STATUSES
+        and bool(result.get("totals"))
+    )
 OBJECTIVE_UNITS = {
     "max_sessions": "sessions",
     "min_power": "W",

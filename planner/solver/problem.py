@@ -348,6 +348,13 @@ def _add(errors: dict[str, list[str]], parts: Iterable[str | int], message: str)
         messages.append(message)
 
 
+def _require_on_servers(errors: dict, data: dict, key: str, when: str) -> None:
+    """Every server must give `key` (not null) because of `when`."""
+    for i, server in enumerate(data["servers"]):
+        if server.get(key) is None:
+            _add(errors, ("servers", i, key), f"is required (a number, not null) when {when}")
+
+
 def _check_json(value: Any, path: tuple[str | int, ...], errors: dict[str, list[str]]) -> None:
     """Reject values that are not plain JSON (see the module docstring for why)."""
     if value is None or isinstance(value, (str, bool, int)):
@@ -457,25 +464,13 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
             _add(errors, ("rack_types", i, "reserved_kw"), msg)
         weighed = weighed or rack.get("max_weight_kg") is not None
     if weighed:
-        for i, server in enumerate(data["servers"]):
-            if server.get("weight_kg") is None:
-                _add(
-                    errors,
-                    ("servers", i, "weight_kg"),
-                    "is required (a number, not null) when a rack type has max_weight_kg",
-                )
+        _require_on_servers(errors, data, "weight_kg", "a rack type has max_weight_kg")
     for model, d in data.get("demand", {}).items():
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
             _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
     if data.get("objective", "max_sessions") == "min_cost":
-        for i, server in enumerate(data["servers"]):
-            if server.get("cost_usd") is None:
-                _add(
-                    errors,
-                    ("servers", i, "cost_usd"),
-                    "is required (a number, not null) when objective is min_cost",
-                )
+        _require_on_servers(errors, data, "cost_usd", "objective is min_cost")
 
 
 def _opt_float(x: Any) -> float | None:

@@ -134,3 +134,54 @@ def test_csv_layout_round_trips_through_pandas():
     frame = pd.DataFrame({"table": ["rack_types"], "name": ["a"], "u_height": ["42"]})
     tables = catalog_io.read_catalog_file("a.csv", frame.to_csv(index=False).encode())
     assert tables == {"rack_types": [(2, {"name": "a", "u_height": "42"})]}
+
+
+NEW_FIELDS = {
+    "accelerators": ["tflops_4", "matrix_flops_per_cycle", "vector_unit", "matrix_unit"],
+    "server_models": ["typical_power_w", "weight_kg", "cooling", "price_source", "price_date",
+                      "price_is_estimate"],
+    "rack_types": ["feeds", "derating_pct", "cooling", "cooling_kw", "max_weight_kg", "source"],
+    "model_classes": ["active_parameters_b", "expert_count", "experts_per_token",
+                      "shared_expert_count", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim",
+                      "v_head_dim", "native_precision_bits", "vocab_size", "intermediate_size",
+                      "moe_intermediate_size", "tied_embeddings", "first_dense_layers",
+                      "moe_layer_step"],
+}
+
+
+@pytest.mark.django_db
+def test_the_round_trip_carries_every_catalog_field_with_values(seed_catalog):
+    # The seed catalog sets each of them somewhere (not only defaults), so the export/import
+    # round trip above exercises every one.
+    frames = catalog_io.export_frames()
+    for table, fields in NEW_FIELDS.items():
+        model = catalog_io.TABLES[table][0].Meta.model
+        for name in fields:
+            assert name in frames[table].columns, (table, name)
+            default = model._meta.get_field(name).get_default()
+            values = [v for v in frames[table][name].dropna() if v not in (default, "")]
+            assert values, (table, name)
+    servers = frames["server_models"].set_index("name")
+    assert servers.loc["gb200-nvl72", "price_date"] == "2024-03-26"
+    assert bool(servers.loc["gb200-nvl72", "price_is_estimate"]) is True
+
+
+@pytest.mark.django_db
+def test_unknown_columns_are_listed_and_nothing_is_imported(editor_client, seed_catalog):
+    sheet = pd.DataFrame([{
+        "name": "vendor-box", "vendor": "V", "u_height": 2, "power_w": 2000,
+        "accelerator": "nvidia-l4", "accelerator_count": 4, "notes": "vendor sheet",
+        "SKU": "VB-2000", "Lead time": "",
+    }])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        sheet.to_excel(writer, sheet_name="server_models", index=False)
+    response = upload(editor_client, "vendor.xlsx", buffer.getvalue())
+    assert response.status_code == 400
+    message = response.json()["errors"]["server_models[row 1]"][0]
+    assert "'SKU'" in message and "'Lead time'" in message  # empty or not, each is named
+    assert not ServerModel.objects.filter(name="vendor-box").exists()
+    # A stacked CSV's other-table columns, empty in this table's rows, are not unknown.
+    csv = (b"table,name,vendor,u_height,power_w,accelerator,accelerator_count,notes,budget_kw\n"
+           b"server_models,vendor-box,V,2,2000,nvidia-l4,4,vendor sheet,\n")
+    assert upload(editor_client, "ok.csv", csv).status_code == 200

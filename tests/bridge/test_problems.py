@@ -54,3 +54,15 @@ def test_precision_8_to_4_changes_the_layout(seed_catalog):
     assert "ampereone-a192" not in at_8
     assert at_4.get("ampereone-a192", 0) > 0
     assert sessions_4 > sessions_8
+
+
+@pytest.mark.django_db
+def test_catalog_usable_figures_are_the_solvers(seed_catalog):
+    """The catalog pages show RackType.usable_kw (the catalog cannot import the solver); it
+    must say what the solver enforces for every rack type, 2N, derated and cooled ones too."""
+    from inventory.models import RackType
+    from planner.bridge.problems import rack_usable
+
+    for rack in RackType.objects.all():
+        usable = rack_usable(rack)
+        assert (rack.usable_u, round(rack.usable_kw, 3)) == (usable.usable_u, usable.usable_kw)

@@ -5,8 +5,12 @@ import re
 
 
 def form_data(**overrides) -> dict:
+    """The editor filled in for the seed study's hall: its rack (2 of them), servers and models
+    ticked, every other catalog row left out."""
     from inventory.models import ModelClass, RackType, ServerModel
+    from inventory.seed import seed_data
 
+    study = seed_data()["study"]
     data = {
         "name": "Two racks",
         "description": "",
@@ -17,12 +21,14 @@ def form_data(**overrides) -> dict:
         "hall_power_kw": "",
     }
     for rack in RackType.objects.all():
-        data[f"rack_{rack.pk}_count"] = "2"
+        data[f"rack_{rack.pk}_count"] = "2" if rack.name == study["rack_type"] else "0"
     for server in ServerModel.objects.all():
-        data[f"server_{server.pk}_use"] = "on"
+        if server.name in study["server_models"]:
+            data[f"server_{server.pk}_use"] = "on"
         data[f"server_{server.pk}_available"] = ""
     for model in ModelClass.objects.all():
-        data[f"model_{model.pk}_use"] = "on"
+        if model.name in study["model_classes"]:
+            data[f"model_{model.pk}_use"] = "on"
         data[f"model_{model.pk}_min"] = "0"
         data[f"model_{model.pk}_max"] = ""
         data[f"model_{model.pk}_weight"] = "1"

@@ -78,3 +78,19 @@ def test_capacity_page_bad_settings_are_form_errors(client, seed_catalog):
 @pytest.mark.django_db
 def test_nav_links_to_the_capacity_page(client, seed_catalog):
     assert 'href="/capacity/"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_prefetched_measurements_pick_what_the_per_pair_query_picks(seed_catalog):
+    from inventory.models import PerformanceProfile
+    from planner.bridge.figures import best_measurement, measured_profiles
+
+    measured = PerformanceProfile.objects.filter(basis="measured").select_related(
+        "server_model", "model_class"
+    )
+    for precision in {p.precision_bits for p in measured}:
+        grouped = measured_profiles(precision)
+        for p in measured:
+            for slo, context in ((p.slo_tps, None), (p.slo_tps / 2, 4096), (p.slo_tps * 2, 1)):
+                args = (p.server_model, p.model_class, precision, slo, context)
+                assert best_measurement(*args, profiles=grouped) == best_measurement(*args)

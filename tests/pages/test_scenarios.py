@@ -28,10 +28,11 @@ def test_editor_saves_a_spec_and_solves(
     scenario = Scenario.objects.get(name="Two racks")
     assert scenario.owner == user
     assert scenario.spec["rack_types"] == [{"rack_type": "std-42u", "count": 2}]
-    from inventory.models import ModelClass, ServerModel
+    from inventory.seed import seed_data
 
-    assert len(scenario.spec["servers"]) == ServerModel.objects.count()
-    assert len(scenario.spec["models"]) == ModelClass.objects.count()
+    study = seed_data()["study"]
+    assert [s["server_model"] for s in scenario.spec["servers"]] == study["server_models"]
+    assert [m["model_class"] for m in scenario.spec["models"]] == study["model_classes"]
     run = scenario.runs.get()
     assert response["Location"] == reverse("planner:run", kwargs={"pk": run.pk})
     run.refresh_from_db()
