@@ -49,7 +49,7 @@ def test_model_hatches_are_not_server_colours():
         ],
     }
     problem = {"rack_types": [{"name": "r", "u": 42, "power_kw": 2, "reserved_u": 2}],
-               "servers": [{"name": "s", "u": 1, "power_w": 500}]}
+               "servers": [{"name": "s", "u": 1, "power_w": 500, "sessions": {"a": 3, "c": 5}}]}
     patterns = model_patterns(result)
     assert patterns == {"a": {"pattern": MODEL_PATTERNS[0], "number": 1},
                         "c": {"pattern": MODEL_PATTERNS[1], "number": 2}}
