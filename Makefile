@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint bench migrate catalog worker clean fuzz
+.PHONY: setup run test lint bench migrate catalog admin worker clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ migrate: setup
 catalog: migrate
 	$(BIN)/python manage.py loadcatalog
 
+# The first user, from RACK_PLANNER_ADMIN_USER / RACK_PLANNER_ADMIN_PASSWORD when set.
+admin: migrate
+	$(BIN)/python manage.py ensureadmin
+
 # Without REDIS_URL tasks run in-process (eager); with it a real worker runs beside the server.
-run: catalog
+run: catalog admin
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL set: starting a Celery worker (with beat) beside the web server"; \
 	  echo "(scripts/supervise starts the worker again if it ever exits)"; \

@@ -60,7 +60,7 @@ def through_workers(problems: list[dict], concurrency: int, broker_url: str, db_
         worker.wait_ready()
         started = time.perf_counter()
         with transaction.atomic():  # the sends go out when this commits
-            ids = queue_variant_runs(scenario, problems)
+            ids = queue_variant_runs([Run(scenario=scenario, problem=p) for p in problems])
         queued = time.perf_counter()
         finished = Run.objects.filter(pk__in=ids, status__in=["succeeded", "failed"])
         wait_for(lambda: finished.count() == len(ids), 1800, "the sweep to finish",

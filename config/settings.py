@@ -208,6 +208,23 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Anyone may sign up at /accounts/signup/ unless SIGNUP_OPEN=0 (then accounts come from the admin
+# or `manage.py ensureadmin`).
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+
+# E-mail (password reset): printed to the console in development, sent by SMTP in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEVELOPMENT
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rack-planner <noreply@localhost>")
 
 # Celery: eager in-process without a broker, a real worker with REDIS_URL.
 # The database is the source of truth for runs, not the broker: tasks carry run ids, are

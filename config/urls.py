@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from config import health
+from planner.pages import accounts
 
 api_v1 = [
     path("", include("inventory.api.urls")),
@@ -33,6 +34,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name none (the admin's).
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
     path("admin/", admin.site.urls),
+    path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("catalog/", include("inventory.urls")),

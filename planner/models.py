@@ -56,6 +56,16 @@ class Scenario(models.Model):
         return reverse("planner:shared-scenario", kwargs={"token": self.share_token})
 
 
+OUTCOME_LABELS = {
+    "queued": "Queued",
+    "running": "Running",
+    "succeeded": "Succeeded",
+    "infeasible": "Infeasible",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
 class Run(models.Model):
     """One solve of a scenario's problem, as queued, run and stored by `solve_run`."""
 
@@ -69,6 +79,21 @@ class Run(models.Model):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     problem = models.JSONField(help_text="The problem as it was when the run was queued.")
+    # What the planner asked for, kept as it was when the run was queued: editing the scenario
+    # afterwards never changes what a run says it solved (planner/reports/inputs.py reads them).
+    spec = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The scenario spec v1 the run was built from (defaults filled); null for a "
+        "raw problem v1.",
+    )
+    solver_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Solver settings the run was queued with: time_limit_s, method.",
+    )
+    name = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True, help_text="Solver output (result v1).")
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
@@ -119,6 +144,25 @@ class Run(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def outcome(self) -> str:
+        """What the planner reads: the status, except that a finished solve which proved no
+        layout exists is `infeasible` (its status stays `succeeded` for API clients)."""
+        if self.status == self.Status.SUCCEEDED and (self.result or {}).get("status") == (
+            "infeasible"
+        ):
+            return "infeasible"
+        return self.status
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    @property
+    def label(self) -> str:
+        """`#12 name` (or the scenario's name when the run has none)."""
+        return f"#{self.pk} {self.name or self.scenario.name}"
 
     @property
     def duration_s(self) -> float | None:

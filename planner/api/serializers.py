@@ -132,6 +132,13 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     statistics = serializers.SerializerMethodField()
     tco = serializers.SerializerMethodField()
     result = ResultField(read_only=True)
+    outcome = serializers.CharField(
+        read_only=True,
+        help_text="`status`, except `infeasible` for a succeeded run whose solve proved that no "
+        "layout meets the demand (status stays `succeeded`).",
+    )
+    spec = SpecField(read_only=True, allow_null=True)
+    settings = serializers.JSONField(source="solver_settings", read_only=True)
 
     class Meta:
         model = Run
@@ -139,7 +146,10 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "id",
             "url",
             "scenario",
+            "name",
+            "note",
             "status",
+            "outcome",
             "progress",
             "error",
             "queued_at",
@@ -150,8 +160,11 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "tco",
             "result",
             "bom_url",
+            "spec",
+            "settings",
         ]
         read_only_fields = fields
+
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, run: Run) -> str:
@@ -184,6 +197,13 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class RunRequestSerializer(serializers.Serializer):
+    """The optional body of POST /scenarios/{id}/runs."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
 
 
 class SharedScenarioSerializer(ScenarioSerializer):

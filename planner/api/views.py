@@ -28,6 +28,7 @@ from planner.access import (
 )
 from planner.api.renderers import XLSX_MEDIA_TYPE, BomCSVRenderer, BomXLSXRenderer
 from planner.api.serializers import (
+    RunRequestSerializer,
     RunSerializer,
     ScenarioSerializer,
     SharedScenarioSerializer,
@@ -35,6 +36,7 @@ from planner.api.serializers import (
 from planner.bridge.problems import ScenarioSpecError
 from planner.models import Run, Scenario
 from planner.reports.bom import build_bom
+from planner.reports.inputs import INPUT_LABELS, run_inputs
 from planner.runs.queueing import RunAlreadyFinished, cancel_run, check_problem_limits, queue_run
 
 
@@ -154,7 +156,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
     )
     @extend_schema(
         methods=["POST"],
-        request=None,
+        request=RunRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
             202: OpenApiResponse(
@@ -181,8 +183,16 @@ class ScenarioViewSet(viewsets.ModelViewSet):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        body = RunRequestSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
         try:
-            run = queue_run(scenario, requested_by=request.user, idempotency_key=key)
+            run = queue_run(
+                scenario,
+                requested_by=request.user,
+                idempotency_key=key,
+                name=body.validated_data.get("name", ""),
+                note=body.validated_data.get("note", ""),
+            )
         except ScenarioSpecError as exc:
             errors = {f"spec.{k}": v for k, v in exc.errors.items()}
             return Response(error_body(str(exc), errors), status=status.HTTP_400_BAD_REQUEST)
@@ -283,7 +293,10 @@ class RunBomView(generics.GenericAPIView):
         run = self.get_object()
         if not run.has_layout:
             raise Conflict(f"Run {run.pk} has no layout ({run.status}).")
-        bom = build_bom(run.problem, run.result)
+        inputs = run_inputs(run.spec, run.problem, run.solver_settings)
+        bom = build_bom(
+            run.problem, run.result, {INPUT_LABELS[key]: v for key, v in inputs.items()}
+        )
         headers = {}
         if self.format_kwarg or request.accepted_renderer.format != "json":
             extension = request.accepted_renderer.format

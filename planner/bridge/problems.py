@@ -72,6 +72,11 @@ def server_entry(server: ServerModel, sessions: dict[str, int]) -> dict:
         "cost_usd": float(server.price_usd) if server.price_usd is not None else None,
         "weight_kg": server.weight_kg,
         "sessions": sessions,
+        # What a buyer orders besides the chassis; the solver ignores x- fields, the BOM reads it.
+        "x-accelerator": {
+            "name": server.accelerator.name,
+            "count": server.accelerator_count,
+        },
     }
 
 

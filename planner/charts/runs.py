@@ -3,7 +3,7 @@
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.charts.style import plain_layout, stacked_server_bars
+from planner.charts.style import plain_layout, server_line, stacked_server_bars
 
 
 def layout_sessions_figure(placed: pd.DataFrame, colours: dict[str, str], title: str) -> go.Figure:
@@ -68,6 +68,8 @@ def compare_sessions_figure(sessions: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+#: A sweep's "all candidates together" option: black, which no server colour uses.
+TOGETHER_COLOUR = "#000000"
 RUN_SHADES = ("#1b3a5c", "#2f6690", "#3a7ca5", "#81c3d7", "#a9a9a9", "#5c5c5c")
 
 
@@ -142,18 +144,41 @@ def compare_servers_figure(servers: pd.DataFrame, colours: dict[str, str], title
 def sweep_figure(
     points: pd.DataFrame, colours: dict[str, str], title: str, x_title: str, y_title: str
 ) -> go.Figure:
-    """One line per server option: `points` has columns server, x, y (y None = no layout)."""
+    """One line per server option: `points` has columns server, x, y (y None = no layout) and
+    optionally outcome; infeasible variants are marked with a cross on the x axis, so a gap in
+    a line says why it is there."""
     fig = go.Figure()
+    infeasible_x: list[float] = []
+    infeasible_text: list[str] = []
     for server, rows in points.groupby("server", sort=False):
         rows = rows.sort_values("x")
+        colour = colours.get(server, TOGETHER_COLOUR)
         fig.add_trace(
             go.Scatter(
                 name=server,
                 x=list(rows["x"]),
                 y=[None if pd.isna(v) else float(v) for v in rows["y"]],
                 mode="lines+markers",
-                line={"color": colours.get(server)},
-                marker={"color": colours.get(server)},
+                line=server_line(colour),
+                marker={"color": colour},
+            )
+        )
+        if "outcome" in rows:
+            for x, outcome in zip(rows["x"], rows["outcome"], strict=True):
+                if outcome == "infeasible":
+                    infeasible_x.append(float(x))
+                    infeasible_text.append(f"{server}: infeasible (no layout meets every min)")
+    if infeasible_x:
+        fig.add_trace(
+            go.Scatter(
+                name="infeasible (no layout)",
+                x=infeasible_x,
+                y=[0] * len(infeasible_x),
+                mode="markers",
+                marker={"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#b00020"},
+                        "color": "#b00020"},
+                text=infeasible_text,
+                hovertemplate="%{text}<br>x = %{x}<extra></extra>",
             )
         )
     fig.layout = plain_layout(

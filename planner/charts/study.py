@@ -3,6 +3,8 @@
 import pandas as pd
 import plotly.graph_objects as go
 
+from planner.charts.style import server_marker
+
 
 def study_figure(
     cells: pd.DataFrame,
@@ -31,7 +33,7 @@ def study_figure(
                 y=[value if value > 0 else None for value in served],
                 text=[f"{value:,}" if value > 0 else "n/a" for value in served],
                 textposition="outside",
-                marker_color=colours.get(server),
+                marker=server_marker(colours.get(server)),
                 customdata=list(
                     zip(
                         rows["servers_per_rack"].fillna(0).astype(int),

@@ -7,9 +7,11 @@ shows beside what the planner typed, and a bound form keeps everything typed.
 """
 
 from django import forms
+from django.conf import settings
 
 from inventory.models import ModelClass, RackType, ServerModel
-from planner.bridge.problems import ScenarioSpecError, validate_spec
+from planner import solver
+from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
 from planner.capacity import KV_PRECISIONS, Workload, defaults
 from planner.reports.tco import TcoSettings
 
@@ -117,7 +119,10 @@ class ScenarioForm(forms.Form):
             )
         for rack in self.rack_types:
             self.fields[f"rack_{rack.pk}_count"] = forms.IntegerField(
-                label=f"Racks of {rack.name}", min_value=0, max_value=100000, initial=0
+                label=f"Racks of {rack.name}",
+                min_value=0,
+                max_value=settings.PROBLEM_LIMITS["racks"],
+                initial=0,
             )
         for server in self.servers:
             self.fields[f"server_{server.pk}_use"] = forms.BooleanField(
@@ -278,7 +283,42 @@ class ScenarioForm(forms.Form):
                 field = self._field_for(path, fields)
                 for message in messages:
                     self.add_error(field, message)
+            return cleaned
+        self._check_problem(fields)
         return cleaned
+
+    def _check_problem(self, fields: dict[str, str]) -> None:
+        """Build the problem a run would solve and apply the rules the API and the solver apply
+        before queueing (size limits, prices for min_cost, ...), errors beside their fields."""
+        problem = build_problem(self.spec)
+        errors = dict(solver.limit_errors(problem, settings.PROBLEM_LIMITS))
+        if not errors:
+            try:
+                solver.validate_problem(problem)
+            except solver.ProblemError as exc:
+                errors = exc.errors
+        for path, messages in errors.items():
+            field = self._problem_field(path, problem, fields)
+            for message in messages:
+                self.add_error(field, self._explain(path, message, problem))
+
+    def _problem_field(self, path: str, problem: dict, fields: dict[str, str]) -> str | None:
+        """The form field a problem v1 error path belongs to (the spec keeps the same order)."""
+        if path == "rack_types":
+            return fields.get("rack_types[0]")
+        if path.startswith("servers[") and path.endswith(".cost_usd"):
+            return "objective" if self.cleaned_data.get("objective") == "min_cost" else None
+        if path in {"servers", "demand"}:
+            return None
+        return self._field_for(path.split(".")[0], fields)
+
+    @staticmethod
+    def _explain(path: str, message: str, problem: dict) -> str:
+        if path.startswith("servers[") and path.endswith(".cost_usd"):
+            index = int(path.split("[")[1].split("]")[0])
+            name = problem["servers"][index]["name"]
+            return f"Least cost needs a price for every candidate server; {name} has none."
+        return message
 
     def _field_for(self, path: str, fields: dict[str, str]) -> str | None:
         top = path.split(".")[0].split("[")[0]

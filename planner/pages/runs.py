@@ -1,17 +1,22 @@
 """Run pages: live progress, the result (totals, elevations, charts, BOM) and comparisons."""
 
 import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from planner import charts
-from planner.access import can_view, recently_shared, visible_runs
+from planner.access import can_view, is_owner, recently_shared, visible_runs
 from planner.models import Run
 from planner.pages.colours import catalog_colours
-from planner.reports.bom import bom_csv, bom_xlsx, build_bom
-from planner.reports.summary import elevations, model_colours, summarise
+from planner.reports.bom import bom_csv, bom_xlsx, bom_zip, build_bom
+from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
+from planner.reports.progress import describe_progress
+from planner.reports.summary import elevations, model_patterns, summarise
 from planner.reports.tco import breakdown, compute_tco
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
@@ -22,6 +27,23 @@ def visible_run(request: HttpRequest, pk: int) -> Run:
     if not can_view(request, run.scenario):
         raise Http404("No run here")  # do not tell others that the run exists
     return run
+
+
+def inputs_of(run: Run) -> dict[str, str]:
+    """The run's key inputs (what it solved), from the spec and settings it kept."""
+    return run_inputs(run.spec, run.problem, run.solver_settings)
+
+
+def settings_of(run: Run) -> dict[str, str]:
+    """The run's inputs by label: the settings section of its BOM."""
+    return {INPUT_LABELS[key]: value for key, value in inputs_of(run).items()}
+
+
+def labelled_inputs(run: Run) -> list[dict[str, str]]:
+    return [
+        {"key": key, "label": INPUT_LABELS[key], "value": value}
+        for key, value in inputs_of(run).items()
+    ]
 
 
 def result_context(run: Run, colours: dict[str, str]) -> dict:
@@ -41,7 +63,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         columns=["server", "model", "sessions"],
     )
     figure = charts.layout_sessions_figure(placed, colours, "Sessions per model, by server")
-    bom = build_bom(run.problem, result)
+    bom = build_bom(run.problem, result, settings_of(run))
     return {
         "run": run,
         "summary": summary,
@@ -55,7 +77,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "figure_id": f"run-{run.pk}-sessions",
         "figure_data_id": f"run-{run.pk}-sessions-data",
         "colours": colours,
-        "model_colours": model_colours(result),
+        "model_patterns": model_patterns(result),
         "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
     }
 
@@ -82,9 +104,20 @@ def status_payload(run: Run) -> dict:
     elapsed = None
     if run.started_at:
         elapsed = ((run.finished_at or now) - run.started_at).total_seconds()
+    objective = (run.problem or {}).get("objective", "max_sessions")
     return {
         "id": run.pk,
+        "view": describe_progress(
+            objective,
+            run.progress or {},
+            time_limit_s=(run.solver_settings or {}).get("time_limit_s"),
+            elapsed_s=elapsed,
+            finished=run.is_finished,
+        ),
+        "objective": objective,
         "status": run.status,
+        "outcome": run.outcome,
+        "outcome_label": run.outcome_label,
         "finished": run.is_finished,
         "progress": run.progress or {},
         "error": run.error,
@@ -97,7 +130,13 @@ def status_payload(run: Run) -> dict:
 
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = visible_run(request, pk)
-    context = {"run": run, "status": status_payload(run), "scenario": run.scenario}
+    context = {
+        "run": run,
+        "status": status_payload(run),
+        "scenario": run.scenario,
+        "inputs": labelled_inputs(run),
+        "owner": is_owner(request.user, run.scenario),
+    }
     if run.has_layout:
         context.update(result_context(run, catalog_colours()))
     template = "planner/_result.html" if request.GET.get("fragment") else "planner/run.html"
@@ -109,15 +148,17 @@ def run_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    if fmt not in {"csv", "xlsx"}:
-        raise Http404("BOM comes as .csv or .xlsx")
+    if fmt not in {"csv", "xlsx", "zip"}:
+        raise Http404("BOM comes as .csv, .zip (tidy CSV files) or .xlsx")
     run = visible_run(request, pk)
     if not run.has_layout:
         raise Http404("The run has no layout")
-    bom = build_bom(run.problem, run.result)
+    bom = build_bom(run.problem, run.result, settings_of(run))
     filename = f"run-{run.pk}-bom.{fmt}"
     if fmt == "csv":
         response = HttpResponse(bom_csv(bom), content_type="text/csv; charset=utf-8")
+    elif fmt == "zip":
+        response = HttpResponse(bom_zip(bom), content_type="application/zip")
     else:
         response = HttpResponse(
             bom_xlsx(bom),
@@ -127,8 +168,23 @@ def run_bom(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+@login_required
+@require_POST
+def run_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner names a run and notes why it was made (what it tried)."""
+    run = visible_run(request, pk)
+    if not is_owner(request.user, run.scenario):
+        raise Http404("No run here")
+    name = request.POST.get("name", "").strip()[:200]
+    run.name = name or run.name
+    run.note = request.POST.get("note", "").strip()[:10_000]
+    run.save(update_fields=["name", "note"])
+    messages.success(request, "Run name and note saved.")
+    return redirect("planner:run", pk=run.pk)
+
+
 def run_label(run: Run) -> str:
-    return f"#{run.pk} {run.scenario.name}"[:40]
+    return run.label[:60]
 
 
 def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
@@ -167,6 +223,7 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
             if n
         ]
     metrics = pd.DataFrame(rows)
+    inputs = differing_inputs([inputs_of(run) for run in runs])
     figures = [
         (
             "sessions",
@@ -236,6 +293,7 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
     return {
         "rows": rows,
         "models": models,
+        "differing_inputs": inputs,
         "figures": [
             {
                 "id": f"compare-{key}",

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from inventory.seed import seed_data
+from planner import solver
 from planner.access import (
     duplicate_scenario,
     is_owner,
@@ -19,9 +20,24 @@ from planner.bridge.problems import ScenarioSpecError
 from planner.models import Run, Scenario, Sweep
 from planner.pages.colours import catalog_colours
 from planner.pages.forms import ScenarioForm
-from planner.pages.runs import result_context
+from planner.pages.runs import inputs_of, result_context
 from planner.runs.queueing import queue_run
-from planner.runs.sweeps import DEFAULT_VALUES
+from planner.runs.sweeps import DEFAULT_VALUES, SERVER_OPTIONS
+
+#: How many of a scenario's runs its page lists (latest first), with what each solved.
+HISTORY_RUNS = 50
+KEY_INPUTS = ("objective", "slo_tps", "precision_bits", "capacity_policy", "racks", "hall_power_kw")
+
+
+def key_inputs(run: Run) -> dict[str, str]:
+    """The inputs a scenario's run list shows beside each run."""
+    inputs = inputs_of(run)
+    shown = {key: inputs[key] for key in KEY_INPUTS if key in inputs}
+    if shown.get("hall_power_kw") == "none":
+        del shown["hall_power_kw"]
+    else:
+        shown["hall_power_kw"] = f"hall cap {shown.get('hall_power_kw')}"
+    return shown
 
 
 def default_initial() -> dict:
@@ -58,10 +74,18 @@ def save_and_maybe_solve(request: HttpRequest, form: ScenarioForm, scenario: Sce
 
 def solve_and_redirect(request: HttpRequest, scenario: Scenario):
     try:
-        run = queue_run(scenario)
+        run = queue_run(
+            scenario,
+            requested_by=request.user,
+            name=request.POST.get("run_name", ""),
+            note=request.POST.get("run_note", ""),
+        )
     except ScenarioSpecError as exc:
         messages.error(request, f"This scenario no longer builds: {exc}")
         return redirect("planner:scenario-edit", pk=scenario.pk)
+    except solver.ProblemError as exc:
+        messages.error(request, f"Not solved: {exc.reason}")
+        return redirect("planner:scenario", pk=scenario.pk)
     return redirect("planner:run", pk=run.pk)
 
 
@@ -88,7 +112,9 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
     # Sweep variants are runs too; they live on their sweep's page, not in this list.
-    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:10])
+    runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:HISTORY_RUNS])
+    for run in runs:
+        run.key_inputs = key_inputs(run)
     latest = next(
         (
             r
@@ -114,6 +140,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = owned_scenario(request, pk)
     context = scenario_page_context(request, scenario)
     context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
+    context["sweep_server_options"] = list(SERVER_OPTIONS.items())
     context["sweep_parameters"] = [
         {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
         for choice in Sweep.Parameter

@@ -13,12 +13,14 @@ from planner.bridge.problems import ScenarioSpecError
 from planner.models import Sweep
 from planner.pages.colours import catalog_colours
 from planner.runs.sweeps import (
+    TABLE_COLUMNS,
     SweepError,
     cancel_sweep,
     parse_values,
     progress,
     start_sweep,
     sweep_points,
+    sweep_table,
 )
 
 
@@ -29,7 +31,7 @@ def sweep_start(request: HttpRequest, pk: int) -> HttpResponse:
     parameter = request.POST.get("parameter", "")
     try:
         values = parse_values(parameter, request.POST.get("values", ""))
-        sweep = start_sweep(scenario, parameter, values)
+        sweep = start_sweep(scenario, parameter, values, request.POST.get("servers", "each"))
     except (SweepError, ScenarioSpecError) as exc:
         messages.error(request, f"Sweep not started: {exc}.")
         return redirect("planner:scenario", pk=scenario.pk)
@@ -45,7 +47,7 @@ def visible_sweep(request: HttpRequest, pk: int) -> Sweep:
 
 def sweep_figures(sweep: Sweep) -> list[dict]:
     points = pd.DataFrame(
-        sweep_points(sweep), columns=["x", "server", "sessions", "sessions_per_kw"]
+        sweep_points(sweep), columns=["x", "server", "outcome", "sessions", "sessions_per_kw"]
     )
     label = Sweep.Parameter(sweep.parameter).label
     colours = catalog_colours()
@@ -65,7 +67,7 @@ def sweep_figures(sweep: Sweep) -> list[dict]:
     ]
     drawn = []
     for key, column, title, y_title in figures:
-        frame = points.rename(columns={column: "y"})[["server", "x", "y"]]
+        frame = points.rename(columns={column: "y"})[["server", "x", "y", "outcome"]]
         figure = charts.sweep_figure(frame, colours, title, label, y_title)
         drawn.append(
             {
@@ -87,11 +89,27 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "owner": is_owner(request.user, sweep.scenario),
         "parameter_label": Sweep.Parameter(sweep.parameter).label,
         "figures": sweep_figures(sweep) if state["done"] else [],
+        "table": sweep_table(sweep),
+        "server_options_label": server_options_label(sweep),
     }
     template = (
         "planner/_sweep_figures.html" if request.GET.get("fragment") else "planner/sweep.html"
     )
     return render(request, template, context)
+
+
+def server_options_label(sweep: Sweep) -> str:
+    options = list(dict.fromkeys(v["server"] for v in sweep.variants))
+    return ", ".join(options)
+
+
+def sweep_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sweep's table as CSV: one row per variant, the run's id to open it."""
+    sweep = visible_sweep(request, pk)
+    frame = pd.DataFrame(sweep_table(sweep), columns=list(TABLE_COLUMNS))
+    response = HttpResponse(frame.to_csv(index=False), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sweep-{sweep.pk}.csv"'
+    return response
 
 
 def sweep_status(request: HttpRequest, pk: int) -> JsonResponse:

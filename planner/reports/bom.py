@@ -1,17 +1,24 @@
 """Bill of materials of a solved run: pure (plain dicts in, plain dicts / pandas out, no Django).
 
 The figures per server come from the problem the run solved (its snapshot), so a BOM never
-changes when the catalog does. Three parts:
+changes when the catalog does. Its parts:
 
 - `servers`: per server SKU placed: count, U and W each and in total, kW, price each and in
   total (null when the SKU has no price), and sessions per model;
 - `rack_groups`: per group of identical racks (as the solver groups them): rack type, number of
   racks, and per server line of one rack: SKU, model, servers per rack and in total, sessions;
 - `totals`: racks, racks used, servers, U, kW, price (null if any placed SKU has no price),
-  sessions per model and in total;
+  sessions per model and in total, accelerators in total and per accelerator type;
 - `tco`: the total cost of ownership and $ per million tokens of the layout and per model, with
-  the settings used (`planner/reports/tco.py`, docs/tco.md).
+  the settings used (`planner/reports/tco.py`, docs/tco.md);
+- `settings`: the scenario's settings the run solved with (`{"setting", "value"}` rows);
+- `placement`: rack by rack, each server's rack group, rack index, U position and model.
+
+Servers carry their accelerator and its count per server (`x-accelerator` on the problem's
+server entry, written by planner.bridge.problems).
 """
+import io
+import zipfile
 from typing import Any
 
 import pandas as pd
@@ -26,6 +33,45 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def placement(problem: dict[str, Any], result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rack by rack, each server's position: rack group, rack index (1-based, over the hall),
+    index within its group, server, model, bottom and top U (U 1 is the bottom of the rack).
+
+    Servers fill each rack from the bottom in the group's order, as the elevations draw them;
+    the reserved U sit at the top. Racks without servers get no rows.
+    """
+    server_u = {server["name"]: server["u"] for server in problem.get("servers", [])}
+    rows: list[dict[str, Any]] = []
+    index = 0
+    for number, group in enumerate(result.get("racks") or [], start=1):
+        slots = []
+        bottom = 1
+        for line in group["servers"]:
+            height = server_u.get(line["server"], 1)
+            per_server = line["sessions"] // line["count"] if line["count"] else 0
+            for _ in range(line["count"]):
+                slots.append((line["server"], line["model"], bottom, bottom + height - 1,
+                              per_server))
+                bottom += height
+        for in_group in range(1, group["count"] + 1):
+            index += 1
+            for server, model, low, high, sessions in slots:
+                rows.append(
+                    {
+                        "rack_group": number,
+                        "rack_type": group["rack_type"],
+                        "rack_index": index,
+                        "rack_in_group": in_group,
+                        "server": server,
+                        "model": model,
+                        "u_bottom": low,
+                        "u_top": high,
+                        "sessions": sessions,
+                    }
+                )
+    return rows
+
+
 def rack_usable(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, tuple[int, float]]:
     """Rack type -> (usable U, usable kW) per rack as the solver allowed them."""
     groups = result.get("racks") or []
@@ -34,8 +80,16 @@ def rack_usable(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, tu
     return usable_per_rack_type(problem)
 
 
-def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The BOM of `result` (result v1) for `problem` (problem v1). Empty without a layout."""
+def build_bom(
+    problem: dict[str, Any],
+    result: dict[str, Any],
+    settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The BOM of `result` (result v1) for `problem` (problem v1). Empty without a layout.
+
+    `settings` (label -> value, planner.reports.inputs) are the scenario's settings the run
+    solved with; they travel with the BOM so a buyer sees what it was sized for.
+    """
     specs = {server["name"]: server for server in problem.get("servers", [])}
     placed: dict[str, dict[str, int]] = {}  # server -> model -> servers
     sessions: dict[str, dict[str, int]] = {}  # server -> model -> sessions
@@ -80,10 +134,15 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         spec = specs[name]
         count = sum(placed[name].values())
         price = spec.get("cost_usd")
+        accelerator = spec.get("x-accelerator") or {}
+        each = accelerator.get("count")
         servers.append(
             {
                 "server": name,
                 "count": count,
+                "accelerator": accelerator.get("name"),
+                "accelerators_each": each,
+                "accelerators": None if each is None else each * count,
                 "u_each": spec["u"],
                 "u": spec["u"] * count,
                 "power_w_each": spec["power_w"],
@@ -98,6 +157,12 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         for model, n in per_model.items():
             by_model[model] = by_model.get(model, 0) + n
     prices = [s["price_usd"] for s in servers]
+    accelerators: dict[str, int] = {}
+    for server in servers:
+        if server["accelerator"] is not None and server["accelerators"] is not None:
+            accelerators[server["accelerator"]] = (
+                accelerators.get(server["accelerator"], 0) + server["accelerators"]
+            )
     totals = {
         "racks": sum(g["racks"] for g in groups),
         "racks_used": sum(g["racks"] for g in groups if g["lines"]),
@@ -107,6 +172,8 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         "price_usd": None if None in prices else round(sum(prices), 2),
         "sessions": sum(by_model.values()),
         "sessions_by_model": dict(sorted(by_model.items())),
+        "accelerators": sum(accelerators.values()),
+        "accelerators_by_type": dict(sorted(accelerators.items())),
     }
     return {
         "version": FORMAT_VERSION,
@@ -117,6 +184,8 @@ def build_bom(problem: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         "rack_groups": groups,
         "totals": totals,
         "tco": compute_tco(problem, result),
+        "settings": [{"setting": k, "value": v} for k, v in (settings or {}).items()],
+        "placement": placement(problem, result),
     }
 
 
@@ -139,8 +208,8 @@ def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
         row.update({f"sessions {m}": server["sessions"].get(m, 0) for m in models})
         server_rows.append(row)
     server_columns = [
-        "server", "count", "u_each", "u", "power_w_each", "kw", "price_usd_each", "price_usd",
-        *[f"sessions {m}" for m in models],
+        "server", "count", "accelerator", "accelerators_each", "accelerators", "u_each", "u",
+        "power_w_each", "kw", "price_usd_each", "price_usd", *[f"sessions {m}" for m in models],
     ]
     group_rows = []
     for i, group in enumerate(bom["rack_groups"], start=1):
@@ -149,11 +218,16 @@ def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
             group_rows.append({"group": i, **base, **(line or {})})
     group_columns = [
         "group", "rack_type", "racks", "used_u_per_rack", "used_kw_per_rack", "free_u_per_rack",
-        "free_kw_per_rack", "server", "model", "servers_per_rack", "servers",
+        "free_kw_per_rack", "usable_u_per_rack", "usable_kw_per_rack", "server", "model",
+        "servers_per_rack", "servers",
         "sessions_per_rack", "sessions",
     ]
-    totals = {k: v for k, v in bom["totals"].items() if k != "sessions_by_model"}
+    nested = {"sessions_by_model", "accelerators_by_type"}
+    totals = {k: v for k, v in bom["totals"].items() if k not in nested}
     totals.update({f"sessions {m}": n for m, n in bom["totals"]["sessions_by_model"].items()})
+    totals.update(
+        {f"accelerators {a}": n for a, n in bom["totals"].get("accelerators_by_type", {}).items()}
+    )
     return {
         "servers": pd.DataFrame(server_rows, columns=server_columns),
         "rack_groups": pd.DataFrame(group_rows, columns=group_columns),
@@ -162,8 +236,34 @@ def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
     }
 
 
+#: The tidy tables of a BOM export (one CSV each in the zip, one sheet each in XLSX).
+PLACEMENT_COLUMNS = [
+    "rack_group", "rack_type", "rack_index", "rack_in_group", "server", "model", "u_bottom",
+    "u_top", "sessions",
+]
+
+
+def export_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Every table of the BOM: servers, rack_groups, totals, placement, settings."""
+    return {
+        **bom_frames(bom),
+        "placement": pd.DataFrame(bom.get("placement", []), columns=PLACEMENT_COLUMNS),
+        "settings": pd.DataFrame(bom.get("settings", []), columns=["setting", "value"]),
+    }
+
+
+def bom_zip(bom: dict[str, Any]) -> bytes:
+    """A zip of tidy CSV files, one per table (servers.csv, rack_groups.csv, ...)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in export_frames(bom).items():
+            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+    return buffer.getvalue()
+
+
 def bom_csv(bom: dict[str, Any]) -> str:
-    """One CSV: the three tables stacked, told apart by the first column `section`."""
+    """One CSV: the servers, rack groups and totals stacked, told apart by the first column
+    `section` (kept for existing links; `bom_zip` has every table as a tidy file)."""
     frames = bom_frames(bom)
     stacked = pd.concat(
         # Object columns keep counts as integers: stacking float NaN gaps would print "57.0".
@@ -175,11 +275,10 @@ def bom_csv(bom: dict[str, Any]) -> str:
 
 
 def bom_xlsx(bom: dict[str, Any]) -> bytes:
-    """An XLSX workbook with sheets `servers`, `rack_groups`, `totals` and `tco`."""
-    import io
-
+    """An XLSX workbook, one sheet per table (servers, rack_groups, totals, tco, placement,
+    settings), each with its header row frozen."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in bom_frames(bom).items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+        for name, frame in export_frames(bom).items():
+            frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
     return buffer.getvalue()

@@ -145,7 +145,8 @@ class Slot:
     server: str = ""
     model: str = ""
     colour: str = ""
-    model_colour: str = ""
+    model_pattern: str = ""
+    model_number: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,18 +164,22 @@ class Elevation:
     slots: list[Slot]
 
 
-# Models are told apart inside a server colour by a stripe of one of these greys-to-golds.
-MODEL_SHADES = ("#222222", "#F0E442", "#ffffff", "#999999", "#E69F00", "#56B4E9", "#CC79A7")
+#: Models are told apart by a black-and-white hatch in the slot's left band, a channel of its own
+#: (server colours stay hues); past eight models the band also carries the model's number.
+MODEL_PATTERNS = ("diagonal", "dots", "cross", "vertical", "horizontal", "grid", "back", "solid")
 
 
-def model_colours(result: dict) -> dict[str, str]:
-    """A stripe colour per model that the layout serves, in the result's model order."""
+def model_patterns(result: dict) -> dict[str, dict]:
+    """Per model the layout serves (result order): its hatch and its 1-based number."""
     served = [model for model, n in (result.get("sessions") or {}).items() if n]
-    return {model: MODEL_SHADES[i % len(MODEL_SHADES)] for i, model in enumerate(served)}
+    return {
+        model: {"pattern": MODEL_PATTERNS[i % len(MODEL_PATTERNS)], "number": i + 1}
+        for i, model in enumerate(served)
+    }
 
 
 def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Elevation]:
-    """One elevation per distinct rack group; each placed server is one slot of its height.
+    """One elevation per distinct rack group with servers; each placed server is one slot.
 
     Reserved U sit at the top of the rack (switches, patch panels), servers fill from the
     bottom as they are usually racked, and the free U lie in between.
@@ -184,9 +189,11 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
     older = None if all("usable_kw" in g for g in result.get("racks", [])) else (
         usable_per_rack_type(problem)
     )
-    stripes = model_colours(result)
+    stripes = model_patterns(result)
     drawn = []
     for group in result.get("racks", []):
+        if not group["count"] or not group["servers"]:
+            continue  # unused racks are counted in the totals, not drawn
         rack = rack_types[group["rack_type"]]
         reserved_u = rack.get("reserved_u", 0)
         servers = []
@@ -201,7 +208,8 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
                         server=item["server"],
                         model=item["model"],
                         colour=colours.get(item["server"], "#7F7F7F"),
-                        model_colour=stripes.get(item["model"], "#222222"),
+                        model_pattern=stripes.get(item["model"], {}).get("pattern", "solid"),
+                        model_number=stripes.get(item["model"], {}).get("number", 0),
                     )
                 )
         slots = []

@@ -7,8 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from planner import solver
-from planner.bridge.problems import scenario_problem
+from planner.bridge.problems import scenario_problem, validate_spec
 from planner.models import Run, Scenario
+from planner.reports.inputs import default_run_name
+from planner.runs.execution import solver_budget_s
 from planner.tasks import solve_run
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,22 @@ def check_problem_limits(problem: dict) -> None:
         raise solver.ProblemError(errors)
 
 
-def queue_run(scenario: Scenario, *, requested_by=None, idempotency_key: str = "") -> Run:
+def run_settings(problem: dict) -> dict:
+    """The solver settings a run is queued with (kept on the run beside its spec)."""
+    return {
+        "time_limit_s": solver_budget_s(problem, settings.CELERY_TASK_SOFT_TIME_LIMIT),
+        "method": problem.get("method", "exact"),
+    }
+
+
+def queue_run(
+    scenario: Scenario,
+    *,
+    requested_by=None,
+    idempotency_key: str = "",
+    name: str = "",
+    note: str = "",
+) -> Run:
     """Snapshot the scenario's problem into a new queued Run and send its id to the workers.
 
     With an `idempotency_key`, a run already queued for the same scenario, user and key is
@@ -58,11 +75,16 @@ def queue_run(scenario: Scenario, *, requested_by=None, idempotency_key: str = "
             return earlier
     problem = scenario_problem(scenario)
     check_problem_limits(problem)
+    spec = validate_spec(scenario.spec) if scenario.spec is not None else None
     try:
         with transaction.atomic():
             run = Run.objects.create(
                 scenario=scenario,
                 problem=problem,
+                spec=spec,
+                solver_settings=run_settings(problem),
+                name=(name.strip() or default_run_name(spec, problem))[:200],
+                note=note.strip(),
                 requested_by=user,
                 idempotency_key=idempotency_key,
             )

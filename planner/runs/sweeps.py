@@ -18,8 +18,9 @@ from celery import group
 from django.db import transaction
 from django.utils import timezone
 
-from planner.bridge.problems import build_problem
+from planner.bridge.problems import build_problem, validate_spec
 from planner.models import Run, Scenario, Sweep
+from planner.runs.queueing import run_settings
 from planner.tasks import solve_run, solve_runs
 
 PARAMETERS = {choice.value for choice in Sweep.Parameter}
@@ -70,13 +71,36 @@ def parse_values(parameter: str, text: str) -> list[float]:
     return [int(v) if parameter in {"precision_bits", "rack_count"} else v for v in values]
 
 
-def variant_specs(spec: dict, parameter: str, values: list[float]) -> list[Variant]:
-    """One spec per value × server option (the spec with only that server as a candidate)."""
+#: How a sweep picks its server options: each candidate alone, all candidates together (the
+#: solver picks the mix), or both.
+SERVER_OPTIONS = {
+    "each": "each candidate server alone",
+    "together": "all candidate servers together",
+    "both": "each alone and all together",
+}
+TOGETHER = "all candidates"
+
+
+def server_options(spec: dict, mode: str = "each") -> list[tuple[str, list[dict]]]:
+    """(label, candidate servers) per server option of a sweep."""
+    if mode not in SERVER_OPTIONS:
+        raise SweepError(f"server options are one of {', '.join(SERVER_OPTIONS)}")
+    alone = [(server["server_model"], [server]) for server in spec["servers"]]
+    together = [(TOGETHER, list(spec["servers"]))]
+    if mode == "each" or len(spec["servers"]) == 1:
+        return alone
+    return together if mode == "together" else alone + together
+
+
+def variant_specs(
+    spec: dict, parameter: str, values: list[float], mode: str = "each"
+) -> list[Variant]:
+    """One spec per value × server option (the spec with only that option's servers)."""
     variants = []
     for value in values:
-        for server in spec["servers"]:
+        for label, servers in server_options(spec, mode):
             varied = copy.deepcopy(spec)
-            varied["servers"] = [server]
+            varied["servers"] = servers
             budget = None
             if parameter == "slo_tps":
                 varied["slo_tps"] = value
@@ -87,7 +111,7 @@ def variant_specs(spec: dict, parameter: str, values: list[float]) -> list[Varia
                 varied["rack_types"] = [{**varied["rack_types"][0], "count": int(value)}]
             elif parameter == "rack_budget_kw":
                 budget = float(value)
-            variants.append(Variant(value, server["server_model"], varied, budget))
+            variants.append(Variant(value, label, varied, budget))
     return variants
 
 
@@ -102,16 +126,34 @@ def variant_problem(variant: Variant, sweep_id: int) -> dict:
     return problem
 
 
-def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Sweep:
+def variant_name(sweep: Sweep, variant: Variant) -> str:
+    """`sweep #4: SLO (tokens/s per session) = 20 · 8x-h100-sxm`: what the variant varied."""
+    label = Sweep.Parameter(sweep.parameter).label
+    return f"sweep #{sweep.pk}: {label} = {variant.value:g} · {variant.server}"[:200]
+
+
+def start_sweep(
+    scenario: Scenario, parameter: str, values: list[float], mode: str = "each"
+) -> Sweep:
     """Store the sweep and its runs, then send them once they are committed."""
     if scenario.spec is None:
         raise SweepError("sweeps need a scenario made in catalog terms (a spec)")
     with transaction.atomic():
         sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
-        variants = variant_specs(scenario.spec, parameter, values)
-        run_ids = queue_variant_runs(
-            scenario, [variant_problem(variant, sweep.pk) for variant in variants]
-        )
+        variants = variant_specs(scenario.spec, parameter, values, mode)
+        runs = []
+        for variant in variants:
+            problem = variant_problem(variant, sweep.pk)
+            runs.append(
+                Run(
+                    scenario=scenario,
+                    problem=problem,
+                    spec=validate_spec(variant.spec),
+                    solver_settings=run_settings(problem),
+                    name=variant_name(sweep, variant),
+                )
+            )
+        run_ids = queue_variant_runs(runs)
         sweep.variants = [
             {"value": variant.value, "server": variant.server, "run": run_id}
             for variant, run_id in zip(variants, run_ids, strict=True)
@@ -120,12 +162,12 @@ def start_sweep(scenario: Scenario, parameter: str, values: list[float]) -> Swee
     return sweep
 
 
-def queue_variant_runs(scenario: Scenario, problems: list[dict]) -> list[int]:
-    """One queued Run per problem (one INSERT), sent in chunks when the transaction commits;
-    returns the run ids in the problems' order."""
-    runs = Run.objects.bulk_create(Run(scenario=scenario, problem=p) for p in problems)
-    run_ids = [run.pk for run in runs]
-    batches = chunks(run_ids, problems)
+def queue_variant_runs(runs: list[Run]) -> list[int]:
+    """Store the unsaved queued runs (one INSERT) and send them in chunks when the transaction
+    commits; returns the run ids in the runs' order."""
+    created = Run.objects.bulk_create(runs)
+    run_ids = [run.pk for run in created]
+    batches = chunks(run_ids, [run.problem for run in created])
     transaction.on_commit(lambda: send_chunks(batches))
     return run_ids
 
@@ -182,7 +224,8 @@ def cancel_sweep(sweep: Sweep) -> int:
 
 
 def sweep_points(sweep: Sweep) -> list[dict]:
-    """One point per variant: value, server, sessions and sessions per kW (None: no layout)."""
+    """One point per variant: value, server option, its run and outcome, sessions, sessions per
+    kW, capex and racks used (None: no layout, or no price)."""
     runs = sweep_runs(sweep)
     points = []
     for variant in sweep.variants:
@@ -194,8 +237,38 @@ def sweep_points(sweep: Sweep) -> list[dict]:
             {
                 "x": variant["value"],
                 "server": variant["server"],
+                "run": variant["run"],
+                "outcome": run.outcome if run else "missing",
                 "sessions": sessions,
                 "sessions_per_kw": sessions / power_kw if sessions and power_kw else None,
+                "capex_usd": totals.get("cost_usd") if totals else None,
+                "racks_used": totals.get("racks_used") if totals else None,
+                "power_kw": power_kw,
             }
         )
     return points
+
+
+TABLE_COLUMNS = (
+    "value", "server_option", "status", "sessions", "sessions_per_kw", "capex_usd", "racks_used",
+    "power_kw", "run",
+)
+
+
+def sweep_table(sweep: Sweep) -> list[dict]:
+    """The sweep's table, one row per variant (value, server option, status, figures, run id)."""
+    return [
+        {
+            "value": point["x"],
+            "server_option": point["server"],
+            "status": point["outcome"],
+            "sessions": point["sessions"],
+            "sessions_per_kw": None if point["sessions_per_kw"] is None
+            else round(point["sessions_per_kw"], 3),
+            "capex_usd": point["capex_usd"],
+            "racks_used": point["racks_used"],
+            "power_kw": point["power_kw"],
+            "run": point["run"],
+        }
+        for point in sweep_points(sweep)
+    ]

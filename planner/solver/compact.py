@@ -26,8 +26,9 @@ Only variables that can matter are created: models that are irrelevant to the ob
 no minimum (weight 0 or max 0 under max_sessions; every min-0 model under min_power/min_cost) get
 no variables, since placing a server for them can only cost power or money.
 
-After a proven optimum, a second MILP ("tidy") keeps the objective at its optimum and minimises
-total server power, so equally good layouts without pointless servers win.
+After a proven optimum, two more MILPs break ties lexicographically ("tidy"): the fewest racks
+with the objective held at its optimum, then the least server power with both held, so equally
+good layouts without sprawl or pointless servers win.
 
 This module returns physical racks (:class:`~planner.solver.outcome.RackFill`) in an
 :class:`~planner.solver.outcome.Outcome`; grouping them into the result format is
@@ -124,6 +125,7 @@ class _Formulation:
     ) -> None:
         self.problem = problem
         self.rack_u, self.rack_w, self.rack_kg, self.avail = rack_u, rack_w, rack_kg, avail
+        self.models, self.mins, self.caps = list(models), dict(mins), dict(caps or {})
         # (server, model, sessions) assignments that can matter.
         pairs = [
             (s, m, n)
@@ -147,6 +149,7 @@ class _Formulation:
         self._add_cap_columns(caps or {})
         self.used_cols = [self._add_column(1.0) for _ in rack_cols] if rack_used else []
         self.survive = survive
+        self.shared_stock = tuple(shared_stock)
         res_mins = [m for m, lo in mins.items() if lo > 0 and m in self.model_cols]
         # Resilience (see planner.solver.resilience): the worst rack's sessions per model, or a
         # "pair in use" binary per (SKU, model) pair of a model with a minimum.
@@ -376,8 +379,9 @@ class _Formulation:
         objective: np.ndarray,
         time_limit: float,
         extra: tuple[np.ndarray, float, float] | None = None,
+        extras: Sequence[tuple[np.ndarray, float, float]] = (),
     ) -> _MilpRun:
-        """Minimise ``objective`` (plus an optional extra dense row ``lo <= a @ v <= hi``)."""
+        """Minimise ``objective`` (plus optional extra dense rows ``lo <= a @ v <= hi``)."""
         if self.infeasible_mins:
             return _MilpRun("infeasible", None, None, None, "a demand minimum has no variables")
         if self.n == 0:
@@ -388,8 +392,7 @@ class _Formulation:
             shape = (len(self._lo), self.n)
             a = coo_array((self._v, (self._ri, self._ci)), shape=shape).tocsr()
             constraints.append(LinearConstraint(a, self._lo, self._hi))
-        if extra is not None:
-            row, lo, hi = extra
+        for row, lo, hi in [*([extra] if extra is not None else []), *extras]:
             constraints.append(LinearConstraint(row.reshape(1, -1), lo, hi))
         res = milp(
             c=objective,
@@ -532,47 +535,79 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
             if objective == "min_racks":
                 relaxed = math.ceil(relaxed - 1e-6)
             bound = min(bound, relaxed) if sign < 0 else max(bound, relaxed)
-    x = run.x
-    if run.status == "optimal" and objective != "min_power" and form.n_y:
-        better = _tidy(form, primary, run, x, start, deadline)
+    fills = form.fills(run.x)
+    if run.status == "optimal" and form.n_y:
+        better = _lexicographic(problem, form, primary, run, start, deadline)
         if better is not None:
-            x = better
+            fills = better
         emit("tidy", incumbent=incumbent, bound=bound)
-    fills = form.fills(x)
     return Outcome(run.status, parts.back(fills) if parts else fills, bound)
 
 
-def _tidy(
+def _lexicographic(
+    problem: Problem,
     form: _Formulation,
     primary: np.ndarray,
     run: _MilpRun,
-    x: np.ndarray,
     start: float,
     deadline: float,
-) -> np.ndarray | None:
-    """Among layouts as good as ``x``, find one using the least server power.
+) -> tuple[RackFill, ...] | None:
+    """Among layouts as good as ``run``'s optimum, the fewest racks, then the least power.
 
-    Without this, max_sessions happily fills racks with servers whose sessions do not count
-    (beyond ``max``) and min_cost keeps zero-cost servers it does not need. The second MILP keeps
-    the primary objective within a hair of the optimum; its answer is used only if it is truly
-    no worse (checked on the rounded solution), otherwise ``None`` keeps the first layout.
+    A second formulation of the same problem with a "rack used" binary per rack (the primary
+    one has none unless the objective is min_racks) solves two more MILPs: racks with the
+    primary objective held at its optimum, then server power with both held. Without this,
+    min_power spreads one server per rack, max_sessions fills racks with servers whose sessions
+    do not count (beyond ``max``) and min_cost keeps zero-cost servers it does not need. An
+    answer is used only if it is truly no worse on every earlier level (checked on the rounded
+    solution); ``None`` keeps the first layout.
     """
     now = time.perf_counter()
     # A generous but bounded budget: the tie-break must not dominate the solve time.
     budget = min(deadline - now, max(1.0, now - start))
-    if budget <= 0.01 or run.fun is None:
+    if budget <= 0.01 or run.fun is None or run.x is None:
         return None
-    fun = form.value(primary, x)
+    fun = form.value(primary, run.x)
     tol = 1e-7 * max(1.0, abs(fun))
-    power = form.power
-    tidy = form.run(power, budget, extra=(primary, -np.inf, fun + tol))
-    if tidy.x is None:
+    lex = _Formulation(
+        problem,
+        form.models,
+        mins=form.mins,
+        caps=form.caps,
+        rack_used=True,
+        survive=form.survive,
+        shared_stock=form.shared_stock,
+    )
+    # The rack-used columns come last, so the primary objective only needs zeros appended.
+    held = np.concatenate([primary, np.zeros(lex.n - form.n)])
+    first = (held, -np.inf, fun + tol)
+    racks_now = _used(form.fills(run.x))
+    step = lex.run(lex.racks_objective, budget / 2, extras=[first])
+    if step.x is None or lex.value(held, step.x) > fun + 1e-9 * max(1.0, abs(fun)):
         return None
-    if form.value(primary, tidy.x) > fun + 1e-9 * max(1.0, abs(fun)):
+    racks = float(lex.racks_objective @ step.x)
+    if racks > racks_now:
         return None
-    if float(power @ tidy.x) >= float(power @ x):
+    power = lex.power
+    best = step.x
+    budget = min(deadline - time.perf_counter(), budget / 2)
+    if budget > 0.01:
+        last = lex.run(power, budget, extras=[first, (lex.racks_objective, -np.inf, racks + 0.5)])
+        if (
+            last.x is not None
+            and lex.value(held, last.x) <= fun + 1e-9 * max(1.0, abs(fun))
+            and float(lex.racks_objective @ last.x) <= racks + 1e-9
+            and float(power @ last.x) < float(power @ best)
+        ):
+            best = last.x
+    fills = lex.fills(best)
+    if (_used(fills), float(power @ best)) >= (racks_now, float(form.power @ run.x)):
         return None
-    return tidy.x
+    return fills
+
+
+def _used(fills: Sequence[RackFill]) -> int:
+    return sum(1 for fill in fills if fill.items)
 
 
 def diagnose(problem: Problem, *, deadline: float) -> str:

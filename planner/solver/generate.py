@@ -1,6 +1,6 @@
 """Seeded generator of realistic rack-packing problems (benchmarks and tests).
 
-Ranges follow docs/problem-format.md and shared/reference/hardware-and-models.md: 42U or 48U
+Ranges follow docs/problem-format.md and the seed catalog's cited datasheets: 42U or 48U
 racks with 8-40 kW feeds (some 2N, some derated to 80 %), 1U-10U servers drawing 300-14,000 W,
 some SKUs unable to serve some models, stock caps on some SKUs and demand minimums on some
 models. The same ``(racks, skus, models, seed)`` always gives the same problem.

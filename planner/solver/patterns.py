@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -103,6 +104,10 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     if best_x is None:
         return Outcome("unknown", None, sign * bound_min, "no integer layout over patterns")
     closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
+    tidier = _lexicographic(inst, best_x, best_val, sign, deadline)
+    if tidier is not None:
+        best_x = tidier
+        emit("tidy", incumbent=sign * best_val, bound=sign * bound_min)
     return Outcome("optimal" if closed else "feasible", best_x, sign * bound_min)
 
 
@@ -114,6 +119,99 @@ def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
         for s, _, k in fill.items:
             counts[pos[s]] += k
         inst.add(fill.rack_type, counts)
+
+
+def _top_up(inst: Instance) -> None:
+    """Add, for every pattern and SKU, the pattern with that SKU filling what the rack has left.
+
+    Column generation prices patterns for the objective alone, which leaves out the dense
+    mixed racks the tie-break needs (four 8U servers and three 1U ones in the leftover U).
+    """
+    problem = inst.problem
+    servers = [problem.servers[s] for s in inst.skus]
+    for t, counts in list(inst.patterns):
+        rack = problem.rack_types[t]
+        used = dict(
+            used_u=sum(k * srv.u for k, srv in zip(counts, servers, strict=True)),
+            used_w=sum(k * srv.power_w for k, srv in zip(counts, servers, strict=True)),
+            used_kg=sum(k * (srv.weight_kg or 0.0) for k, srv in zip(counts, servers, strict=True)),
+        )
+        for j, srv in enumerate(servers):
+            room = min(problem.max_in_rack(rack, srv, **used), int(inst.ub[t, j]) - counts[j])
+            if room > 0:
+                topped = list(counts)
+                topped[j] += int(room)
+                inst.add(t, topped)
+
+
+def _layout_key(problem: Problem, fills: Sequence[RackFill]) -> tuple[int, float]:
+    """(racks used, server watts): the tie-break levels after the objective."""
+    watts = sum(k * problem.servers[s].power_w for fill in fills for s, _, k in fill.items)
+    return sum(1 for fill in fills if fill.items), watts
+
+
+def _lexicographic(
+    inst: Instance, fills: tuple[RackFill, ...], value: float, sign: float, deadline: float
+) -> tuple[RackFill, ...] | None:
+    """Among pattern layouts as good as ``fills`` (objective ``value``, minimisation form), the
+    fewest racks, then the least server power: two more IPs over the generated patterns (every
+    single-SKU rack at its fullest is among them) with the earlier levels held.
+
+    Returns a better layout, or None. The levels are optimal over the generated patterns, which
+    is what the method proves for its objective too.
+    """
+    problem = inst.problem
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0.05 or not inst.patterns:
+        return None
+    _top_up(inst)
+    master = Master(inst, phase1=False)
+    cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
+    n = len(cost)
+    racks = np.zeros(n)
+    racks[: master.n_pat] = 1.0
+    watts = np.zeros(n)
+    for col, (_, counts) in enumerate(inst.patterns):
+        watts[col] = float(np.array(counts, dtype=float) @ master.sku_w)
+    integrality = np.zeros(n)
+    integrality[: master.n_pat + master.n_pair] = 1
+    base = [LinearConstraint(a_eq, 0.0, 0.0)]
+    if master.n_ub:
+        base.append(LinearConstraint(a_ub, -np.inf, b_ub))
+    held = [LinearConstraint(cost.reshape(1, -1), -np.inf, value + 1e-7 * max(1.0, abs(value)))]
+
+    def solve_level(objective: np.ndarray, rows: list, share: float) -> np.ndarray | None:
+        left = deadline - time.perf_counter()
+        if left <= 0.01:
+            return None
+        res = milp(
+            c=objective,
+            integrality=integrality,
+            bounds=Bounds(np.zeros(n), upper),
+            constraints=base + rows,
+            options={"time_limit": max(1e-3, share * left), "mip_rel_gap": 0.0, "disp": False},
+        )
+        if res.x is None:
+            return None
+        x = np.array(res.x)
+        x[integrality == 1] = np.round(x[integrality == 1])
+        return x
+
+    first = solve_level(racks, held, 0.5)
+    if first is None:
+        return None
+    rack_count = float(racks @ first)
+    best = first
+    second = solve_level(
+        watts, [*held, LinearConstraint(racks.reshape(1, -1), -np.inf, rack_count + 0.5)], 1.0
+    )
+    if second is not None:
+        best = second
+    candidate = _fills(inst, best)
+    worse = sign * objective_value(problem, candidate) > value + 1e-9 * max(1.0, abs(value))
+    if worse or _layout_key(problem, candidate) >= _layout_key(problem, fills):
+        return None
+    return candidate
 
 
 def _lp_floor(inst: Instance) -> dict[tuple[int, tuple[int, ...]], int]:

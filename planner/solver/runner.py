@@ -8,6 +8,7 @@ from typing import Any
 
 from .check import check_layout
 from .compact import solve_exact
+from .diagnosis import diagnose_infeasible
 from .greedy import solve_greedy
 from .infeasibility import problem_warnings, verification_reason
 from .layout import build_result, empty_result, number
@@ -20,6 +21,10 @@ from .problem import Problem, ProblemError, validate_problem
 #: method above it. The compact MILP proves optimality quickly on a few racks, but identical racks
 #: make it drown in symmetry beyond (see docs/benchmarks.md).
 AUTO_COMPACT_MAX_VARS = 400
+
+#: An infeasible demand's diagnosis (diagnosis.py) gets the rest of the budget, and at least this
+#: many seconds, since the explanation is the whole answer.
+DIAGNOSIS_MIN_S = 2.0
 
 
 def choose_algorithm(problem: Problem) -> str:
@@ -41,8 +46,11 @@ def solve(
     *,
     time_limit_s: float | None = None,
     progress: Progress | None = None,
+    diagnose: bool = True,
 ) -> dict[str, Any]:
     """Solve a format-v1 problem and return a format-v1 result dict.
+
+    An infeasible result carries ``diagnosis`` (see diagnosis.py) unless ``diagnose`` is false.
 
     Never raises on bad input: invalid data gives ``status == "invalid"`` with ``errors``.
     ``time_limit_s`` overrides the problem's own ``time_limit_s``; without either the budget is
@@ -92,7 +100,15 @@ def solve(
             )
         )
 
-    return finish(_result(problem, outcome, algorithm, warnings))
+    result = _result(problem, outcome, algorithm, warnings)
+    if result["status"] == "infeasible" and diagnose:
+        emit("diagnose")
+        result["diagnosis"] = diagnose_infeasible(
+            problem,
+            _inner_solve,
+            deadline=max(t0 + limit, time.perf_counter() + DIAGNOSIS_MIN_S),
+        )
+    return finish(result)
 
 
 def _result(problem: Problem, outcome: Outcome, algorithm: str, warnings: list[str]) -> dict:
@@ -120,6 +136,11 @@ def _result(problem: Problem, outcome: Outcome, algorithm: str, warnings: list[s
         result["algorithm"] = algorithm
         result["violations"] = violations
     return result
+
+
+def _inner_solve(data: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
+    """One variant of a problem being diagnosed: solved plainly, never diagnosed itself."""
+    return solve(data, time_limit_s=time_limit_s, diagnose=False)
 
 
 def _time_limit(argument: float | None, problem: Problem) -> float:

@@ -27,6 +27,18 @@ def served(sessions: dict | None) -> str:
 
 
 @register.filter
+def thousands(value: int | float | str | None, digits: int = 0) -> str:
+    """1234567.8 -> '1,234,568' (or with `digits` decimals: '1,234,567.80'); '' for None."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.{int(digits)}f}"
+
+
+@register.filter
 def usd(value: int | float | None) -> str:
     """Dollars with thousands separators: 12345.6 -> '$12,346', 3.456 -> '$3.46',
     0.01234 -> '$0.0123' (cents matter for $ per million tokens)."""
@@ -38,3 +50,8 @@ def usd(value: int | float | None) -> str:
     if abs(amount) >= 1:
         return f"${amount:,.2f}"
     return f"${amount:.4f}"
+
+
+@register.filter
+def subtract(value: int | float, other: int | float) -> int | float:
+    return value - other

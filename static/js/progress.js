@@ -9,24 +9,34 @@
   var phase = document.getElementById("run-phase");
   var incumbent = document.getElementById("run-incumbent");
   var bound = document.getElementById("run-bound");
+  var remaining = document.getElementById("run-remaining");
+  var gap = document.getElementById("run-gap");
+  var gapText = document.getElementById("run-gap-text");
   var error = document.getElementById("run-error");
   // The solver reports phases, not percentages: each phase moves the bar a step.
   var PHASES = {start: 20, solve: 70, diagnose: 80, tidy: 90, done: 100};
-  var LABELS = {queued: "Queued", running: "Running", succeeded: "Done", failed: "Failed"};
 
   function show(run) {
     var p = run.progress || {};
     var pct = run.finished ? 100 : (run.status === "running" ? (PHASES[p.phase] || 10) : 5);
     fill.style.width = pct + "%";
     bar.setAttribute("aria-valuenow", pct);
-    state.textContent = LABELS[run.status] || run.status;
-    state.dataset.state = run.status;
-    elapsed.textContent = run.elapsed_s != null ? "· " + run.elapsed_s.toFixed(2) + " s" :
+    state.textContent = run.outcome_label || run.status;
+    state.dataset.state = run.outcome || run.status;
+    var view = run.view || {};
+    elapsed.textContent = run.elapsed_s != null ? "· " + run.elapsed_s.toFixed(1) + " s elapsed" :
       (run.queued_s != null ? "· queued " + run.queued_s.toFixed(0) + " s" : "");
+    remaining.textContent = view.remaining_s != null ?
+      "· " + view.remaining_s.toFixed(0) + " s of budget left" : "";
     phase.textContent = p.phase && !run.finished ? "· " + p.phase : "";
-    incumbent.textContent = p.incumbent != null ? "· best " + p.incumbent : "";
-    bound.textContent = p.bound != null ? "· bound " + p.bound : "";
-    var reason = run.error || (run.status === "failed" ? run.reason : "");
+    // Objective and bound arrive as text in the objective's unit ("1,975.33 kW").
+    incumbent.textContent = view.best ? "· best " + view.best : "";
+    bound.textContent = view.bound ? "· bound " + view.bound : "";
+    gap.textContent = view.gap_pct != null ? "· gap " + view.gap_pct + " %" : "";
+    gapText.textContent = view.gap_text || "";
+    gapText.hidden = !view.gap_text;
+    // A finished run's reason is shown once, by the result fragment loaded below.
+    var reason = run.finished ? "" : (run.error || (run.status === "failed" ? run.reason : ""));
     error.hidden = !reason;
     error.textContent = reason || "";
   }

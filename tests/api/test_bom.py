@@ -41,7 +41,8 @@ def test_bom_as_json_csv_and_xlsx(user_client, solved_run):
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in xlsx["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["servers", "rack_groups", "totals", "tco"]
+    # The first three sheets as before; tco, placement and settings added (issues 14 and 13).
+    assert book.sheetnames == ["servers", "rack_groups", "totals", "tco", "placement", "settings"]
     totals = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="totals")
     assert int(totals["servers"][0]) == expected["totals"]["servers"]
 

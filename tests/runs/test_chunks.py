@@ -42,7 +42,7 @@ def test_a_sweep_queues_in_one_insert_and_solves_every_run(
     problems = budgets(CHUNK_RUNS * 2 + 1)
     with django_capture_on_commit_callbacks(execute=True):
         with django_assert_max_num_queries(1):
-            ids = queue_variant_runs(scenario, problems)  # the sends wait for the commit
+            ids = queue_variant_runs([Run(scenario=scenario, problem=p) for p in problems])
     runs = Run.objects.in_bulk(ids)
     assert all(run.status == Run.Status.SUCCEEDED for run in runs.values())
     assert [runs[i].problem["rack_types"][0]["power_kw"] for i in ids] == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -78,6 +79,17 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
 
 def brute_force(data: dict[str, Any]) -> float | None:
     """Best objective by enumerating every rack filling (None: demand cannot be met)."""
+    best = None
+    for value, _, _ in feasible_layouts(data):
+        if data["objective"] == "max_sessions":
+            best = value if best is None else max(best, value)
+        else:
+            best = value if best is None else min(best, value)
+    return best
+
+
+def feasible_layouts(data: dict[str, Any]) -> Iterator[tuple[float, int, float]]:
+    """(objective, racks used, server watts) of every layout meeting every constraint."""
     servers = data["servers"]
     models = sorted({m for s in servers for m in s["sessions"]} | set(data["demand"]))
     pairs = [
@@ -131,7 +143,6 @@ def brute_force(data: dict[str, Any]) -> float | None:
                     for a, b, srv in zip(s1, s2, servers, strict=True)
                 )
             }
-    best = None
     objective = data["objective"]
     for per_server, per_model, used in states:
         power = sum(k * srv["power_w"] for k, srv in zip(per_server, servers, strict=True))
@@ -150,16 +161,13 @@ def brute_force(data: dict[str, Any]) -> float | None:
                 )
                 for j, m in enumerate(models)
             )
-            best = value if best is None else max(best, value)
-            continue
-        if objective == "min_power":
+        elif objective == "min_power":
             value = power
         elif objective == "min_cost":
             value = sum(k * srv["cost_usd"] for k, srv in zip(per_server, servers, strict=True))
         else:
             value = used
-        best = value if best is None else min(best, value)
-    return best
+        yield value, used, power
 
 
 def solved(data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
