@@ -57,7 +57,7 @@ def test_zip_xlsx_and_page(client, seed_catalog, django_user_model):
     body = client.get(reverse("planner:run-bom", kwargs={"pk": run.pk, "fmt": "zip"})).content
     archive = zipfile.ZipFile(io.BytesIO(body))
     assert set(archive.namelist()) == {
-        "servers.csv", "rack_groups.csv", "totals.csv", "placement.csv", "settings.csv"
+        "servers.csv", "rack_groups.csv", "totals.csv", "tco.csv", "placement.csv", "settings.csv"
     }
     servers = list(csv.DictReader(io.StringIO(archive.read("servers.csv").decode())))
     from inventory.models import ServerModel
@@ -76,7 +76,7 @@ def test_zip_xlsx_and_page(client, seed_catalog, django_user_model):
     assert single.content.decode().startswith("section,server,count")
     xlsx = client.get(reverse("planner:run-bom", kwargs={"pk": run.pk, "fmt": "xlsx"})).content
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
-    assert book.sheetnames == ["servers", "rack_groups", "totals", "placement", "settings"]
+    assert book.sheetnames == ["servers", "rack_groups", "totals", "tco", "placement", "settings"]
     assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
     # The API's BOM carries the same (new fields only).
     api = client.get(f"/api/v1/runs/{run.pk}/bom").json()
