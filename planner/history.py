@@ -99,7 +99,7 @@ def restore(scenario: Scenario, version: Version, user: Any = None) -> Scenario:
     errors: dict[str, list[str]] = {}
     try:
         if content["spec"] is not None:
-            content["spec"] = validate_spec(content["spec"])
+            validate_spec(content["spec"])  # stored as it was given, as the API does
         elif content["problem"] is not None:
             solver.validate_problem(content["problem"])
     except ScenarioSpecError as exc:

@@ -24,8 +24,8 @@ from planner.runs.queueing import RunAlreadyFinished, cancel_run
 logger = logging.getLogger(__name__)
 
 
-def retention() -> dt.timedelta:
-    return dt.timedelta(days=settings.SCENARIO_RETENTION_DAYS)
+def retention(days: float | None = None) -> dt.timedelta:
+    return dt.timedelta(days=settings.SCENARIO_RETENTION_DAYS if days is None else days)
 
 
 def purge_after(scenario: Scenario) -> dt.datetime | None:
@@ -78,15 +78,18 @@ def undelete(scenario: Scenario, user: Any = None) -> Scenario:
     return scenario
 
 
-def purge_deleted_scenarios(now: dt.datetime | None = None) -> list[int]:
-    """Delete for good every scenario deleted longer ago than the retention period, with its
-    runs, sweeps and history. Returns the purged ids."""
-    cutoff = (now or timezone.now()) - retention()
+def purge_deleted_scenarios(
+    now: dt.datetime | None = None, *, days: float | None = None, dry_run: bool = False
+) -> list[int]:
+    """Delete for good every scenario deleted longer ago than the retention period (`days`,
+    default SCENARIO_RETENTION_DAYS), with its runs, sweeps and history. Returns the ids
+    purged (or, with `dry_run`, those that would be)."""
+    cutoff = (now or timezone.now()) - retention(days)
     ids = list(
         Scenario.all_objects.filter(deleted_at__lte=cutoff).values_list("pk", flat=True)
     )
-    if not ids:
-        return []
+    if not ids or dry_run:
+        return ids
     with transaction.atomic():
         Scenario.all_objects.filter(pk__in=ids).delete()
         # The history goes too: purging means the scenario's content is no longer kept.
