@@ -162,6 +162,36 @@ def entries(records: Sequence[Model], previous: Model | None, first_version: int
     return found
 
 
+def name_related(model: type[Model], page: list[Entry]) -> list[Entry]:
+    """For pages: foreign keys of `model` shown by the related row's name instead of its id
+    (`#12 (deleted)` when that row is gone). The API keeps ids."""
+    keys = {f.name: f.related_model for f in model._meta.concrete_fields if f.is_relation}
+    wanted: dict[str, set] = {}
+    for entry in page:
+        for change in entry.changes:
+            if change.field in keys:
+                wanted.setdefault(change.field, set()).update(
+                    v for v in (change.old, change.new) if v is not None
+                )
+    names = {
+        name: {pk: str(row) for pk, row in keys[name]._base_manager.in_bulk(ids).items()}
+        for name, ids in wanted.items()
+    }
+
+    def label(name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        return names[name].get(value, f"#{value} (deleted)")
+
+    for entry in page:
+        entry.changes = [
+            Change(c.field, label(c.field, c.old), label(c.field, c.new))
+            if c.field in keys else c
+            for c in entry.changes
+        ]
+    return page
+
+
 def history_page(history: QuerySet, offset: int, limit: int) -> tuple[int, list[Entry]]:
     """(count, entries newest first) of `history` (one row's historical rows), `limit` from
     `offset` — two queries plus the page, whatever its size."""

@@ -20,6 +20,7 @@ from planner.models import Run, Scenario
 #: What a version holds and restore puts back.
 CONTENT_FIELDS = ("name", "description", "spec", "problem")
 JSON_FIELDS = ("spec", "problem")
+MAX_VERSION = 10**9
 
 
 class RestoreError(Exception):
@@ -61,7 +62,7 @@ def entries_page(scenario: Scenario, offset: int, limit: int) -> tuple[int, list
 
 def get_version(scenario: Scenario, number: int) -> Version | None:
     """Version `number` (1-based) of the scenario, or None when there is no such version."""
-    if number < 1:
+    if not 1 <= number <= MAX_VERSION:  # a huge number is no version, not a database error
         return None
     record = versions(scenario).order_by("history_id")[number - 1:number].first()
     return Version(number, record) if record is not None else None
