@@ -11,8 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from config.history import name_related
 from planner import history, retention
 from planner.access import owned_scenario
+from planner.models import Scenario
 
 #: Versions per page of a scenario's history.
 PAGE_SIZE = 50
@@ -32,7 +34,7 @@ def scenario_history(request: HttpRequest, pk: int) -> HttpResponse:
     count, entries = history.entries_page(scenario, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     return render(request, "planner/history.html", {
         "scenario": scenario,
-        "entries": entries,
+        "entries": name_related(Scenario, entries),  # the owner by username
         "count": count,
         "page": page,
         "previous_page": page - 1 if page > 1 else None,
