@@ -282,6 +282,10 @@ RUN_RUNNING_LIMIT_S = float(
 RUN_MAX_ATTEMPTS = int(os.environ.get("RUN_MAX_ATTEMPTS", "3"))
 # Task modules besides each app's tasks.py that a worker loads.
 CELERY_IMPORTS = ("planner.runs.recovery", "planner.retention")
+# The admin shows each row's history; restoring a version goes through the pages and the API
+# (planner/history.py: validated against the catalog, recorded as a new version), not the
+# admin's revert.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # A deleted scenario can be restored by its owner for this many days, then it is purged with
 # its runs and history (planner/retention.py; beat runs the purge every SCENARIO_PURGE_INTERVAL_S).
 SCENARIO_RETENTION_DAYS = float(os.environ.get("SCENARIO_RETENTION_DAYS", "30"))

@@ -93,6 +93,8 @@ class IsOwnerOrStaff(permissions.BasePermission):
 
 
 ID_ERRORS = error_responses(401, 404)
+# What a run's `scenario_version` reads, fetched with the run.
+RUN_RELATED = ("scenario_version__history_user",)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -262,7 +264,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
         answers 202 with its URL in `Location`."""
         scenario = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(scenario.runs.all())
+            page = self.paginate_queryset(scenario.runs.select_related(*RUN_RELATED))
             serializer = RunSerializer(page, many=True, context={"request": request})
             return self.get_paginated_response(serializer.data)
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -315,7 +317,7 @@ class RunViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.G
     def get_queryset(self) -> QuerySet[Run]:
         return Run.objects.filter(
             scenario__in=scenarios_visible_to(self.request.user)
-        ).select_related("scenario")
+        ).select_related("scenario", *RUN_RELATED)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         """Revoke a queued or running run (a running task is terminated); it ends `cancelled`.
@@ -438,7 +440,7 @@ class SharedRunsView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Run]:
         scenario = get_object_or_404(Scenario, share_token=self.kwargs["token"])
-        return scenario.runs.all()
+        return scenario.runs.select_related(*RUN_RELATED)
 
     def get_serializer_context(self) -> dict:
         # A share link shows what was solved, not who in the owner's team saved it.

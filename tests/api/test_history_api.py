@@ -7,13 +7,18 @@ import pandas as pd
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from config.celery import app
 from config.history import backfill
 from inventory import catalog_cache, catalog_io
 from inventory.models import Accelerator, ServerModel
 from planner.models import Run, Scenario
+from planner.retention import purge_deleted_scenarios_task
 from tests.api.test_scenario_spec import STUDY_SPEC
+from tests.conftest import configure_celery
 
 
 @pytest.fixture
@@ -24,8 +29,6 @@ def editor_client(api_client, catalog_editor):
 
 @pytest.fixture
 def other_client(db, django_user_model):
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_authenticate(
         django_user_model.objects.create_user("other", password="a-long-test-password")
@@ -268,8 +271,6 @@ def test_delete_is_soft_and_the_owner_restores(user_client, other_client, scenar
 
 @pytest.mark.django_db
 def test_deleting_cancels_unfinished_runs(user_client, scenario_url, settings):
-    from config.celery import app
-    from tests.conftest import configure_celery
 
     configure_celery(app, task_always_eager=False)
     settings.CELERY_BROKER_URL = "memory://"
@@ -297,8 +298,6 @@ def test_purge_removes_scenarios_past_retention(user, settings):
     assert f"would purge 1 deleted scenario(s) [{old.pk}]" in out.getvalue()
     assert Scenario.all_objects.filter(pk=old.pk).exists()
 
-    from planner.retention import purge_deleted_scenarios_task
-
     assert purge_deleted_scenarios_task.delay().get() == [old.pk]
     assert not Scenario.all_objects.filter(pk=old.pk).exists()
     assert not Scenario.history.filter(id=old.pk).exists()
@@ -310,8 +309,6 @@ def test_purge_removes_scenarios_past_retention(user, settings):
 
 @pytest.mark.django_db
 def test_purge_command_refuses_a_negative_period():
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="--days"):
         call_command("purge_deleted_scenarios", "--days", "-1")
 

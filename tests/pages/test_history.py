@@ -132,3 +132,22 @@ def test_catalog_row_history_page_records_the_page_user(client, catalog_editor, 
     assert f"<td class=\"new\">{server.accelerator.name}</td>" in html
     listing = client.get(reverse("inventory:list", args=["servers"])).content.decode()
     assert reverse("inventory:history", args=["servers", server.pk]) in listing
+
+
+@pytest.mark.django_db
+def test_admin_edit_records_the_staff_user_and_shows_history(client, seed_catalog,
+                                                             django_user_model):
+    admin = django_user_model.objects.create_superuser("boss", password="a-long-pass-word")
+    client.force_login(admin)
+    scenario = Scenario.objects.create(name="hall", owner=admin, spec={"rack_types": []})
+    url = reverse("admin:planner_scenario_change", args=[scenario.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, {"name": "hall, renamed", "description": "",
+                                 "owner": admin.pk, "spec": '{"rack_types": []}',
+                                 "problem": "null"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = scenario.history.order_by("-history_id").first()
+    assert latest.name == "hall, renamed" and latest.history_user == admin
+    history = client.get(reverse("admin:planner_scenario_history", args=[scenario.pk]))
+    assert history.status_code == 200 and b"boss" in history.content
