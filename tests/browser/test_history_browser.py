@@ -57,6 +57,24 @@ def test_compare_and_restore_a_version(live_server, page, user):
     scenario.refresh_from_db()
     assert scenario.spec["rack_types"][0]["count"] == 2
 
+    # A run names the version it solved (version 3: the restore).
+    page.get_by_role("button", name="Solve").click()
+    page.wait_for_selector("#run-version")
+    assert "Solved scenario version 3" in page.locator("#run-version").inner_text()
+    snap(page, "run-version")
+
+    # Delete, find it under Recently deleted, restore it.
+    page.goto(f"{base}/scenarios/{scenario.pk}/")
+    page.get_by_role("button", name="Delete this scenario").click()
+    page.wait_for_selector(".messages")
+    assert "Deleted “Hall A”" in page.locator(".messages").inner_text()
+    page.get_by_role("link", name="Recently deleted").click()
+    row = page.locator("#deleted-scenarios tr", has_text="Hall A")
+    snap(page, "recently-deleted")
+    row.get_by_role("button", name="Restore").click()
+    page.wait_for_selector(".messages")
+    assert page.locator("h1").first.inner_text() == "Hall A"
+
     page.goto(f"{base}/catalog/servers/")
     page.locator("#catalog-table tr", has_text="8x-h100-sxm").first.get_by_role(
         "link", name="History").click()
