@@ -1,5 +1,6 @@
 """Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
 
+import datetime as dt
 import json
 
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +14,7 @@ from planner.bridge.problems import ScenarioSpecError, validate_spec
 from planner.history import Version, run_version
 from planner.models import Run, Scenario
 from planner.reports.tco import compute_tco
+from planner.retention import purge_after
 from planner.runs.queueing import check_problem_limits
 
 
@@ -51,6 +53,7 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
     share_url = serializers.SerializerMethodField()
     runs_url = serializers.SerializerMethodField()
+    purge_after = serializers.SerializerMethodField()
 
     class Meta:
         model = Scenario
@@ -66,8 +69,10 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "runs_url",
             "created_at",
             "updated_at",
+            "deleted_at",
+            "purge_after",
         ]
-        read_only_fields = ["share_token", "created_at", "updated_at"]
+        read_only_fields = ["share_token", "created_at", "updated_at", "deleted_at"]
 
     def validate(self, attrs: dict) -> dict:
         refuse_control_characters(attrs)
@@ -93,6 +98,11 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_share_url(self, scenario: Scenario) -> str:
         return self._absolute(scenario.get_share_path())
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_purge_after(self, scenario: Scenario) -> dt.datetime | None:
+        """When a deleted scenario is purged for good (null while it is not deleted)."""
+        return purge_after(scenario)
 
     @extend_schema_field(serializers.URLField())
     def get_runs_url(self, scenario: Scenario) -> str:

@@ -256,11 +256,15 @@ def test_delete_is_soft_and_the_owner_restores(user_client, other_client, scenar
     assert api_client.get(f"/api/v1/shared/{token}").status_code in (401, 404)
     deleted = user_client.get("/api/v1/scenarios/deleted").json()
     assert [s["name"] for s in deleted["results"]] == ["hall"]
+    gone = deleted["results"][0]
+    deleted_at = dt.datetime.fromisoformat(gone["deleted_at"])
+    assert dt.datetime.fromisoformat(gone["purge_after"]) - deleted_at == dt.timedelta(days=30)
     assert other_client.get("/api/v1/scenarios/deleted").json()["results"] == []
     assert other_client.post(f"{scenario_url}/restore").status_code == 404
 
     response = user_client.post(f"{scenario_url}/restore")
     assert response.status_code == 200 and response.json()["name"] == "hall"
+    assert response.json()["deleted_at"] is None and response.json()["purge_after"] is None
     assert user_client.get(scenario_url).status_code == 200
     assert [e["type"] for e in history(user_client, scenario_url)] == [
         "restored", "deleted", "created"
