@@ -5,6 +5,8 @@ row is cut to the largest the databases take (64-bit): the page is just empty. W
 cut, SQLite refuses an offset or limit beyond 64 bits with a 500.
 """
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from config.filters import INTEGER_RANGES
 
@@ -22,3 +24,12 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         except (KeyError, ValueError):
             return 0
         return min(max(offset, 0), MAX_OFFSET)
+
+
+def page_response(paginator: BoundedLimitOffsetPagination, request: Request, count: int,
+                  results: list) -> Response:
+    """A page in the API's limit/offset shape for a list built from a count and one page's
+    results (change history: config/history.py), not from a queryset."""
+    paginator.request, paginator.count = request, count
+    paginator.limit, paginator.offset = paginator.get_limit(request), paginator.get_offset(request)
+    return paginator.get_paginated_response(results)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "simple_history",
     "inventory",
     "planner",
 ]
@@ -97,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Change history records the request's user (pages, admin, and the API: DRF hands the user
+    # it authenticates, token or session, to the underlying request).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -277,11 +281,23 @@ RUN_RUNNING_LIMIT_S = float(
 )
 RUN_MAX_ATTEMPTS = int(os.environ.get("RUN_MAX_ATTEMPTS", "3"))
 # Task modules besides each app's tasks.py that a worker loads.
-CELERY_IMPORTS = ("planner.runs.recovery",)
+CELERY_IMPORTS = ("planner.runs.recovery", "planner.retention")
+# The admin shows each row's history; restoring a version goes through the pages and the API
+# (planner/history.py: validated against the catalog, recorded as a new version), not the
+# admin's revert.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# A deleted scenario can be restored by its owner for this many days, then it is purged with
+# its runs and history (planner/retention.py; beat runs the purge every SCENARIO_PURGE_INTERVAL_S).
+SCENARIO_RETENTION_DAYS = float(os.environ.get("SCENARIO_RETENTION_DAYS", "30"))
+SCENARIO_PURGE_INTERVAL_S = float(os.environ.get("SCENARIO_PURGE_INTERVAL_S", "3600"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-runs": {
         "task": "planner.runs.recovery.requeue_stale_runs_task",
         "schedule": RUN_CHECK_INTERVAL_S,
+    },
+    "purge-deleted-scenarios": {
+        "task": "planner.retention.purge_deleted_scenarios_task",
+        "schedule": SCENARIO_PURGE_INTERVAL_S,
     },
 }
 

@@ -1,18 +1,19 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
 from inventory.usage import RefuseDeletingUsedRowsAdmin
 
 
 @admin.register(Accelerator)
-class AcceleratorAdmin(admin.ModelAdmin):
+class AcceleratorAdmin(SimpleHistoryAdmin):
     list_display = ["name", "vendor", "kind", "memory_gb", "memory_bandwidth_gbps", "tdp_w"]
     list_filter = ["vendor", "kind"]
     search_fields = ["name", "vendor"]
 
 
 @admin.register(ServerModel)
-class ServerModelAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
+class ServerModelAdmin(RefuseDeletingUsedRowsAdmin, SimpleHistoryAdmin):
     list_display = [
         "name", "vendor", "u_height", "power_w", "typical_power_w", "accelerator",
         "accelerator_count", "price_usd", "price_is_estimate",
@@ -22,7 +23,7 @@ class ServerModelAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
 
 
 @admin.register(RackType)
-class RackTypeAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
+class RackTypeAdmin(RefuseDeletingUsedRowsAdmin, SimpleHistoryAdmin):
     list_display = [
         "name", "u_height", "budget_kw", "feeds", "derating_pct", "cooling", "cooling_kw",
         "max_weight_kg", "reserved_u", "reserved_kw",
@@ -31,7 +32,7 @@ class RackTypeAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
 
 
 @admin.register(ModelClass)
-class ModelClassAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
+class ModelClassAdmin(RefuseDeletingUsedRowsAdmin, SimpleHistoryAdmin):
     list_display = [
         "name", "parameters_b", "active_parameters_b", "size_class", "layers", "kv_heads",
         "expert_count", "native_precision_bits",
@@ -40,7 +41,7 @@ class ModelClassAdmin(RefuseDeletingUsedRowsAdmin, admin.ModelAdmin):
 
 
 @admin.register(PerformanceProfile)
-class PerformanceProfileAdmin(admin.ModelAdmin):
+class PerformanceProfileAdmin(SimpleHistoryAdmin):
     list_display = [
         "server_model", "model_class", "precision_bits", "sessions_at_slo", "slo_tps", "basis",
     ]

@@ -238,6 +238,12 @@ def _import_row(report: ImportReport, table: str, number: int, record: dict[str,
             for message in messages:
                 report.problems.append(ImportProblem(table, number, column_name, str(message)))
         return
+    if instance is not None and all(
+        getattr(instance, name) == value for name, value in serializer.validated_data.items()
+    ):
+        # Not saved: a re-import of the same figures adds no version to the row's history.
+        report.unchanged[table] = report.unchanged.get(table, 0) + 1
+        return
     before = serializer_class(instance).data if instance is not None else None
     try:
         with transaction.atomic():

@@ -6,6 +6,7 @@ serializers call it) and in database check constraints, so bad rows are refused 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 POSITIVE = [MinValueValidator(0.000001, "Must be greater than zero.")]
 POSITIVE_INT = [MinValueValidator(1, "Must be at least 1.")]
@@ -100,6 +101,9 @@ class Accelerator(models.Model):
     )
     source = models.TextField(blank=True, help_text="Where the figures come from.")
 
+    # Who changed which figure, when, from what (config/history.py reads it).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["vendor", "name"]
         constraints = [
@@ -167,6 +171,9 @@ class ServerModel(models.Model):
     notes = models.TextField(
         blank=True, help_text="Assumptions and the sources of every figure but the price."
     )
+
+    # Who changed which figure, when, from what (config/history.py reads it).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -255,6 +262,9 @@ class RackType(models.Model):
         help_text="Weight of servers the rack may carry, kg. Empty: no limit.",
     )
     source = models.TextField(blank=True, help_text="Where the figures come from.")
+
+    # Who changed which figure, when, from what (config/history.py reads it).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -405,6 +415,9 @@ class ModelClass(models.Model):
     )
     source = models.TextField(blank=True)
 
+    # Who changed which figure, when, from what (config/history.py reads it).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["parameters_b"]
         verbose_name = "model class"
@@ -488,6 +501,9 @@ class PerformanceProfile(models.Model):
         null=True, blank=True, validators=NON_NEGATIVE,
         help_text="Block-quantisation overhead of the weights (GGUF Q8_0: 0.0625).",
     )
+
+    # Who changed which figure, when, from what (config/history.py reads it).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["server_model", "model_class", "precision_bits", "slo_tps"]

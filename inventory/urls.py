@@ -10,5 +10,6 @@ urlpatterns = [
     path("<slug:slug>/new/", views.add, name="add"),
     path("<slug:slug>/<int:pk>/", views.edit, name="edit"),
     path("<slug:slug>/<int:pk>/variant/", views.add, name="variant"),
+    path("<slug:slug>/<int:pk>/history/", views.row_history, name="history"),
     path("<slug:slug>/<int:pk>/delete/", views.delete, name="delete"),
 ]

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from config.history import history_page, name_related
 from inventory import forms
 from inventory.models import Accelerator, ModelClass, RackType, ServerModel
 from inventory.usage import refuse_renaming_used_row
@@ -142,6 +143,33 @@ def row_list(request: HttpRequest, slug: str) -> HttpResponse:
         "headers": [label for label, _ in kind.columns],
         "table": table,
         "can_add": request.user.has_perm(kind.permission("add")),
+        "can_change": request.user.has_perm(kind.permission("change")),
+    })
+
+
+#: Versions per page of a row's history.
+HISTORY_PAGE_SIZE = 50
+
+
+def row_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Who changed which figure of a row, when, from what to what (anyone who reads the
+    catalog reads its history, as in the API)."""
+    kind = catalog_kind(slug)
+    row = get_object_or_404(kind.model, pk=pk)
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 10**6))
+    except ValueError:
+        page = 1
+    count, entries = history_page(
+        row.history.all(), (page - 1) * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE
+    )
+    return render(request, "inventory/history.html", {
+        "kind": kind,
+        "row": row,
+        "entries": name_related(kind.model, entries),
+        "count": count,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page * HISTORY_PAGE_SIZE < count else None,
         "can_change": request.user.has_perm(kind.permission("change")),
     })
 

@@ -55,7 +55,13 @@ def recently_shared(session) -> list[Scenario]:
 
 
 def is_owner(user, scenario: Scenario) -> bool:
-    return bool(user.is_authenticated and (user.is_staff or scenario.owner_id == user.pk))
+    # A deleted scenario is nobody's to use (planner/retention.py restores it first); a run or
+    # sweep still reaches it through its foreign key, so the check is here too.
+    return bool(
+        user.is_authenticated
+        and scenario.deleted_at is None
+        and (user.is_staff or scenario.owner_id == user.pk)
+    )
 
 
 def scenarios_visible_to(user) -> QuerySet[Scenario]:
@@ -77,6 +83,8 @@ def owned_scenario(request, pk: int) -> Scenario:
 
 
 def can_view(request, scenario: Scenario) -> bool:
+    if scenario.deleted_at is not None:
+        return False
     if is_owner(request.user, scenario):
         return True
     return request.session.get(SESSION_KEY, {}).get(str(scenario.pk)) == scenario.share_token

@@ -1,13 +1,14 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from planner.models import Run, Scenario, Sweep
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(SimpleHistoryAdmin):
     list_display = ["name", "owner", "updated_at"]
     search_fields = ["name", "description"]
-    readonly_fields = ["share_token", "created_at", "updated_at"]
+    readonly_fields = ["share_token", "created_at", "updated_at", "deleted_at"]
 
 
 @admin.register(Run)

@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from planner.solver import has_layout
 
@@ -16,6 +17,13 @@ from planner.solver import has_layout
 def new_share_token() -> str:
     # 128 bits of randomness: unguessable, unlike the integer id.
     return secrets.token_urlsafe(16)
+
+
+class LiveScenarioManager(models.Manager):
+    """Scenarios that are not deleted: what every list, link, page and queue sees."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Scenario(models.Model):
@@ -39,9 +47,24 @@ class Scenario(models.Model):
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Deleting is soft: the scenario is out of sight until SCENARIO_RETENTION_DAYS have passed
+    # (its owner may restore it), then `purge_deleted_scenarios` removes it (planner/history.py).
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Each save is a version (who, when, which fields): planner/history.py. The share token is
+    # a secret, not content; `updated_at` is the version's own date.
+    history = HistoricalRecords(excluded_fields=["share_token", "updated_at"])
+
+    # The default manager hides deleted scenarios, so no query forgets to; `all_objects` is
+    # for the recently-deleted list, restore and the purge. (A run's `scenario` still reaches a
+    # deleted one: Django follows foreign keys through the base manager.)
+    all_objects = models.Manager()
+    objects = LiveScenarioManager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(spec__isnull=False) | models.Q(problem__isnull=False),
@@ -122,6 +145,15 @@ class Run(models.Model):
         help_text="When a worker claimed the run; also the claim's fencing token (tasks.py).",
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The scenario version (its history record) the run was built from; null for runs queued
+    # before history was kept.
+    scenario_version = models.ForeignKey(
+        "planner.HistoricalScenario",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]

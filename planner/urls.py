@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planner.pages import capacity, home, runs, scenarios, sweeps
+from planner.pages import capacity, history, home, runs, scenarios, sweeps
 
 app_name = "planner"
 
@@ -18,6 +18,20 @@ urlpatterns = [
         name="scenario-regenerate-token",
     ),
     path("scenarios/<int:pk>/sweeps/", sweeps.sweep_start, name="sweep-start"),
+    path("scenarios/<int:pk>/history/", history.scenario_history, name="scenario-history"),
+    path(
+        "scenarios/<int:pk>/history/<int:number>/",
+        history.scenario_version,
+        name="scenario-version",
+    ),
+    path(
+        "scenarios/<int:pk>/history/<int:number>/restore/",
+        history.scenario_version_restore,
+        name="scenario-version-restore",
+    ),
+    path("scenarios/<int:pk>/delete/", history.scenario_delete, name="scenario-delete"),
+    path("scenarios/<int:pk>/restore/", history.scenario_undelete, name="scenario-undelete"),
+    path("scenarios/deleted/", history.deleted_scenarios, name="scenarios-deleted"),
     path("sweeps/<int:pk>/", sweeps.sweep_detail, name="sweep"),
     path("sweeps/<int:pk>/table.csv", sweeps.sweep_csv, name="sweep-csv"),
     path("sweeps/<int:pk>/status.json", sweeps.sweep_status, name="sweep-status"),

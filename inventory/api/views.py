@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -28,7 +29,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import error_body
+from config.history import HistoryEntrySerializer, history_page
 from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
+from config.pagination import page_response
 from inventory import catalog_cache, catalog_io, filtersets
 from inventory.api import serializers
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
@@ -45,6 +48,9 @@ def catalog_schema(serializer: type) -> object:
     return extend_schema_view(
         list=extend_schema(responses={200: serializer(many=True), **error_responses(400)}),
         retrieve=extend_schema(responses={200: serializer, **error_responses(404)}),
+        history=extend_schema(
+            responses={200: HistoryEntrySerializer(many=True), **error_responses(404)}
+        ),
         create=extend_schema(responses={201: serializer, **error_responses(400, 401, 403)}),
         update=extend_schema(responses={200: serializer, **update_errors}),
         partial_update=extend_schema(responses={200: serializer, **update_errors}),
@@ -120,6 +126,19 @@ class CatalogViewSet(viewsets.ModelViewSet):
             except Exception:  # noqa: BLE001
                 logger.warning("catalog cache: could not store an answer", exc_info=True)
         return Response(data, headers=headers)
+
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """The row's change history, newest first: when, who, created / changed / deleted,
+        and each changed field with its old and new value (a foreign key by id). Anyone who
+        may read the row may read its history."""
+        row = self.get_object()
+        paginator = self.paginator
+        count, entries = history_page(
+            row.history.all(), paginator.get_offset(request), paginator.get_limit(request)
+        )
+        data = HistoryEntrySerializer([entry.as_dict() for entry in entries], many=True).data
+        return page_response(paginator, request, count, data)
 
     def perform_update(self, serializer: drf_serializers.ModelSerializer) -> None:
         new_name = serializer.validated_data.get("name")

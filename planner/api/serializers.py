@@ -1,16 +1,20 @@
 """Scenario and run serializers. Problems are validated by the pure core's problem format v1."""
 
+import datetime as dt
 import json
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.history import ChangeSerializer
 from config.sparse_fields import SparseFieldsMixin
 from inventory.api.serializers import refuse_control_characters
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, validate_spec
+from planner.history import Version, run_version
 from planner.models import Run, Scenario
 from planner.reports.tco import compute_tco
+from planner.retention import purge_after
 from planner.runs.queueing import check_problem_limits
 
 
@@ -49,6 +53,7 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
     share_url = serializers.SerializerMethodField()
     runs_url = serializers.SerializerMethodField()
+    purge_after = serializers.SerializerMethodField()
 
     class Meta:
         model = Scenario
@@ -64,8 +69,10 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "runs_url",
             "created_at",
             "updated_at",
+            "deleted_at",
+            "purge_after",
         ]
-        read_only_fields = ["share_token", "created_at", "updated_at"]
+        read_only_fields = ["share_token", "created_at", "updated_at", "deleted_at"]
 
     def validate(self, attrs: dict) -> dict:
         refuse_control_characters(attrs)
@@ -91,6 +98,11 @@ class ScenarioSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_share_url(self, scenario: Scenario) -> str:
         return self._absolute(scenario.get_share_path())
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_purge_after(self, scenario: Scenario) -> dt.datetime | None:
+        """When a deleted scenario is purged for good (null while it is not deleted)."""
+        return purge_after(scenario)
 
     @extend_schema_field(serializers.URLField())
     def get_runs_url(self, scenario: Scenario) -> str:
@@ -123,8 +135,20 @@ class ProgressField(serializers.JSONField):
     pass
 
 
+class VersionRefSerializer(serializers.Serializer):
+    """Which version of its scenario a run solved."""
+
+    version = serializers.IntegerField(help_text="The scenario's version, 1 for its first.")
+    saved_at = serializers.DateTimeField(help_text="When that version was saved.")
+    saved_by = serializers.CharField(
+        allow_null=True, help_text="Who saved it (null for a script, or on a share link)."
+    )
+    url = serializers.URLField(help_text="The version: GET /scenarios/{id}/history/{version}.")
+
+
 class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     scenario = serializers.PrimaryKeyRelatedField(read_only=True)
+    scenario_version = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     bom_url = serializers.SerializerMethodField()
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
@@ -162,9 +186,9 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "bom_url",
             "spec",
             "settings",
+            "scenario_version",
         ]
         read_only_fields = fields
-
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, run: Run) -> str:
@@ -194,9 +218,59 @@ class RunSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             return None
         return compute_tco(run.problem, run.result)
 
+    @extend_schema_field(VersionRefSerializer(allow_null=True))
+    def get_scenario_version(self, run: Run) -> dict | None:
+        """The scenario version the run solved; null for runs queued before history."""
+        version = run_version(run)
+        if version is None:
+            return None
+        user = version.record.history_user
+        return {
+            "version": version.number,
+            "saved_at": version.record.history_date,
+            "saved_by": None if self.context.get("shared") or user is None
+            else user.get_username(),
+            "url": self._absolute(
+                f"/api/v1/scenarios/{run.scenario_id}/history/{version.number}"
+            ),
+        }
+
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class ScenarioVersionSerializer(serializers.Serializer):
+    """One earlier version of a scenario, and how it differs from the scenario now."""
+
+    version = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The historical record's id.")
+    when = serializers.DateTimeField()
+    who = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    spec = SpecField(allow_null=True)
+    problem = ProblemField(allow_null=True)
+    differences = ChangeSerializer(
+        many=True,
+        help_text="Fields (inside spec and problem: paths) whose value differs from the "
+        "scenario now: `old` is this version's, `new` the current one.",
+    )
+
+    @staticmethod
+    def build(version: Version, differences: list) -> dict:
+        record = version.record
+        user = record.history_user
+        return {
+            "version": version.number,
+            "id": record.history_id,
+            "when": record.history_date,
+            "who": user.get_username() if user is not None else None,
+            "reason": record.history_change_reason or None,
+            **version.content,
+            "differences": [change.as_dict() for change in differences],
+        }
 
 
 class RunRequestSerializer(serializers.Serializer):

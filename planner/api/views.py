@@ -13,13 +13,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.exceptions import error_body
+from config.history import HistoryEntrySerializer
 from config.openapi import ERRORS, error_responses
-from planner import solver
+from config.pagination import page_response
+from planner import history as scenario_history
+from planner import retention, solver
 from planner.access import (
     duplicate_scenario,
     is_owner,
@@ -31,6 +34,7 @@ from planner.api.serializers import (
     RunRequestSerializer,
     RunSerializer,
     ScenarioSerializer,
+    ScenarioVersionSerializer,
     SharedScenarioSerializer,
 )
 from planner.bridge.problems import ScenarioSpecError
@@ -89,6 +93,8 @@ class IsOwnerOrStaff(permissions.BasePermission):
 
 
 ID_ERRORS = error_responses(401, 404)
+# What a run's `scenario_version` reads, fetched with the run.
+RUN_RELATED = ("scenario_version__history_user",)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -110,7 +116,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     partial_update=extend_schema(
         responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
     ),
-    destroy=extend_schema(responses={204: OpenApiResponse(description="Deleted."), **ID_ERRORS}),
+    destroy=extend_schema(
+        description="Delete the scenario: it is gone from every list, link and queue at once "
+        "(its unfinished runs are cancelled) and answers 404, but its owner can restore it "
+        "(`POST /scenarios/{id}/restore`) for SCENARIO_RETENTION_DAYS (default 30) before it is "
+        "purged with its runs and history.",
+        responses={204: OpenApiResponse(description="Deleted (restorable)."), **ID_ERRORS},
+    ),
 )
 class ScenarioViewSet(viewsets.ModelViewSet):
     """Scenarios: the caller's own (staff: all). Owner or staff edit, delete and re-share."""
@@ -126,6 +138,87 @@ class ScenarioViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: ScenarioSerializer) -> None:
         serializer.save(owner=self.request.user)
+
+    def perform_destroy(self, instance: Scenario) -> None:
+        retention.soft_delete(instance, self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: ScenarioSerializer(many=True), **error_responses(400, 401)},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def deleted(self, request: Request) -> Response:
+        """The caller's deleted scenarios (staff: all), latest deleted first, each restorable
+        until `purge_after`."""
+        page = self.paginate_queryset(
+            retention.deleted_visible_to(request.user).select_related("owner")
+        )
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        request=None, responses={200: ScenarioSerializer, **error_responses(401, 404)}
+    )
+    @action(detail=True, methods=["post"], url_path="restore")
+    def undelete(self, request: Request, pk: str | None = None) -> Response:
+        """Bring back a deleted scenario (owner or staff, before it is purged)."""
+        scenario = retention.owned_deleted_scenario(request.user, int(pk))
+        retention.undelete(scenario, request.user)
+        return Response(self.get_serializer(scenario).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: HistoryEntrySerializer(many=True), **ID_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every saved version of the scenario, newest first: when, who, created / changed /
+        deleted / restored, and each changed field (inside spec and problem: each changed
+        path) with its old and new value."""
+        scenario = self.get_object()
+        paginator = self.paginator
+        count, entries = scenario_history.entries_page(
+            scenario, paginator.get_offset(request), paginator.get_limit(request)
+        )
+        data = HistoryEntrySerializer([entry.as_dict() for entry in entries], many=True).data
+        return page_response(paginator, request, count, data)
+
+    @extend_schema(
+        request=None, responses={200: ScenarioVersionSerializer, **ID_ERRORS}
+    )
+    @action(detail=True, methods=["get"], url_path=r"history/(?P<version>[0-9]{1,9})")
+    def history_version(self, request: Request, pk: str | None = None,
+                        version: str = "") -> Response:
+        """One version: its name, description and spec (or problem), and the fields in which
+        it differs from the scenario now."""
+        scenario = self.get_object()
+        found = self._version(scenario, version)
+        return Response(
+            ScenarioVersionSerializer.build(found, scenario_history.compare(found, scenario))
+        )
+
+    @extend_schema(
+        request=None, responses={200: ScenarioSerializer, **error_responses(400, 401, 404)}
+    )
+    @action(detail=True, methods=["post"], url_path=r"history/(?P<version>[0-9]{1,9})/restore")
+    def restore_version(self, request: Request, pk: str | None = None,
+                        version: str = "") -> Response:
+        """Make that version's content (name, description, spec or problem) the scenario's
+        again, as a new version. 400 when it no longer validates against the catalog."""
+        scenario = self.get_object()
+        found = self._version(scenario, version)
+        try:
+            scenario_history.restore(scenario, found, request.user)
+        except scenario_history.RestoreError as exc:
+            return Response(error_body(str(exc), exc.errors), status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.get_serializer(scenario).data)
+
+    @staticmethod
+    def _version(scenario: Scenario, number: str) -> scenario_history.Version:
+        found = scenario_history.get_version(scenario, int(number))
+        if found is None:
+            raise NotFound(f"Scenario {scenario.pk} has no version {number}.")
+        return found
 
     @extend_schema(
         request=None, responses={201: ScenarioSerializer, **error_responses(401, 404)}
@@ -171,7 +264,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
         answers 202 with its URL in `Location`."""
         scenario = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(scenario.runs.all())
+            page = self.paginate_queryset(scenario.runs.select_related(*RUN_RELATED))
             serializer = RunSerializer(page, many=True, context={"request": request})
             return self.get_paginated_response(serializer.data)
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -224,7 +317,7 @@ class RunViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.G
     def get_queryset(self) -> QuerySet[Run]:
         return Run.objects.filter(
             scenario__in=scenarios_visible_to(self.request.user)
-        ).select_related("scenario")
+        ).select_related("scenario", *RUN_RELATED)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         """Revoke a queued or running run (a running task is terminated); it ends `cancelled`.
@@ -347,7 +440,11 @@ class SharedRunsView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Run]:
         scenario = get_object_or_404(Scenario, share_token=self.kwargs["token"])
-        return scenario.runs.all()
+        return scenario.runs.select_related(*RUN_RELATED)
+
+    def get_serializer_context(self) -> dict:
+        # A share link shows what was solved, not who in the owner's team saved it.
+        return {**super().get_serializer_context(), "shared": True}
 
     @extend_schema(responses={200: RunSerializer(many=True), **error_responses(404)})
     def get(self, request: Request, *args, **kwargs) -> Response:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from planner import charts
 from planner.access import can_view, is_owner, recently_shared, visible_runs
+from planner.history import run_version
 from planner.models import Run
 from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, bom_zip, build_bom
@@ -136,6 +137,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scenario": run.scenario,
         "inputs": labelled_inputs(run),
         "owner": is_owner(request.user, run.scenario),
+        # None for runs queued before history was kept: the page then says nothing of it.
+        "version": run_version(run),
     }
     if run.has_layout:
         context.update(result_context(run, catalog_colours()))

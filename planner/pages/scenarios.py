@@ -1,5 +1,6 @@
 """Scenario pages: the editor, the owner's page, solving, sharing and duplicating."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -141,6 +142,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = scenario_page_context(request, scenario)
     context["share_url"] = request.build_absolute_uri(scenario.get_share_path())
     context["sweep_server_options"] = list(SERVER_OPTIONS.items())
+    context["retention_days"] = f"{settings.SCENARIO_RETENTION_DAYS:g}"
     context["sweep_parameters"] = [
         {"value": choice.value, "label": choice.label, "default": DEFAULT_VALUES[choice.value]}
         for choice in Sweep.Parameter

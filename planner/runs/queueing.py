@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from planner import solver
 from planner.bridge.problems import scenario_problem, validate_spec
+from planner.history import current_version
 from planner.models import Run, Scenario
 from planner.reports.inputs import default_run_name
 from planner.runs.execution import solver_budget_s
@@ -87,6 +88,7 @@ def queue_run(
                 note=note.strip(),
                 requested_by=user,
                 idempotency_key=idempotency_key,
+                scenario_version=current_version(scenario),
             )
     except IntegrityError:
         if not idempotency_key:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planner.bridge.problems import build_problem, validate_spec
+from planner.history import current_version
 from planner.models import Run, Scenario, Sweep
 from planner.runs.queueing import run_settings
 from planner.tasks import solve_run, solve_runs
@@ -141,6 +142,7 @@ def start_sweep(
     with transaction.atomic():
         sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
         variants = variant_specs(scenario.spec, parameter, values, mode)
+        version = current_version(scenario)
         runs = []
         for variant in variants:
             problem = variant_problem(variant, sweep.pk)
@@ -151,6 +153,7 @@ def start_sweep(
                     spec=validate_spec(variant.spec),
                     solver_settings=run_settings(problem),
                     name=variant_name(sweep, variant),
+                    scenario_version=version,
                 )
             )
         run_ids = queue_variant_runs(runs)

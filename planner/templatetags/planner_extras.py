@@ -1,4 +1,6 @@
 """Small display filters for the planner's pages."""
+import json
+
 from django import template
 
 register = template.Library()
@@ -55,3 +57,18 @@ def usd(value: int | float | None) -> str:
 @register.filter
 def subtract(value: int | float, other: int | float) -> int | float:
     return value - other
+
+
+@register.filter
+def change_value(value: object) -> str:
+    """A value in a change history: numbers with thousands separators, JSON compact, none as
+    an em dash (the field's name carries its unit: power_w, budget_kw)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(", ", ": "))
+    return str(value)

@@ -66,7 +66,8 @@ def real_ids(api_schema, staff_token) -> dict[str, dict[str, object]]:
     ids: dict[str, dict[str, object]] = {
         prefix: {"id": model.objects.order_by("pk").first().pk} for prefix, model in rows.items()
     }
-    ids["/api/v1/scenarios/"] = {"id": scenario.pk}
+    # Version 1 of the scenario: its history record from the create above.
+    ids["/api/v1/scenarios/"] = {"id": scenario.pk, "version": 1}
     ids["/api/v1/runs/"] = {"id": run.pk}
     ids["/api/v1/shared/"] = {"token": scenario.share_token}
     return ids
