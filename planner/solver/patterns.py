@@ -388,11 +388,18 @@ def _solve_resilient(problem: Problem, *, deadline: float, emit: Emit) -> Outcom
     floor = _lp_floor(inst)
     for attempt, fixed in enumerate([floor, None, None] if floor else [None, None]):
         share = 0.5 if attempt == 0 else 1.0
-        x, by_train = _ip_resilient(
-            problem, inst, parts.shared_stock, deadline, share, floor=fixed
-        )
-        if x is not None:
-            fills = parts.back(_fills(inst, x, by_train))
+
+        def ip(work: Problem = problem, share: float = share, fixed: dict | None = fixed):
+            x, by_train = _ip_resilient(work, inst, parts.shared_stock, deadline, share, fixed)
+            return None if x is None else parts.back(_fills(inst, x, by_train))
+
+        if trains.exact_fits(problem, inst):
+            fills = ip()
+        else:  # too many patterns x trains for the exact rows: spread racks, raise minimums
+            fills = trains.raise_until_spread(
+                problem, inst, lambda: ip(replace(problem, power_trains=None)), deadline
+            )
+        if fills is not None:
             val = sign * objective_value(problem, fills)
             if val < best_val - 1e-9 and not resilience.shortfalls(problem, fills):
                 best, best_val = fills, val

@@ -17,15 +17,32 @@ serves one model, so a pattern knows its sessions per model) gets, per pattern `
 
 This is exact for the patterns at hand; the bound comes from the pattern LP under
 :func:`planner.solver.resilience.raised_mins`, which every train-resilient layout meets.
+
+At hall scale the patterns times the trains make thousands of integer columns and HiGHS rarely
+finds an integer point in time (5,000 racks: 2,300 patterns x 4 trains, none found in 12 s), so
+above :data:`EXACT_MAX_COLUMNS` the method instead solves the IP without the train rows (its
+minimums are already raised to ``min x K / (K - 1)``), spreads the racks over the trains
+(:func:`planner.solver.resilience.assign_trains`) and raises the minimums of the models a train
+loss breaks by what it took, until the layout survives (:func:`raise_until_spread`). The layout
+then survives exactly; only optimality over the patterns is given up, and the gap says by how
+much at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import resilience
 from .columns import Instance
+from .outcome import RackFill
+from .problem import Problem
+
+#: Above this many (pattern, train) columns the pattern method spreads and raises instead of
+#: solving the exact train rows (see the module docstring).
+EXACT_MAX_COLUMNS = 4000
 
 #: A row of the IP: ``(columns, coefficients, upper bound)`` of ``coefs @ x[cols] <= upper``.
 Row = tuple[list[int], list[float], float]
@@ -75,6 +92,48 @@ def pattern_rows(
         nxt = [first + p * k_trains + k + 1 for p in range(n_pat)]
         rows.append(([*cols, *nxt], [-1.0] * n_pat + [1.0] * n_pat, 0.0))
     return rows, n_pat * k_trains
+
+
+def exact_fits(problem: Problem, inst: Instance) -> bool:
+    """Whether the exact train rows are used: no trains, or few enough (pattern, train) pairs."""
+    k_trains = problem.power_trains
+    return k_trains is None or len(inst.patterns) * k_trains <= EXACT_MAX_COLUMNS
+
+
+def raise_until_spread(
+    problem: Problem,
+    inst: Instance,
+    solve: Callable[[], tuple[RackFill, ...] | None],
+    deadline: float,
+) -> tuple[RackFill, ...] | None:
+    """Solve (the IP without train rows), spread the racks over the trains, and raise the
+    instance's minimums of the models the worst train loss leaves short, until the layout
+    survives every train loss; ``None`` if the IP fails or time or rounds run out.
+
+    ``inst.mins`` is restored afterwards (the bound was proven with the valid raised minimums).
+    """
+    saved = dict(inst.mins)
+    try:
+        for _ in range(resilience.RAISE_ROUNDS):
+            fills = solve()
+            if fills is None:
+                return None
+            fills = resilience.assign_trains(problem, fills)
+            left = resilience.exposure(problem, fills)
+            short = {
+                m: lo - left[m]["after_worst_train"]
+                for m, lo in problem.mins.items()
+                if left[m]["after_worst_train"] < lo
+            }
+            if not short:
+                return fills
+            if time.perf_counter() >= deadline:
+                return None
+            for m, deficit in short.items():
+                inst.mins[m] = inst.mins.get(m, problem.mins[m]) + deficit
+        return None
+    finally:
+        inst.mins = saved
 
 
 def split_counts(x: np.ndarray, first: int, n_pat: int, k_trains: int) -> np.ndarray:
