@@ -11,6 +11,7 @@ loss, summed over the models with a minimum, against the sum of those minimums.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from planner.solver import solve
@@ -78,6 +79,13 @@ def run(quick: bool) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(size, kind, limit) for size in sizes for kind in KINDS]
+    loadavg = Path("/proc/loadavg")
+    load = " / ".join(loadavg.read_text().split()[:3]) if loadavg.exists() else "unknown"
+    lines += [
+        "",
+        f"Load average (1 / 5 / 15 min) at the end of the run: {load} on 2 cores, so times "
+        "are inflated; compare rows of the same run.",
+    ]
     lines += [
         "",
         "Resilience splits every (server, model) pair into its own server so that a pattern says "
