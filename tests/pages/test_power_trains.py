@@ -111,3 +111,17 @@ def test_train_table_and_bom_columns_add_up():
         assert per_train.get(r["train"], 0) == sum(r["sessions"].values())
     plain = export_frames(build_bom(HALL, solve({**HALL, "power_trains": None})))
     assert "power_train" not in plain["placement"].columns
+
+
+@pytest.mark.django_db
+def test_api_refuses_bad_power_trains_with_field_errors(user_client, seed_catalog):
+    spec = {**SPEC, "power_trains": {"count": 5}}
+    response = user_client.post("/api/v1/scenarios", {"name": "t", "spec": spec}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert any("power_trains.count" in path for path in errors), errors
+    assert not Scenario.objects.exists()
+    ok = {**SPEC, "power_trains": {"count": 2}}
+    response = user_client.post("/api/v1/scenarios", {"name": "t", "spec": ok}, format="json")
+    assert response.status_code == 201, response.json()
+    assert Scenario.objects.get().spec["power_trains"] == {"count": 2}
