@@ -90,7 +90,8 @@ def _check_size(size: int) -> None:
             {
                 "method": [
                     f"the exact method handles at most {MAX_VARIABLES} variables (about "
-                    f"racks x server SKUs); this problem needs {size} (lower rack counts or "
+                    f"racks x server SKUs, times 1 + K with K power trains); this problem needs "
+                    f"{size} (lower rack counts or "
                     "offer fewer servers)"
                 ]
             }
@@ -139,10 +140,15 @@ class _Formulation:
             self._fitting(rack, sorted({s for s, _, _ in pairs}), var_cap)
             for rack in problem.rack_types
         ]
+        # With power trains every rack variable is split by train, plus a binary per rack/train.
+        per_rack = 1 + (trains or 0)
         _check_size(
             len(pairs)
             + len(caps or ())
-            + sum(r.count * len(f) for r, f in zip(problem.rack_types, type_skus, strict=True))
+            + sum(
+                r.count * (len(f) * per_rack + (trains or 0))
+                for r, f in zip(problem.rack_types, type_skus, strict=True)
+            )
         )
         self._ub: list[float] = []
         self._sess: list[float] = []
