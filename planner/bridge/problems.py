@@ -169,6 +169,12 @@ def validate_spec(spec: object) -> dict:
     for i, item in enumerate(spec["models"]):
         if item.get("max") is not None and item["max"] < item.get("min", 0):
             errors.setdefault(f"models[{i}].max", []).append("max must not be below min")
+    trains = spec.get("power_trains")
+    racks = sum(item.get("count", 1) for item in spec["rack_types"])
+    if trains is not None and trains["count"] > racks:
+        errors.setdefault("power_trains.count", []).append(
+            f"{trains['count']} power trains need at least as many racks; the spec has {racks}"
+        )
     if errors:
         raise ScenarioSpecError(errors)
     return spec
@@ -307,7 +313,7 @@ def build_problem(spec: dict) -> dict:
             for entry in spec["models"]
             for name, w in [(entry["model_class"], workloads[entry["model_class"]])]
         }
-    for key in ("resilience", "budget_usd", "budget_basis"):
+    for key in ("resilience", "power_trains", "budget_usd", "budget_basis"):
         # Problem v1 fields added later; a spec that leaves them out builds the same problem.
         if spec.get(key) is not None:
             problem[key] = spec[key]

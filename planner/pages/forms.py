@@ -88,6 +88,12 @@ class ScenarioForm(forms.Form):
     resilience = forms.ChoiceField(
         label="Resilience", choices=RESILIENCE, initial="none", required=False
     )
+    power_trains = forms.IntegerField(
+        label="Power trains (optional; every min survives losing any one)",
+        required=False,
+        min_value=2,
+        max_value=64,
+    )
     budget_usd = forms.FloatField(
         label="Budget (USD, optional; needs server prices)", required=False, min_value=0.01
     )
@@ -249,6 +255,8 @@ class ScenarioForm(forms.Form):
         }
         if data.get("resilience") not in (None, "", "none"):
             spec["resilience"] = data["resilience"]
+        if data.get("power_trains") is not None:
+            spec["power_trains"] = {"count": data["power_trains"]}
         if data.get("budget_usd") is not None:
             spec["budget_usd"] = data["budget_usd"]
             spec["budget_basis"] = data.get("budget_basis") or "tco"
@@ -345,6 +353,7 @@ class ScenarioForm(forms.Form):
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
             "resilience": spec.get("resilience", "none"),
+            "power_trains": (spec.get("power_trains") or {}).get("count"),
             "budget_usd": spec.get("budget_usd"),
             "budget_basis": spec.get("budget_basis", "tco"),
             "power_basis": spec.get("power_basis", "nameplate"),

@@ -17,7 +17,7 @@ from planner.pages.colours import catalog_colours
 from planner.reports.bom import bom_csv, bom_xlsx, bom_zip, build_bom
 from planner.reports.inputs import INPUT_LABELS, differing_inputs, run_inputs
 from planner.reports.progress import describe_progress
-from planner.reports.summary import elevations, model_patterns, summarise
+from planner.reports.summary import elevations, model_patterns, power_trains, summarise
 from planner.reports.tco import breakdown, compute_tco
 
 COMPARE_MIN, COMPARE_MAX = 2, 6
@@ -79,6 +79,7 @@ def result_context(run: Run, colours: dict[str, str]) -> dict:
         "figure_data_id": f"run-{run.pk}-sessions-data",
         "colours": colours,
         "model_patterns": model_patterns(result),
+        "power_trains": power_trains(result),
         "placed_servers": {name for name, n in summary.servers_by_name.items() if n},
     }
 

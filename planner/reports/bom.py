@@ -14,6 +14,10 @@ changes when the catalog does. Its parts:
 - `settings`: the scenario's settings the run solved with (`{"setting", "value"}` rows);
 - `placement`: rack by rack, each server's rack group, rack index, U position and model.
 
+With power trains (result v1 `power_trains`), each rack group also carries `racks_per_train` (a
+list, one count per train; the tables get one `racks on train k` column per train) and each
+placement row its `power_train` (1-based: a group's racks take the trains in order).
+
 Servers carry their accelerator and its count per server (`x-accelerator` on the problem's
 server entry, written by planner.bridge.problems).
 """
@@ -53,6 +57,7 @@ def placement(problem: dict[str, Any], result: dict[str, Any]) -> list[dict[str,
                 slots.append((line["server"], line["model"], bottom, bottom + height - 1,
                               per_server))
                 bottom += height
+        trains = [k + 1 for k, n in enumerate(group.get("trains") or []) for _ in range(n)]
         for in_group in range(1, group["count"] + 1):
             index += 1
             for server, model, low, high, sessions in slots:
@@ -69,6 +74,8 @@ def placement(problem: dict[str, Any], result: dict[str, Any]) -> list[dict[str,
                         "sessions": sessions,
                     }
                 )
+                if trains:
+                    rows[-1]["power_train"] = trains[in_group - 1]
     return rows
 
 
@@ -127,6 +134,8 @@ def build_bom(
                 "lines": lines,
             }
         )
+        if "trains" in group:
+            groups[-1]["racks_per_train"] = list(group["trains"])
     servers = []
     for name in [s["name"] for s in problem.get("servers", [])]:
         if name not in placed:
@@ -212,13 +221,17 @@ def bom_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "power_w_each", "kw", "price_usd_each", "price_usd", *[f"sessions {m}" for m in models],
     ]
     group_rows = []
+    k_trains = max((len(g.get("racks_per_train") or []) for g in bom["rack_groups"]), default=0)
+    train_columns = [f"racks on train {k + 1}" for k in range(k_trains)]
     for i, group in enumerate(bom["rack_groups"], start=1):
-        base = {k: v for k, v in group.items() if k != "lines"}
+        base = {k: v for k, v in group.items() if k not in ("lines", "racks_per_train")}
+        base.update(zip(train_columns, group.get("racks_per_train") or [], strict=False))
         for line in group["lines"] or [None]:
             group_rows.append({"group": i, **base, **(line or {})})
     group_columns = [
         "group", "rack_type", "racks", "used_u_per_rack", "used_kw_per_rack", "free_u_per_rack",
-        "free_kw_per_rack", "usable_u_per_rack", "usable_kw_per_rack", "server", "model",
+        "free_kw_per_rack", "usable_u_per_rack", "usable_kw_per_rack", *train_columns, "server",
+        "model",
         "servers_per_rack", "servers",
         "sessions_per_rack", "sessions",
     ]
@@ -243,11 +256,17 @@ PLACEMENT_COLUMNS = [
 ]
 
 
+def _placement_columns(bom: dict[str, Any]) -> list[str]:
+    """:data:`PLACEMENT_COLUMNS`, and ``power_train`` when the layout has power trains."""
+    rows = bom.get("placement") or []
+    return PLACEMENT_COLUMNS + (["power_train"] if rows and "power_train" in rows[0] else [])
+
+
 def export_frames(bom: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """Every table of the BOM: servers, rack_groups, totals, placement, settings."""
     return {
         **bom_frames(bom),
-        "placement": pd.DataFrame(bom.get("placement", []), columns=PLACEMENT_COLUMNS),
+        "placement": pd.DataFrame(bom.get("placement", []), columns=_placement_columns(bom)),
         "settings": pd.DataFrame(bom.get("settings", []), columns=["setting", "value"]),
     }
 

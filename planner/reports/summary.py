@@ -236,3 +236,32 @@ def elevations(problem: dict, result: dict, colours: dict[str, str]) -> list[Ele
             )
         )
     return drawn
+
+
+def power_trains(result: dict) -> list[dict]:
+    """Per power train of a result with ``power_trains`` (empty list without): its number
+    (1-based), racks and racks with servers on it, the kW its servers draw, sessions per model on
+    it and what each model keeps after losing it. Read off the rack groups' ``trains`` split."""
+    k_trains = result.get("power_trains")
+    groups = result.get("racks") or []
+    if not k_trains or not all(isinstance(g.get("trains"), list) for g in groups):
+        return []
+    served = result.get("sessions") or {}
+    rows = [
+        {"train": k + 1, "racks": 0, "racks_used": 0, "used_kw": 0.0, "sessions": {}}
+        for k in range(k_trains)
+    ]
+    for group in groups:
+        for k, count in enumerate(group["trains"]):
+            row = rows[k]
+            row["racks"] += count
+            row["racks_used"] += count if group["servers"] else 0
+            row["used_kw"] += count * group["used_kw"]
+            for line in group["servers"]:
+                row["sessions"][line["model"]] = (
+                    row["sessions"].get(line["model"], 0) + count * line["sessions"]
+                )
+    for row in rows:
+        row["used_kw"] = round(row["used_kw"], 3)
+        row["left"] = {m: n - row["sessions"].get(m, 0) for m, n in served.items() if n}
+    return rows

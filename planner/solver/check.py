@@ -83,6 +83,7 @@ def check_layout(problem: Problem | dict[str, Any], result: dict[str, Any]) -> l
     out += _check_sessions(problem, tally, result)
     out += _check_totals(problem, tally, result.get("totals") or {})
     out += _check_survival(problem, groups, result)
+    out += _check_trains(problem, groups, result)
     if problem.budget_usd is not None:
         spent = _spent(problem, result, problem.budget_basis)
         if spent > problem.budget_usd * (1 + 1e-9):
@@ -165,6 +166,55 @@ def _check_survival(
                     f"model {d.model!r}: {left[d.model][kind]} sessions after the worst "
                     f"{problem.resilience} loss, below min {d.min}"
                 )
+    return out
+
+
+def _check_trains(
+    problem: Problem, groups: list[dict[str, Any]], result: dict[str, Any]
+) -> list[str]:
+    """With power trains: every group splits its racks over the trains, the reported
+    ``after_worst_train`` matches, and every min survives the loss of any one train.
+
+    Recomputed from the groups alone: a train's sessions of a model are, over the groups, the
+    group's racks on that train times the sessions of the model in one of its racks.
+    """
+    k_trains = problem.power_trains
+    if k_trains is None:
+        return []
+    out: list[str] = []
+    load = [dict.fromkeys(problem.models, 0) for _ in range(k_trains)]
+    total = dict.fromkeys(problem.models, 0)
+    for gi, group in enumerate(groups):
+        split = group.get("trains")
+        n = group.get("count")
+        if (
+            not isinstance(split, list)
+            or len(split) != k_trains
+            or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in split)
+        ):
+            out.append(f"racks[{gi}]: trains must list {k_trains} rack counts, got {split!r}")
+            continue
+        if sum(split) != n:
+            out.append(f"racks[{gi}]: trains {split} add up to {sum(split)}, not count {n}")
+        for entry in group.get("servers", []):
+            model, sessions = entry.get("model"), entry.get("sessions")
+            if model not in total or not isinstance(sessions, int):
+                continue  # reported by _contents
+            for k, c in enumerate(split):
+                load[k][model] += c * sessions
+                total[model] += c * sessions
+    reported = result.get("exposure") or {}
+    for m in problem.models:
+        left = total[m] - max(train[m] for train in load)
+        got = reported.get(m, {}).get("after_worst_train")
+        if m in reported and got != left:
+            out.append(f"exposure[{m!r}].after_worst_train {got} != {left}")
+        lo = problem.demand_for(m).min
+        if lo > 0 and left < lo:
+            out.append(
+                f"model {m!r}: {left} sessions after the worst power train loss "
+                f"(of {k_trains}), below min {lo}"
+            )
     return out
 
 

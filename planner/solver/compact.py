@@ -90,7 +90,8 @@ def _check_size(size: int) -> None:
             {
                 "method": [
                     f"the exact method handles at most {MAX_VARIABLES} variables (about "
-                    f"racks x server SKUs); this problem needs {size} (lower rack counts or "
+                    f"racks x server SKUs, times 1 + K with K power trains); this problem needs "
+                    f"{size} (lower rack counts or "
                     "offer fewer servers)"
                 ]
             }
@@ -122,8 +123,10 @@ class _Formulation:
         rack_used: bool = False,
         survive: str = "none",
         shared_stock: Sequence[tuple[int, list[int]]] = (),
+        trains: int | None = None,
     ) -> None:
         self.problem = problem
+        self.trains = trains
         self.rack_u, self.rack_w, self.rack_kg, self.avail = rack_u, rack_w, rack_kg, avail
         self.models, self.mins, self.caps = list(models), dict(mins), dict(caps or {})
         # (server, model, sessions) assignments that can matter.
@@ -137,10 +140,15 @@ class _Formulation:
             self._fitting(rack, sorted({s for s, _, _ in pairs}), var_cap)
             for rack in problem.rack_types
         ]
+        # With power trains every rack variable is split by train, plus a binary per rack/train.
+        per_rack = 1 + (trains or 0)
         _check_size(
             len(pairs)
             + len(caps or ())
-            + sum(r.count * len(f) for r, f in zip(problem.rack_types, type_skus, strict=True))
+            + sum(
+                r.count * (len(f) * per_rack + (trains or 0))
+                for r, f in zip(problem.rack_types, type_skus, strict=True)
+            )
         )
         self._ub: list[float] = []
         self._sess: list[float] = []
@@ -161,8 +169,15 @@ class _Formulation:
             for k, (_, m) in enumerate(self.z_cols)
             if survive == "n_plus_1_server" and m in res_mins
         }
+        # Power trains: "rack r on train k" binaries and each y split by train (_train_rows).
+        k_trains = trains if trains and res_mins else 0
+        self.on_train = [[self._add_column(1.0) for _ in range(k_trains)] for _ in rack_cols]
+        self.y_train = [
+            [self._add_column(self._ub[j]) for _ in range(k_trains)] for j in range(self.n_y)
+        ]
         self._set_coefficients()
         self.integrality[list(self.pair_used_col.values())] = 1
+        self.integrality[[c for cols in self.on_train for c in cols]] = 1
         self.tco_objective = self.costs("tco")
 
         self._ri: list[int] = []
@@ -177,6 +192,7 @@ class _Formulation:
             self._row(all_y, self.power[all_y], -np.inf, problem.hall_w)
         self._demand_rows(mins)
         self._resilience_rows(mins, rack_cols, sku_y, shared_stock)
+        self._train_rows(mins, rack_cols)
         if problem.budget_usd is not None and self.n:
             budget = self.costs(problem.budget_basis)
             cols = list(np.nonzero(budget)[0])
@@ -202,8 +218,6 @@ class _Formulation:
         shared_stock: Sequence[tuple[int, list[int]]],
     ) -> None:
         """Rows of ``survive`` on a split problem (one model per SKU, planner.solver.resilience)."""
-        if self.survive == "none":
-            return
         servers, inf = self.problem.servers, np.inf
         for m, t in self.worst_col.items():
             for cols in rack_cols:
@@ -223,6 +237,39 @@ class _Formulation:
             ys = [j for s in members for j in sku_y.get(s, [])]
             if self.avail and ys:
                 self._row(ys, np.ones(len(ys)), -inf, available)
+
+    def _train_rows(self, mins: Mapping[str, int], rack_cols: list[list[int]]) -> None:
+        """Power trains on a split problem: every rack on one train, its servers with it, and per
+        model with a minimum and train ``k``: ``sessions on k - sessions(m) <= -min(m)``.
+
+        ``y[r,s] = sum_k y[r,s,k]`` with ``y[r,s,k] <= most * on[r,k]``. Identical racks are
+        interchangeable and so are the trains, so racks of a type take trains in order and the
+        first rack is on train 0 (symmetry breaking that cuts no layout off).
+        """
+        if not any(self.on_train):
+            return
+        inf, servers = np.inf, self.problem.servers
+        k_trains = len(self.on_train[0])
+        for r, cols in enumerate(self.on_train):
+            self._row(cols, np.ones(k_trains), 1.0, 1.0)
+            if r + 1 < len(self.on_train) and self.rack_type_of[r + 1] == self.rack_type_of[r]:
+                order = np.arange(k_trains, dtype=float)
+                self._row([*cols, *self.on_train[r + 1]], [*order, *(-order)], -inf, 0.0)
+        self._row([self.on_train[0][0]], np.ones(1), 1.0, 1.0)
+        for j, (r, _) in enumerate(self.y_cols):
+            split = self.y_train[j]
+            self._row([j, *split], [1.0, *(-np.ones(k_trains))], 0.0, 0.0)
+            for k, col in enumerate(split):
+                self._row([col, self.on_train[r][k]], [1.0, -self.ub[j]], -inf, 0.0)
+        for m, lo in mins.items():
+            if lo <= 0 or m not in self.model_cols:
+                continue
+            served = self.model_cols[m]
+            mine = [j for j, (_, s) in enumerate(self.y_cols) if servers[s].sessions_for(m) > 0]
+            for k in range(k_trains):
+                cols = [self.y_train[j][k] for j in mine]
+                coefs = [servers[self.y_cols[j][1]].sessions_for(m) for j in mine]
+                self._row([*cols, *served], [*coefs, *(-self.sessions[served])], -inf, -lo)
 
     def _fitting(
         self, rack: RackType, skus: list[int], var_cap: int | None
@@ -454,9 +501,13 @@ class _Formulation:
         for j, (r, s) in enumerate(self.y_cols):
             # Servers left undealt would mean y and z disagree; the layout check reports that.
             dealer.deal(s, int(x[j]), items[r])
+        # Without train columns (no minimum to keep) the caller spreads the racks.
+        trains = [int(np.argmax(x[cols])) if cols else None for cols in self.on_train]
         return tuple(
-            RackFill.of(t, it) for t, it in zip(self.rack_type_of, items, strict=True)
+            RackFill.of(t, it, train)
+            for t, it, train in zip(self.rack_type_of, items, trains, strict=True)
         )
+
 
 
 def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
@@ -472,8 +523,8 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
             if d.max is not None and d.weight > 0:
                 caps[d.model] = d.max
     original, parts = problem, None
-    if problem.resilience != "none":
-        # Rack and server losses depend on which model each server serves in which rack.
+    if resilience.asked(problem):
+        # Rack, server and train losses depend on which model each server serves in which rack.
         parts = resilience.split(problem)
         problem = parts.problem
     priced_racks = costs.rack_costs_matter(problem) and (
@@ -487,6 +538,7 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         rack_used=objective == "min_racks" or priced_racks,
         survive=problem.resilience,
         shared_stock=parts.shared_stock if parts else (),
+        trains=problem.power_trains,
     )
 
     if objective == "max_sessions":
@@ -541,7 +593,10 @@ def solve_exact(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         if better is not None:
             fills = better
         emit("tidy", incumbent=incumbent, bound=bound)
-    return Outcome(run.status, parts.back(fills) if parts else fills, bound)
+    racks = parts.back(fills) if parts else fills
+    if original.power_trains is not None and any(r.train is None for r in racks):
+        racks = resilience.assign_trains(original, racks)
+    return Outcome(run.status, racks, bound)
 
 
 def _lexicographic(
@@ -577,6 +632,7 @@ def _lexicographic(
         rack_used=True,
         survive=form.survive,
         shared_stock=form.shared_stock,
+        trains=form.trains,
     )
     # The rack-used columns come last, so the primary objective only needs zeros appended.
     held = np.concatenate([primary, np.zeros(lex.n - form.n)])

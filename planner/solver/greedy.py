@@ -20,10 +20,10 @@ def solve_greedy(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     fills, met = resilience.fill_until_survives(problem, greedy_fills)
     if not met:
         reason = greedy_shortfall_reason(problem, model_sessions(problem, fills))
-        if problem.resilience != "none" and greedy_fills(problem)[1]:
+        if resilience.asked(problem) and greedy_fills(problem)[1]:
             reason = (
                 f"the greedy fill found no layout that survives losing "
-                f"{resilience.FAILURE_WORDS[problem.resilience]} (it proves nothing)"
+                f"{resilience.failure_words(problem)} (it proves nothing)"
             )
         return Outcome("unknown", None, None, reason)
     if not costs.within_budget(problem, fills):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .problem import Problem
-from .resilience import FAILURE_WORDS
+from .resilience import asked, failure_words
 
 #: ``meetable(hall=..., avail=..., rack_u=..., rack_w=..., rack_kg=...)``: can the demand
 #: minimums be met with the groups passed as ``False`` dropped?
@@ -170,11 +170,15 @@ def _mins_head(problem: Problem) -> str:
 
 
 def survival_reason(problem: Problem) -> str:
-    """The minimums can be met, but not so that they survive the loss ``resilience`` asks for."""
+    """The minimums can be met, but not so that they survive the losses the problem asks for
+    (``resilience``, ``power_trains``)."""
+    kinds = ", ".join(
+        f"resilience {k}" if k != "power_trains" else f"power_trains {problem.power_trains}"
+        for k in asked(problem)
+    )
     return (
         f"{_mins_head(problem)} can be met, but not after losing "
-        f"{FAILURE_WORDS[problem.resilience]} (resilience {problem.resilience}) under the rack, "
-        "availability and hall limits"
+        f"{failure_words(problem)} ({kinds}) under the rack, availability and hall limits"
     )
 
 

@@ -98,18 +98,36 @@ def _groups(problem: Problem, racks: Sequence[RackFill]) -> list[dict[str, Any]]
 
     Types that the method did not expand (no server fits) and unused racks appear as a group with
     an empty ``servers`` list, so the rack counts always add up to the hall's racks.
+
+    With power trains every group also says how many of its racks hang on each train
+    (``trains``, one count per train). Racks the method left empty carry no load, so they are
+    spread to even out the racks per train.
     """
+    k_trains = problem.power_trains or 0
     per_type: list[Counter[tuple[tuple[int, str, int], ...]]] = [
         Counter() for _ in problem.rack_types
     ]
+    on_train: list[dict[tuple, list[int]]] = [{} for _ in problem.rack_types]
+    racks_per_train = [0] * k_trains
     for rack in racks:
-        per_type[rack.rack_type][tuple(sorted(rack.items))] += 1
+        key = tuple(sorted(rack.items))
+        per_type[rack.rack_type][key] += 1
+        if k_trains:
+            train = rack.train if rack.train is not None else 0
+            on_train[rack.rack_type].setdefault(key, [0] * k_trains)[train] += 1
+            racks_per_train[train] += 1
     out = []
     for t, rack_type in enumerate(problem.rack_types):
         contents = per_type[t]
         empty = rack_type.count - sum(contents.values())
         if empty > 0:
             contents[()] += empty
+            if k_trains:
+                split = on_train[t].setdefault((), [0] * k_trains)
+                for _ in range(empty):
+                    fewest = min(range(k_trains), key=lambda k: (racks_per_train[k], k))
+                    split[fewest] += 1
+                    racks_per_train[fewest] += 1
         cap_w = rack_type.usable_w
         rows = []
         for items, count in contents.items():
@@ -142,6 +160,8 @@ def _groups(problem: Problem, racks: Sequence[RackFill]) -> list[dict[str, Any]]
                     "free_kw": max(0.0, round((cap_w - used_w) / 1000.0, 3)),
                 }
             )
+            if k_trains:
+                out[-1]["trains"] = list(on_train[t][items])
     return out
 
 
@@ -249,7 +269,7 @@ def build_result(
     objective_out, bound_out = number(objective), number(bound)
     sessions = model_sessions(problem, racks)
     g = gap(objective_out, bound_out)
-    return {
+    result = {
         "status": status,
         "method": problem.method,
         "objective_name": problem.objective,
@@ -266,3 +286,7 @@ def build_result(
         "warnings": list(warnings),
         "solve_seconds": round(solve_seconds, 4),
     }
+    if problem.power_trains is not None:
+        # Only then: results of problems without trains stay as they were.
+        result["power_trains"] = problem.power_trains
+    return result

@@ -18,16 +18,24 @@ Emit = Callable[..., None]
 class RackFill:
     """Contents of one physical rack, as produced by a solution method.
 
-    ``items`` are ``(server index, model, count)`` with count > 0.
+    ``items`` are ``(server index, model, count)`` with count > 0. ``train`` is the power train
+    (0-based) the rack hangs on when the problem has ``power_trains``, else ``None``.
     """
 
     rack_type: int
     items: tuple[tuple[int, str, int], ...]
+    train: int | None = None
 
     @classmethod
-    def of(cls, rack_type: int, counts: Mapping[tuple[int, str], int]) -> RackFill:
+    def of(
+        cls, rack_type: int, counts: Mapping[tuple[int, str], int], train: int | None = None
+    ) -> RackFill:
         """A rack from ``{(server index, model): count}``, items in canonical (sorted) order."""
-        return cls(rack_type, tuple(sorted((s, m, k) for (s, m), k in counts.items())))
+        return cls(rack_type, tuple(sorted((s, m, k) for (s, m), k in counts.items())), train)
+
+    def on(self, train: int | None) -> RackFill:
+        """The same rack on another power train."""
+        return RackFill(self.rack_type, self.items, train)
 
 
 class ModelDealer:

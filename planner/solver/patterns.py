@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, hstack, vstack
 
-from . import costs, resilience
+from . import costs, resilience, trains
 from .columns import TOL, Instance, Master, build_instance, column_generation
 from .heuristic import greedy_fills
 from .infeasibility import (
@@ -52,7 +52,7 @@ ENLARGE_GAP = 5e-4
 def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     """Solve by column generation + IP over patterns (see the module docstring)."""
     sign = -1.0 if problem.objective == "max_sessions" else 1.0
-    if problem.resilience != "none":
+    if resilience.asked(problem):
         return _solve_resilient(problem, deadline=deadline, emit=emit)
     inst = build_instance(problem)
     if not inst.offers_every_min():
@@ -305,8 +305,13 @@ def _milp(cost: np.ndarray, integrality: np.ndarray, bounds: Bounds, cons: list,
     return milp(c=cost, integrality=integrality, bounds=bounds, constraints=cons, options=options)
 
 
-def _fills(inst: Instance, x: np.ndarray) -> tuple[RackFill, ...]:
-    """Expand pattern counts into racks and deal the models out rack by rack (input order)."""
+def _fills(
+    inst: Instance, x: np.ndarray, by_train: np.ndarray | None = None
+) -> tuple[RackFill, ...]:
+    """Expand pattern counts into racks and deal the models out rack by rack (input order).
+
+    ``by_train[p, k]``, when given, is how many racks of pattern ``p`` hang on power train ``k``.
+    """
     n_pat = len(inst.patterns)
     dealer = ModelDealer(
         (s, m, int(x[n_pat + k])) for k, (s, m, _) in enumerate(inst.pairs)
@@ -315,13 +320,16 @@ def _fills(inst: Instance, x: np.ndarray) -> tuple[RackFill, ...]:
     fills = []
     for i in order:
         t, counts = inst.patterns[i]
-        for _ in range(int(x[i])):
+        on: list[int | None] = [None] * int(x[i])
+        if by_train is not None:
+            on = [k for k, c in enumerate(by_train[i]) for _ in range(int(c))]
+        for train in on:
             items: dict[tuple[int, str], int] = {}
             for j, need in enumerate(counts):
                 dealer.deal(inst.skus[j], need, items)
             # Servers of the pattern that no model needs are left out (they earn nothing).
             if items:
-                fills.append(RackFill.of(t, items))
+                fills.append(RackFill.of(t, items, train))
     return tuple(fills)
 
 
@@ -380,9 +388,18 @@ def _solve_resilient(problem: Problem, *, deadline: float, emit: Emit) -> Outcom
     floor = _lp_floor(inst)
     for attempt, fixed in enumerate([floor, None, None] if floor else [None, None]):
         share = 0.5 if attempt == 0 else 1.0
-        x = _ip_resilient(problem, inst, parts.shared_stock, deadline, share, floor=fixed)
-        if x is not None:
-            fills = parts.back(_fills(inst, x))
+
+        def ip(work: Problem = problem, share: float = share, fixed: dict | None = fixed):
+            x, by_train = _ip_resilient(work, inst, parts.shared_stock, deadline, share, fixed)
+            return None if x is None else parts.back(_fills(inst, x, by_train))
+
+        if trains.exact_fits(problem, inst):
+            fills = ip()
+        else:  # too many patterns x trains for the exact rows: spread racks, raise minimums
+            fills = trains.raise_until_spread(
+                problem, inst, lambda: ip(replace(problem, power_trains=None)), deadline
+            )
+        if fills is not None:
             val = sign * objective_value(problem, fills)
             if val < best_val - 1e-9 and not resilience.shortfalls(problem, fills):
                 best, best_val = fills, val
@@ -414,8 +431,10 @@ def _ip_resilient(
     deadline: float,
     share: float,
     floor: dict | None,
-) -> np.ndarray | None:
-    """The IP over patterns with the exact loss rows of ``problem.resilience`` added.
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The IP over patterns with the exact loss rows of ``problem.resilience`` added, and the
+    power-train rows of :mod:`planner.solver.trains` (then also returns racks per pattern and
+    train).
 
     Rack: a binary ``used[p]`` per pattern, ``x[p] <= count * used[p]`` and, per model with a
     minimum, ``a[m,p] * used[p] - sessions(m) <= -min(m)``. Server: a binary per (pair) of such a
@@ -426,7 +445,7 @@ def _ip_resilient(
     cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
     n = len(cost)
     if n == 0:
-        return np.zeros(0)
+        return np.zeros(0), None
     work = inst.problem
     n_pat = master.n_pat
     mins = problem.mins
@@ -452,7 +471,7 @@ def _ip_resilient(
                     cols = [col for col, _ in pair_cols[m]]
                     coefs = [-sess for _, sess in pair_cols[m]]
                     rows.append(([used, *cols], [a, *coefs], -float(mins[m])))
-    else:
+    elif problem.resilience == "n_plus_1_server":
         chosen = [(col, sess, m) for m, cols in pair_cols.items() for col, sess in cols]
         extra = len(chosen)
         sku_pos = {s: j for j, s in enumerate(inst.skus)}
@@ -474,6 +493,12 @@ def _ip_resilient(
                 coefs.append(float(c))
         if cols:
             rows.append((cols, coefs, float(available)))
+    k_trains = problem.power_trains or 0
+    first = n + extra
+    if k_trains:
+        train_rows, n_train = trains.pattern_rows(inst, mins, pair_cols, first, k_trains)
+        rows += train_rows
+        extra += n_train
     width = n + extra
     ri, ci, v = [], [], []
     for r, (cols, coefs, _) in enumerate(rows):
@@ -495,11 +520,14 @@ def _ip_resilient(
     integrality = np.zeros(width)
     integrality[: n_pat + master.n_pair] = 1
     integrality[n:] = 1
-    bounds = Bounds(lower, np.concatenate([upper, np.ones(extra)]))
+    extra_ub = np.ones(extra)
+    extra_ub[first - n :] = np.inf  # racks of a pattern on a train; bounded by x[p]
+    bounds = Bounds(lower, np.concatenate([upper, extra_ub]))
     budget = share * (deadline - time.perf_counter())
     res = _milp(np.concatenate([cost, np.zeros(extra)]), integrality, bounds, cons, budget)
     if res.x is None:
-        return None
+        return None, None
     x = np.array(res.x[:n])
     x[integrality[:n] == 1] = np.round(x[integrality[:n] == 1])
-    return x
+    by_train = trains.split_counts(res.x, first, n_pat, k_trains) if k_trains else None
+    return x, by_train

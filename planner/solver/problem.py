@@ -186,6 +186,9 @@ class Problem:
     method: str = "exact"
     resilience: str = "none"
     tco: TcoSettings = TcoSettings()
+    #: Number of hall power trains the racks are spread over (``power_trains.count``), or
+    #: ``None``: every minimum must survive the loss of any one train (docs/problem-format.md).
+    power_trains: int | None = None
     budget_usd: float | None = None
     budget_basis: str = "tco"
 
@@ -299,6 +302,7 @@ class Problem:
             "objective": self.objective,
             "method": self.method,
             "resilience": self.resilience,
+            "power_trains": None if self.power_trains is None else {"count": self.power_trains},
             "tco": self.tco.to_dict(),
             "budget_usd": self.budget_usd,
             "budget_basis": self.budget_basis,
@@ -478,6 +482,14 @@ def _check_rules(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
         lo, hi = d.get("min", 0), d.get("max")
         if hi is not None and hi < lo:
             _add(errors, ("demand", model, "max"), f"must be >= min ({lo})")
+    trains = data.get("power_trains")
+    racks = sum(r.get("count", 1) for r in data["rack_types"])
+    if trains is not None and trains["count"] > racks:
+        _add(
+            errors,
+            ("power_trains", "count"),
+            f"must be at most the hall's racks ({racks}): every train needs a rack",
+        )
     objective = data.get("objective", "max_sessions")
     if objective in ("min_cost", "min_tco"):
         _require_on_servers(errors, data, "cost_usd", f"objective is {objective}")
@@ -533,6 +545,7 @@ def _build(data: dict[str, Any]) -> Problem:
     )
     hall = data.get("hall_power_kw")
     limit = data.get("time_limit_s")
+    trains = data.get("power_trains")
     return Problem(
         rack_types=racks,
         servers=servers,
@@ -542,6 +555,7 @@ def _build(data: dict[str, Any]) -> Problem:
         time_limit_s=None if limit is None else float(limit),
         method=data.get("method", "exact"),
         resilience=data.get("resilience", "none"),
+        power_trains=None if trains is None else _int(trains["count"]),
         tco=TcoSettings.from_dict(data.get("tco")),
         budget_usd=None if data.get("budget_usd") is None else float(data["budget_usd"]),
         budget_basis=data.get("budget_basis", "tco"),

@@ -23,7 +23,15 @@ minimum:
 * server: a binary ``used[s,m]`` per pair that every server of the pair needs and
   ``sessions per server * used[s,m] <= sessions(m) - min(m)``.
 
-Both are exact (a layout meets them iff it survives every single loss of that kind). The bounds
+Both are exact (a layout meets them iff it survives every single loss of that kind).
+
+A third failure domain is the hall's power trains (``power_trains: {"count": K}``): each rack
+hangs on one of ``K`` trains, chosen by the solver, and after losing any one train every model
+still meets its minimum: ``sessions(m) - sessions of m on train k >= min(m)`` for every ``k``.
+It combines with ``resilience`` (each loss is survived on its own, not both at once). The
+compact method assigns each physical rack a train; the pattern method splits each pattern's rack
+count by train (:mod:`planner.solver.trains`); the greedy fill spreads its racks over the trains
+(:func:`assign_trains`) and raises the minimums until the worst train loss keeps them. The bounds
 the methods prove stay valid: a resilient layout is a layout of the relaxed problem whose
 minimums are raised to :func:`raised_mins`, so the pattern LP with those minimums bounds it.
 """
@@ -45,11 +53,46 @@ RAISE_ROUNDS = 20
 RESILIENCE = ("none", "n_plus_1_rack", "n_plus_1_server")
 #: What a layout must survive, as written in reasons and docs.
 FAILURE_WORDS = {"n_plus_1_rack": "any one rack", "n_plus_1_server": "any one server"}
+#: Exposure keys of each failure kind asked for (see :func:`asked`).
+KEYS = {
+    "n_plus_1_rack": "after_worst_rack",
+    "n_plus_1_server": "after_worst_server",
+    "power_trains": "after_worst_train",
+}
+
+
+def asked(problem: Problem) -> list[str]:
+    """The failure kinds the layout must survive: ``resilience`` and/or ``power_trains``."""
+    out = [] if problem.resilience == "none" else [problem.resilience]
+    if problem.power_trains is not None:
+        out.append("power_trains")
+    return out
+
+
+def failure_words(problem: Problem) -> str:
+    """What the layout must survive, in words: "any one rack or any one of 3 power trains"."""
+    words = [FAILURE_WORDS[k] for k in asked(problem) if k in FAILURE_WORDS]
+    if problem.power_trains is not None:
+        words.append(f"any one of {problem.power_trains} power trains")
+    return " or ".join(words)
+
+
+def train_loads(problem: Problem, racks: Iterable[RackFill]) -> dict[int, dict[str, int]]:
+    """Sessions per model on each power train; a rack on no train counts as on train 0, as the
+    result's rack groups show it (methods always assign one)."""
+    out: dict[int, dict[str, int]] = {}
+    for rack in racks:
+        load = out.setdefault(rack.train or 0, {})
+        for s, m, k in rack.items:
+            load[m] = load.get(m, 0) + k * problem.servers[s].sessions_for(m)
+    return out
 
 
 def exposure(problem: Problem, racks: Iterable[RackFill]) -> dict[str, dict[str, int]]:
     """Per model (every model of the problem, sorted): sessions served and what is left after the
-    worst loss of one rack and of one server."""
+    worst loss of one rack and of one server, and of one power train when the problem has them
+    (``after_worst_train``)."""
+    racks = list(racks)
     total = dict.fromkeys(problem.models, 0)
     worst_rack = dict.fromkeys(problem.models, 0)
     worst_server = dict.fromkeys(problem.models, 0)
@@ -63,7 +106,7 @@ def exposure(problem: Problem, racks: Iterable[RackFill]) -> dict[str, dict[str,
         for m, n in in_rack.items():
             total[m] += n
             worst_rack[m] = max(worst_rack[m], n)
-    return {
+    out = {
         m: {
             "sessions": total[m],
             "after_worst_rack": total[m] - worst_rack[m],
@@ -71,15 +114,20 @@ def exposure(problem: Problem, racks: Iterable[RackFill]) -> dict[str, dict[str,
         }
         for m in problem.models
     }
+    if problem.power_trains is not None:
+        loads = train_loads(problem, racks).values()
+        for m in problem.models:
+            out[m]["after_worst_train"] = total[m] - max((ld.get(m, 0) for ld in loads), default=0)
+    return out
 
 
 def shortfalls(problem: Problem, racks: Iterable[RackFill]) -> list[str]:
-    """Models whose minimum the worst single loss of the asked kind would break (empty: none)."""
-    if problem.resilience == "none":
+    """Models whose minimum the worst single loss of an asked kind would break (empty: none)."""
+    kinds = asked(problem)
+    if not kinds:
         return []
-    key = "after_worst_rack" if problem.resilience == "n_plus_1_rack" else "after_worst_server"
     left = exposure(problem, racks)
-    return [m for m, lo in problem.mins.items() if left[m][key] < lo]
+    return [m for m, lo in problem.mins.items() if any(left[m][KEYS[k]] < lo for k in kinds)]
 
 
 def hopeless(problem: Problem) -> bool:
@@ -94,9 +142,10 @@ def raised_mins(problem: Problem) -> dict[str, int]:
     A model with ``min > 0`` is served by at least one server, which serves at least the fewest
     sessions any fitting SKU gives it; losing it must leave ``min``. For a rack loss, the worst
     rack holds at least the average over the hall's racks, so ``sessions * (1 - 1/racks) >= min``
-    as well.
+    as well. For ``K`` power trains the worst train carries at least the average, so
+    ``sessions * (1 - 1/K) >= min``, and the train of any one server loses at least its sessions.
     """
-    if problem.resilience == "none":
+    if not asked(problem):
         return dict(problem.mins)
     racks = sum(r.count for r in problem.rack_types)
     out = {}
@@ -110,6 +159,9 @@ def raised_mins(problem: Problem) -> dict[str, int]:
         raised = lo + least
         if problem.resilience == "n_plus_1_rack" and racks > 1:
             raised = max(raised, math.ceil(lo * racks / (racks - 1) - 1e-9))
+        if problem.power_trains is not None:
+            k = problem.power_trains
+            raised = max(raised, math.ceil(lo * k / (k - 1) - 1e-9))
         out[m] = raised
     return out
 
@@ -142,7 +194,7 @@ class Split:
             for i, _, k in rack.items:
                 key = self.origin[i]
                 counts[key] = counts.get(key, 0) + k
-            out.append(RackFill.of(rack.rack_type, counts))
+            out.append(RackFill.of(rack.rack_type, counts, rack.train))
         return tuple(out)
 
     def forward(self, racks: Sequence[RackFill]) -> tuple[RackFill, ...]:
@@ -150,7 +202,9 @@ class Split:
         index = {key: i for i, key in enumerate(self.origin)}
         return tuple(
             RackFill.of(
-                r.rack_type, {(index[(s, m)], m): k for s, m, k in r.items if (s, m) in index}
+                r.rack_type,
+                {(index[(s, m)], m): k for s, m, k in r.items if (s, m) in index},
+                r.train,
             )
             for r in racks
         )
@@ -171,7 +225,7 @@ def split(problem: Problem) -> Split:
 
 def without(problem: Problem) -> Problem:
     """The same problem with no failure to survive (for diagnosing the minimums themselves)."""
-    return replace(problem, resilience="none")
+    return replace(problem, resilience="none", power_trains=None)
 
 
 def with_mins(problem: Problem, mins: dict[str, int]) -> Problem:
@@ -193,24 +247,74 @@ def fill_until_survives(problem: Problem, fill: Fill) -> tuple[tuple[RackFill, .
     """A heuristic resilient layout: fill, then raise each short model's minimum by what the worst
     loss took below it, and fill again, until the layout survives (or the fill fails).
 
+    With power trains, each fill's racks are spread over the trains by :func:`assign_trains`.
     Returns the racks and whether they meet every minimum after the worst loss asked for.
     """
+    kinds = asked(problem)
     racks, met = fill(problem)
-    if problem.resilience == "none" or not met:
-        return racks, met
-    key = "after_worst_rack" if problem.resilience == "n_plus_1_rack" else "after_worst_server"
+    if not kinds or not met:
+        return assign_trains(problem, racks), met
     target = dict(problem.mins)
     for _ in range(RAISE_ROUNDS):
+        racks = assign_trains(problem, racks)
         left = exposure(problem, racks)
-        short = {m: lo - left[m][key] for m, lo in problem.mins.items() if left[m][key] < lo}
+        short = {
+            m: max(lo - left[m][KEYS[k]] for k in kinds)
+            for m, lo in problem.mins.items()
+            if any(left[m][KEYS[k]] < lo for k in kinds)
+        }
         if not short:
             return racks, True
         for m, deficit in short.items():
             target[m] += deficit
         racks, met = fill(with_mins(problem, target))
         if not met:
-            return racks, False
+            return assign_trains(problem, racks), False
+    racks = assign_trains(problem, racks)
     return racks, not shortfalls(problem, racks)
+
+
+def assign_trains(problem: Problem, racks: Sequence[RackFill]) -> tuple[RackFill, ...]:
+    """Spread racks over the power trains so the worst train loss takes little (a heuristic).
+
+    Without trains the racks come back unchanged. Otherwise racks go, largest share of a
+    minimum first, each to the train where it raises the largest share any one train holds of a
+    model the least (longest-processing-time first, as in makespan scheduling); ties go to the
+    train with the fewest racks. Models with a minimum are weighed; without any, every model.
+    """
+    k_trains = problem.power_trains
+    if k_trains is None:
+        return tuple(racks)
+    total: dict[str, int] = {}
+    for rack in racks:
+        for s, m, k in rack.items:
+            total[m] = total.get(m, 0) + k * problem.servers[s].sessions_for(m)
+    weighed = [m for m in problem.mins if total.get(m)] or [m for m, n in total.items() if n]
+
+    def shares(rack: RackFill) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s, m, k in rack.items:
+            if m in weighed:
+                out[m] = out.get(m, 0.0) + k * problem.servers[s].sessions_for(m) / total[m]
+        return out
+
+    order = sorted(range(len(racks)), key=lambda i: (-sum(shares(racks[i]).values()), i))
+    load = [dict.fromkeys(weighed, 0.0) for _ in range(k_trains)]
+    count = [0] * k_trains
+    out: list[RackFill] = list(racks)
+    for i in order:
+        share = shares(racks[i])
+
+        def after(t: int, share: dict[str, float] = share) -> tuple[float, int, int]:
+            worst = max((load[t][m] + v for m, v in share.items()), default=0.0)
+            return (worst, count[t], t)
+
+        best = min(range(k_trains), key=after)
+        for m, v in share.items():
+            load[best][m] += v
+        count[best] += 1
+        out[i] = racks[i].on(best)
+    return tuple(out)
 
 
 def relaxation(problem: Problem) -> Problem:
