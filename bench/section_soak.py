@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -41,6 +42,8 @@ OUTAGE_GRACE_S = 10.0
 DOCUMENTED_OUTAGE_STATUSES = frozenset({429, 503})
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 COMPLETED = frozenset({"succeeded", "failed"})
+#: The run the killed worker is solving (bench.problems.hard_problem: HiGHS stays busy).
+SLOW_SOLVE_S = 15.0
 
 #: (endpoint label, weight): the share of requests each gets.
 MIX = (
@@ -176,6 +179,57 @@ def run_books(runs: Iterable[dict], events: Iterable[dict]) -> dict:
         "duplicated": duplicated,
         "claimed_again": sum(1 for n in claims.values() if n > 1),
     }
+
+
+def log_summary(web_log: str, worker_logs: str) -> dict:
+    """What the processes logged about the faults (counts)."""
+    not_sent = len(re.findall(r"^run \d+ not sent", web_log, re.M)) + sum(
+        len(ids.split(",")) for ids in re.findall(r"^sweep runs \[([\d, ]+)\] not sent",
+                                                   web_log, re.M))
+    return {
+        "server_errors": web_log.count("Internal Server Error"),
+        "not_sent": not_sent,
+        "requeued": len(re.findall(r"run \d+ re-queued \(attempt", worker_logs)),
+        "cache_down": web_log.count("catalog cache unavailable"),
+    }
+
+
+def slow_books(run_id: int, runs: list[dict], events: list[dict]) -> str:
+    """The slow run's story: its claims and its end."""
+    status = next((run["status"] for run in runs if run["id"] == run_id), "missing")
+    mine = [e for e in events if e["run_id"] == run_id]
+    claims = sum(1 for e in mine if e["claimed"])
+    results = sum(1 for e in mine if e["result_written"])
+    attempts = next((run.get("attempts", 1) for run in runs if run["id"] == run_id), 0)
+    how = ("its message delivered again after the visibility timeout" if attempts == 1
+           else f"re-sent by the periodic check (send {attempts})")
+    return (f"run {run_id} claimed {claims} time(s), {results} result(s) written, now "
+            f"{status}; recovered by {how}")
+
+
+def start_slow_run(traffic: Traffic, scenario_id: int, workers: list) -> tuple[int, object]:
+    """Queue a slow run through the API; returns it and the worker that is solving it."""
+    import json
+
+    from bench.processes import wait_for
+    from planner.models import Run
+
+    started = time.monotonic()
+    status, _, body = traffic.request("POST", f"/api/v1/scenarios/{scenario_id}/runs",
+                                      json_body=True)
+    with traffic.lock:
+        traffic.records.append(("run creation", started - traffic.t0,
+                                time.monotonic() - started, status))
+    assert status == 202, (status, body[:300])
+    run_id = json.loads(body)["id"]
+
+    def solving_worker():
+        run = Run.objects.filter(pk=run_id).values("status", "task_id").first()
+        if run["status"] != Run.Status.RUNNING or not run["task_id"]:
+            return None
+        return next((w for w in workers if run["task_id"] in w.output()), None)
+
+    return run_id, wait_for(solving_worker, 30, f"a worker to start solving run {run_id}")
 
 
 # --- the soak --------------------------------------------------------------------------------
@@ -316,7 +370,6 @@ SPEC = {
 
 
 def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
-    import re
     import secrets
     import shutil
     import tempfile
@@ -329,6 +382,7 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from bench.problems import hard_problem
     from bench.processes import (
         Gunicorn,
         PrivateRedis,
@@ -367,6 +421,8 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
     Scenario.objects.filter(owner=user).delete()
     runs_on = Scenario.objects.create(name="soak runs", owner=user, problem=STUDY_PROBLEM)
     sweeps_on = Scenario.objects.create(name="soak sweeps", owner=user, spec=SPEC)
+    slow = Scenario.objects.create(name="soak slow", owner=user,
+                                   problem=hard_problem(SLOW_SOLVE_S))
     first_run = Run.objects.create(scenario=runs_on, problem=STUDY_PROBLEM,
                                    status=Run.Status.SUCCEEDED)
     session, csrf = login_session(user), secrets.token_hex(16)
@@ -391,6 +447,7 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
                                          "token": runs_on.share_token, "first_run": first_run.pk},
                               session, csrf, max_requests, think_s)
             outage = None
+            killed_worker = workers[0]
             try:
                 for worker in workers:
                     worker.wait_ready()
@@ -402,15 +459,23 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
                     while traffic.now() < offset_s and not traffic.stop.is_set():
                         time.sleep(0.1)
 
+                at(kill_at - 5)
+                # A slow run, so that the kill -9 hits a worker in the middle of a solve.
+                slow_run, victim = start_slow_run(traffic, slow.pk, workers)
+                note((traffic.now(), f"run {slow_run} ({SLOW_SOLVE_S:g} s solve) queued; "
+                                     f"{victim.name} claimed it"))
                 at(kill_at)
-                killed = workers[0]
-                killed.kill_all()
-                note((traffic.now(), f"worker soak1 (pid {killed.process.pid}) killed with "
-                                     "kill -9, its pool with it"))
+                index = workers.index(victim)
+                killed_worker = victim
+                victim.kill_all()
+                note((traffic.now(), f"worker {victim.name} (pid {victim.process.pid}) killed "
+                                     f"with kill -9, its pool with it, while solving run "
+                                     f"{slow_run}"))
                 at(restart_at)
-                workers[0] = Worker("soak1b", redis_server.url, db_url, workdir,
-                                    concurrency=concurrency, **check)
-                note((traffic.now(), "worker soak1 started again (new process)"))
+                workers[index] = Worker(f"{victim.name}b", redis_server.url, db_url, workdir,
+                                        concurrency=concurrency, **check)
+                note((traffic.now(), f"worker {victim.name} started again (new process "
+                                     f"{workers[index].name}), as a supervisor would"))
                 pids_before = {w.name: w.process.pid for w in workers}
                 at(down_at)
                 outage_start = traffic.now()  # before the stop: requests may meet it at once
@@ -455,9 +520,9 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
                     for log in workdir.glob("*.log"):
                         shutil.copy(log, keep / log.name)
                 # What the server logged when it answered 5xx: the cause, for the report.
-                exceptions = Counter(re.findall(r"^(\w+(?:Error|Exception)\b.{0,120})$",
-                                                web.log.read_text(errors="replace"), re.M))
-        rows = list(ids.values("id", "status", "error"))
+                logs = log_summary(web.log.read_text(errors="replace"),
+                                   "".join(w.output() for w in [*workers, killed_worker]))
+        rows = list(ids.values("id", "status", "error", "attempts"))
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT run_id, old_status, new_status, claimed, result_written "
                            f"FROM {EVENT_TABLE}")
@@ -482,7 +547,8 @@ def run(quick: bool) -> str:  # noqa: PLR0915 - one timeline, read top to bottom
         alive=alive, same_pid=same_pid, beat_alive=beat_alive, died_logs=died_logs,
         restored=restored, checks_sent=checks_sent, failed_errors=failed_errors,
         created_202=sum(1 for r in traffic.records if r[0] == "run creation" and r[3] == 202),
-        sweeps=len(traffic.sweeps), think_s=think_s, exceptions=exceptions,
+        sweeps=len(traffic.sweeps), think_s=think_s, logs=logs,
+        slow=slow_books(slow_run, rows, events),
     )
 
 
@@ -539,15 +605,18 @@ def report(**f) -> str:
         "(target 0).",
         f"- Runs claimed more than once (solved again after the kill or the restart; one "
         f"result kept): {books['claimed_again']:,}. Workers' 'Restoring unacknowledged "
-        f"message' log lines: {f['restored']}.",
+        f"message' log lines (a worker losing Redis while holding messages): {f['restored']}.",
         f"- Workers after the Redis restart: alive {f['alive']}, same processes as before it: "
         f"{'yes' if f['same_pid'] else 'NO'}; 'Unrecoverable error' in a worker log: "
         f"{f['died_logs'] or 'none'}; beat alive at the end: "
         f"{'yes' if f['beat_alive'] else 'NO'}, checks it sent: {f['checks_sent']}.",
         f"- Target (0 errors besides documented outage answers, 0 lost, 0 duplicated, every run "
         f"succeeded): **{'met' if met else 'NOT met'}**.",
-        *([f"- Exceptions in the gunicorn log: {_statuses(f['exceptions'])}."]
-          if f["exceptions"] else []),
+        f"- The run being solved by the killed worker: {f['slow']}.",
+        f"- Logs: {f['logs']['server_errors']} 'Internal Server Error' in gunicorn's; runs not "
+        f"sent because Redis was down: {f['logs']['not_sent']} (queued, sent later by the "
+        f"check); runs re-queued by the check: {f['logs']['requeued']}; catalog reads served "
+        f"from the database while the cache was down: {f['logs']['cache_down']}.",
         "- Status 0 in the errors: a sweep form answered with a redirect back to the scenario "
         "(a form error), so no sweep was started; 'no answer': a connection error or a 30 s "
         "time-out.",

@@ -99,3 +99,18 @@ def test_a_result_written_twice_is_a_duplicate_even_without_a_second_completion(
 def test_cancelled_runs_are_finished_not_lost():
     books = run_books([{"id": 8, "status": "cancelled"}], [])
     assert (books["finished"], books["lost"], books["duplicated"]) == (1, [], [])
+
+
+def test_log_summary_counts_what_the_processes_said_about_the_faults():
+    from bench.section_soak import log_summary
+
+    web_log = (
+        "run 12 not sent (broker unavailable); the periodic check will retry\n"
+        "sweep runs [13, 14, 15, 16] not sent (broker unavailable); the periodic check will\n"
+        "catalog cache unavailable; reading the database\n"
+        "Internal Server Error: /api/v1/runs/3\n"
+    )
+    worker_log = ("[..: WARNING/ForkPoolWorker-1] run 12 re-queued (attempt 2): never reached\n"
+                  "[..: WARNING/ForkPoolWorker-2] run 13 re-queued (attempt 2): never reached\n")
+    assert log_summary(web_log, worker_log) == {
+        "server_errors": 1, "not_sent": 5, "requeued": 2, "cache_down": 1}
