@@ -44,6 +44,8 @@ def test_request_table_counts_per_endpoint_and_status():
     ]
     table = request_table(records, OUTAGE)
     assert table["health"]["requests"] == 3
+    assert table["health"]["during_outage"] == 1
+    assert table["run creation"]["during_outage"] == 2
     assert table["health"]["ok"] == 1
     assert table["health"]["documented"] == {503: 1}
     assert table["health"]["errors"] == {503: 1}
