@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+# The checkout (bench/ is one level down): subprocesses run its code, not an installed copy.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -157,3 +158,41 @@ class Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py on a free loopback port, production settings
+    (DEVELOPMENT=0, plain HTTP), on the given database and Redis; `env` overrides."""
+
+    def __init__(self, secret_key: str, db_url: str, redis_url: str, logdir: Path,
+                 **env: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = logdir / "gunicorn.log"
+        environ = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        # Sessions made by the caller are signed with its key, so gunicorn gets the same one.
+        environ.update(DEVELOPMENT="0", SECRET_KEY=secret_key, HTTPS="0",
+                       ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=db_url, REDIS_URL=redis_url,
+                       GUNICORN_BIND=f"127.0.0.1:{self.port}", GUNICORN_ACCESSLOG="",
+                       LOG_LEVEL="WARNING", **env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=environ,
+            stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
+        )
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        import urllib.request
+
+        def up() -> bool:
+            assert self.process.poll() is None, self.log.read_text(errors="replace")
+            try:
+                return urllib.request.urlopen(f"{self.base}/healthz", timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_for(up, timeout_s, "gunicorn to serve /healthz", interval_s=0.5)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)

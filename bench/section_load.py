@@ -14,9 +14,7 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 TITLE = "Load test: gunicorn + PostgreSQL (wrk, loopback)"
@@ -46,7 +44,14 @@ def login_session(user) -> str:
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    from django.utils.module_loading import import_string
+
+    # The backend a login would record: the first that can load a user (django-axes' comes
+    # first but only counts attempts; a session naming it answers 500).
+    session[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
@@ -79,7 +84,7 @@ def run(quick: bool) -> str:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from bench.processes import PrivateRedis, Worker, database_url, free_port, wait_for
+    from bench.processes import Gunicorn, PrivateRedis, Worker, database_url
     from bench.section_fanout import STUDY_PROBLEM
     from planner.models import Run, Scenario
 
@@ -95,8 +100,6 @@ def run(quick: bool) -> str:
     polled = Run.objects.create(scenario=scenario, problem=STUDY_PROBLEM)
     session, csrf = login_session(user), secrets.token_hex(16)
     db_url = database_url(connection.settings_dict)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     targets = [
         ("bare Django JSON view", "GET", "/livez"),
         ("health (database + broker)", "GET", "/healthz"),
@@ -113,34 +116,20 @@ def run(quick: bool) -> str:
         redis_server = PrivateRedis(workdir)
         redis_server.start()
         worker = Worker("load", redis_server.url, db_url, workdir)
-        env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        # The session above is signed with this process's key, so gunicorn gets the same one.
-        env.update(DEVELOPMENT="0", SECRET_KEY=settings.SECRET_KEY, HTTPS="0",
-                   ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=db_url, REDIS_URL=redis_server.url,
-                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESSLOG="", LOG_LEVEL="WARNING",
-                   # Capacity is measured, not the throttles (their 429s would count as errors).
-                   THROTTLE_ANON="1000000/minute", THROTTLE_USER="1000000/minute")
-        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=(workdir / "gunicorn.log").open("w"))
+        # Capacity is measured, not the throttles (their 429s would count as errors).
+        web = Gunicorn(settings.SECRET_KEY, db_url, redis_server.url, workdir,
+                       THROTTLE_ANON="1000000/minute", THROTTLE_USER="1000000/minute")
+        base = web.base
         try:
             worker.wait_ready()
-
-            def up() -> bool:
-                try:
-                    return urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200
-                except OSError:
-                    return False
-
-            wait_for(up, 60, "gunicorn to serve /healthz", interval_s=0.5)
+            web.wait_ready()
             wrk(base + "/livez", "GET", 1, session, csrf, workdir)  # warm-up, not recorded
             wrk(base + targets[4][2], "GET", 1, session, csrf, workdir)
             for label, method, path in targets:
                 figures[label] = wrk(base + path, method, seconds, session, csrf, workdir)
             created = Run.objects.filter(scenario=scenario).count() - 1
         finally:
-            web.terminate()
-            web.wait(timeout=30)
+            web.stop()
             worker.stop()
             redis_server.stop()
             Scenario.objects.filter(owner=user).delete()

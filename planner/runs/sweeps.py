@@ -12,6 +12,7 @@ so the workers share them out one by one.
 """
 
 import copy
+import logging
 from dataclasses import dataclass
 
 from celery import group
@@ -23,6 +24,8 @@ from planner.history import current_version
 from planner.models import Run, Scenario, Sweep
 from planner.runs.queueing import run_settings
 from planner.tasks import solve_run, solve_runs
+
+logger = logging.getLogger(__name__)
 
 PARAMETERS = {choice.value for choice in Sweep.Parameter}
 MAX_VALUES = 12
@@ -188,11 +191,21 @@ def chunks(run_ids: list[int], problems: list[dict]) -> list[list[int]]:
 
 
 def send_chunks(batches: list[list[int]]) -> None:
-    """One message per chunk; each run records its message's id (one UPDATE per chunk)."""
+    """One message per chunk; each run records its message's id (one UPDATE per chunk).
+
+    A broker that is down must not fail the request that started the sweep (its runs are
+    committed): as in `send_run`, the runs stay queued without a task id and the periodic check
+    (requeue_stale_runs) sends them once RUN_UNSENT_LIMIT_S has passed.
+    """
     signatures = [
         solve_run.s(batch[0]) if len(batch) == 1 else solve_runs.s(batch) for batch in batches
     ]
-    result = group(signatures).apply_async()
+    try:
+        result = group(signatures).apply_async()
+    except Exception:  # noqa: BLE001 - kombu/redis raise many kinds; the check retries
+        logger.warning("sweep runs %s not sent (broker unavailable); the periodic check will "
+                       "retry", [run_id for batch in batches for run_id in batch], exc_info=True)
+        return
     for batch, child in zip(batches, result.results or [], strict=False):
         Run.objects.filter(pk__in=batch, task_id="").update(task_id=child.id or "")
 

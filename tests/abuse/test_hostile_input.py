@@ -3,9 +3,9 @@ import json
 
 import pytest
 
+from bench.problems import hard_problem
 from planner.models import Run, Scenario
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.faults.problems import hard_problem
 
 pytestmark = pytest.mark.django_db
 

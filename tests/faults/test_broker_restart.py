@@ -9,12 +9,12 @@ import time
 
 import pytest
 
+from bench.problems import hard_problem
 from bench.processes import wait_for
 from planner.models import Run, Scenario
 from planner.runs.queueing import queue_run
 from planner.runs.recovery import requeue_stale_runs
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.faults.problems import hard_problem
 from tests.faults.test_worker_faults import assert_one_valid_result, finished, status_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

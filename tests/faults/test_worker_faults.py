@@ -7,12 +7,12 @@ import signal
 
 import pytest
 
+from bench.problems import hard_problem
 from bench.processes import wait_for
 from planner.models import Run, Scenario
 from planner.runs.queueing import queue_run
 from planner.solver import check_layout
 from tests.api.test_solve_api import STUDY_PROBLEM
-from tests.faults.problems import hard_problem
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
