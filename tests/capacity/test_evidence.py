@@ -149,3 +149,12 @@ def test_sessions_weight_is_chosen_inside_the_fitting_rows(points):
     # docs/capacity.md.
     scores = evidence.choose_sessions_weight(fitting, choices=(evidence.SESSIONS_RESIDUAL_WEIGHT,))
     assert set(scores) == {evidence.SESSIONS_RESIDUAL_WEIGHT} and scores[0.25] > 0
+
+
+def test_every_measured_system_is_in_the_seed_catalog(points):
+    catalog = evidence.catalog_rows()
+    servers = {(s["accelerator"], s["accelerator_count"]) for s in catalog["server_models"]}
+    models = {m["name"] for m in catalog["model_classes"]}
+    for p in points:
+        assert (p.accelerator.name, p.accelerator_count) in servers, p.id
+        assert p.model.name in models, p.id
