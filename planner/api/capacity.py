@@ -2,7 +2,7 @@
 and energy figures. Read-only and anonymous, like the catalog it reads."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
@@ -17,7 +17,31 @@ from planner.capacity import (
     WORKLOAD_DEFAULTS,
     Workload,
     defaults,
+    parse_weight_precision,
 )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": defaults.PRECISION_BITS_MIN,
+             "maximum": defaults.PRECISION_BITS_MAX},
+            {"type": "number", "enum": [defaults.TERNARY_BITS]},
+            {"type": "string", "enum": [defaults.TERNARY_NAME]},
+        ]
+    }
+)  # fmt: skip
+class WeightPrecisionField(serializers.Field):
+    """Weight precision: whole bits (1-32) as before, or ternary weights as 1.58 / "ternary"."""
+
+    def to_internal_value(self, data: object) -> int | float:
+        try:
+            return parse_weight_precision(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value: int | float) -> int | float:
+        return value
 
 
 class CapacityQuerySerializer(serializers.Serializer):
@@ -27,11 +51,12 @@ class CapacityQuerySerializer(serializers.Serializer):
         slug_field="name", queryset=ServerModel.objects.select_related("accelerator")
     )
     model = serializers.SlugRelatedField(slug_field="name", queryset=ModelClass.objects.all())
-    precision = serializers.IntegerField(
+    precision = WeightPrecisionField(
         default=defaults.DEFAULT_PRECISION_BITS,
-        min_value=1,
-        max_value=32,
-        help_text="Weight precision, bits."
+        help_text=(
+            "Weight precision: whole bits from 1 to 32, or ternary weights as 1.58 or "
+            "'ternary'."
+        ),
     )
     slo_tps = serializers.FloatField(
         default=defaults.DEFAULT_SLO_TPS,

@@ -15,6 +15,7 @@ from planner.capacity import (
     ServerSpec,
     Workload,
     energy_figures,
+    is_whole_bits,
     sessions_at_slo,
 )
 
@@ -37,6 +38,8 @@ def measured_profiles(precision_bits: int) -> dict[tuple[int, int], list[Perform
     """Every measured profile at a precision, by (server model id, model class id): one query
     for a page that asks `best_measurement` about every catalog pair."""
     grouped: dict[tuple[int, int], list[PerformanceProfile]] = {}
+    if not is_whole_bits(precision_bits):
+        return grouped  # profiles are stored at whole bits; ternary weights have none
     for profile in PerformanceProfile.objects.filter(
         precision_bits=precision_bits, basis=PerformanceProfile.Basis.MEASURED
     ):
@@ -56,6 +59,8 @@ def best_measurement(
     as the one asked for and (when the profile records it) at a context at least as long; of
     several, the one with the most sessions (each is a lower bound, so the largest is the best
     one), then the closest SLO. `profiles` (from `measured_profiles`) saves the query."""
+    if not is_whole_bits(precision_bits):
+        return None  # profiles are stored at whole bits; ternary weights have none
     if profiles is not None:
         candidates = [
             p for p in profiles.get((server.pk, model.pk), [])

@@ -26,6 +26,7 @@ from planner.capacity import (
     WORKLOAD_DEFAULTS,
     Workload,
     defaults,
+    is_whole_bits,
     sessions_from_request_rate,
 )
 
@@ -87,6 +88,8 @@ def profile_sessions(
     slo_tps: float,
 ) -> dict[str, PerformanceProfile]:
     """The catalog's profiles of `server` for `models` at a precision and SLO, by model name."""
+    if not is_whole_bits(precision_bits):
+        return {}  # profiles are stored at whole bits; ternary weights have none
     profiles = PerformanceProfile.objects.filter(
         server_model=server,
         model_class__in=list(models),

@@ -42,6 +42,8 @@ from planner.capacity.workload import (
     WEIGHT_PRECISIONS,
     WORKLOAD_DEFAULTS,
     Workload,
+    is_whole_bits,
+    parse_weight_precision,
     sessions_from_request_rate,
 )
 
@@ -57,6 +59,8 @@ __all__ = [
     "ServingConstants",
     "Uncertainty",
     "Workload",
+    "is_whole_bits",
+    "parse_weight_precision",
     "calibrated_constants",
     "sessions_from_request_rate",
     "uncertainty",

@@ -7,11 +7,16 @@ DEFAULT_SLO_TPS = 10.0
 SLO_TPS_MIN_EXCLUSIVE = 0.0
 SLO_TPS_MAX = 10_000.0
 
-#: Weight precision, bits (the seed study's 8-bit models). Scenario and form choices; the pure
-#: estimator also takes ternary (1.58-bit) weights, `WEIGHT_PRECISIONS_BITS`.
+#: Weight precision, bits (the seed study's 8-bit models). Scenario, API and form choices,
+#: ternary (1.58-bit, BitNet b1.58-style: log2(3) bits per weight) included; the capacity API
+#: also takes any whole number of bits from 1 to 32 and the name "ternary".
 DEFAULT_PRECISION_BITS = 8
-PRECISIONS_BITS = (4, 5, 6, 8, 16)
-WEIGHT_PRECISIONS_BITS = (1.58, 4, 5, 6, 8, 16)
+TERNARY_BITS = 1.58
+TERNARY_NAME = "ternary"
+PRECISIONS_BITS = (TERNARY_BITS, 4, 5, 6, 8, 16)
+WEIGHT_PRECISIONS_BITS = PRECISIONS_BITS
+PRECISION_BITS_MIN = 1
+PRECISION_BITS_MAX = 32
 
 #: KV caches are normally kept at 16-bit even when weights are quantised (vLLM's default
 #: kv_cache_dtype follows the activation dtype; FP8 KV is opt-in).

@@ -226,6 +226,7 @@ def predicted_sessions(point: MeasuredPoint, k: ServingConstants) -> float:
 _GPU_FIELDS = (
     "gpu_bandwidth_efficiency", "gpu_compute_efficiency", "half_batch", "step_overhead_s",
     "all_reduce_latency_s", "moe_efficiency", "prefill_efficiency", "per_sequence_overhead_s",
+    "moe_bandwidth_efficiency",
 )  # fmt: skip
 # Bounds keep each constant physical: a step overhead of at most 3 ms (CUDA-graph launch and
 # scheduling) and an all-reduce latency of at most 30 us (NCCL small-message latency).
@@ -238,9 +239,47 @@ _GPU_BOUNDS = (
     (0.02, 1.0),
     (0.05, 1.0),
     (1e-7, 1e-4),
+    (0.1, 1.0),
 )
 _CPU_FIELDS = ("cpu_bandwidth_efficiency", "cpu_compute_efficiency")
 _CPU_BOUNDS = ((0.05, 1.0), (0.005, 1.0))
+
+
+# The fit scores sessions as well as rates. A rate error of e where the modelled rate falls
+# with elasticity s (-d ln rate / d ln batch) is a sessions error of about e / s, so each row
+# adds, beside its rate residual, the distance of the model's sessions from the row's observed
+# interval (`observed_intervals`, from the fitting rows only) in that first-order form: zero
+# inside the interval. The elasticity is the model's own at the interval's edge, floored at
+# 0.1 so that one flat row cannot carry the fit (a sessions residual is at most ten times the
+# rate error behind it). The weight of the sessions residuals is chosen by `choose_sessions_
+# weight`: three-fold cross-validation inside the fitting split only (docs/capacity.md).
+SESSIONS_RESIDUAL_WEIGHT = 0.25
+SESSIONS_WEIGHT_CHOICES = (0.0, 0.25, 0.5, 1.0)
+ELASTICITY_FLOOR = 0.1
+
+
+def _rate_at(p: MeasuredPoint, batch: float, k: ServingConstants) -> float:
+    return p.replica.rate_per_session(batch, p.workload, k, overlap_prefill=p.method != "static")
+
+
+def _model_elasticity(p: MeasuredPoint, batch: float, k: ServingConstants) -> float:
+    step = 1.1
+    fall = math.log(_rate_at(p, batch, k) / _rate_at(p, batch * step, k)) / math.log(step)
+    return max(fall, ELASTICITY_FLOOR)
+
+
+def sessions_residual(p: MeasuredPoint, interval: SessionsInterval, k: ServingConstants) -> float:
+    """First-order ln distance of the model's sessions at the row's rate from the interval
+    (negative: too few sessions; positive: too many; 0 inside)."""
+    r = p.per_session_tps
+    at_low = _rate_at(p, interval.low, k)
+    if at_low < r:  # the model reaches rate r only below the observed floor
+        return -math.log(r / at_low) / _model_elasticity(p, interval.low, k)
+    if math.isfinite(interval.high):
+        at_high = _rate_at(p, interval.high, k)
+        if at_high >= r:  # the model still runs at r at the observed ceiling
+            return math.log(at_high / r) / _model_elasticity(p, interval.high, k)
+    return 0.0
 
 
 def _fit_group(
@@ -248,6 +287,8 @@ def _fit_group(
     base: ServingConstants,
     names: Sequence[str],
     bounds: Sequence[tuple[float, float]],
+    intervals: dict[str, SessionsInterval] | None = None,
+    sessions_weight: float = SESSIONS_RESIDUAL_WEIGHT,
 ) -> ServingConstants:
     if not points:
         return base
@@ -259,7 +300,11 @@ def _fit_group(
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         k = build(theta)
-        return np.array([math.log(predicted_rate(p, k) / p.per_session_tps) for p in points])
+        rate = [math.log(predicted_rate(p, k) / p.per_session_tps) for p in points]
+        if not intervals or not sessions_weight:
+            return np.array(rate)
+        sessions = [sessions_weight * sessions_residual(p, intervals[p.id], k) for p in points]
+        return np.array(rate + sessions)
 
     x0 = np.clip(np.log([getattr(base, n) for n in names]), low, high)
     # Too few points for every constant (a CPU with two rows): fit only as many as the data
@@ -272,15 +317,19 @@ def _fit_group(
 
 
 def fit_constants(
-    points: Iterable[MeasuredPoint], start: ServingConstants | None = None
+    points: Iterable[MeasuredPoint],
+    start: ServingConstants | None = None,
+    sessions_weight: float = SESSIONS_RESIDUAL_WEIGHT,
 ) -> ServingConstants:
-    """Least squares on log(predicted rate / measured rate), GPUs and CPUs separately."""
+    """Least squares on log(predicted rate / measured rate) and on the sessions residual
+    against the intervals the same rows imply, GPUs and CPUs separately."""
     chosen = list(points)
+    intervals = observed_intervals(chosen)
     k = start or ServingConstants()
-    k = _fit_group([p for p in chosen if p.accelerator.kind == "gpu"], k, _GPU_FIELDS, _GPU_BOUNDS)
-    return _fit_group(
-        [p for p in chosen if p.accelerator.kind == "cpu"], k, _CPU_FIELDS, _CPU_BOUNDS
-    )
+    gpus = [p for p in chosen if p.accelerator.kind == "gpu"]
+    cpus = [p for p in chosen if p.accelerator.kind == "cpu"]
+    k = _fit_group(gpus, k, _GPU_FIELDS, _GPU_BOUNDS, intervals, sessions_weight)
+    return _fit_group(cpus, k, _CPU_FIELDS, _CPU_BOUNDS, intervals, sessions_weight)
 
 
 # --------------------------------------------------------------------------------------
@@ -321,7 +370,7 @@ class ErrorSummary:
         return self.median <= TARGET_MEDIAN and self.worst <= TARGET_WORST
 
 
-def summarise(errors: Sequence[PointError]) -> ErrorSummary:
+def summarise(errors: Sequence[PointError | IntervalError]) -> ErrorSummary:
     logs = [e.log_error for e in errors]
     return ErrorSummary(
         count=len(logs),
@@ -335,6 +384,135 @@ def errors_for(
     points: Iterable[MeasuredPoint], estimate: Callable[[MeasuredPoint], float]
 ) -> list[PointError]:
     return [PointError(p.id, p.source, p.sessions, estimate(p)) for p in points]
+
+
+# --------------------------------------------------------------------------------------
+# What a measurement says about sessions: an interval, not a point
+# --------------------------------------------------------------------------------------
+
+# A sweep is one source measuring one system (hardware, model, precisions, request shape) at
+# several loads; only rows of one sweep bound each other.
+SATURATION_ELASTICITY = 0.5  # -d ln(rate) / d ln(sessions) at or above this: "saturated"
+
+
+def sweep_key(p: MeasuredPoint) -> tuple:
+    """Rows of one sweep. A source that draws prompts from a dataset (no stated prompt length)
+    reports each run's mean output length, which wanders from run to run: its output length
+    is not part of the key there."""
+    w = p.workload
+    output = w.output_tokens if p.input_stated else None
+    return (
+        p.source, p.accelerator.name, p.accelerator_count, p.model.name, p.weight_bits,
+        w.input_tokens, output, w.kv_precision_bits, p.method,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SessionsInterval:
+    """What the measurements say about sessions per replica at a row's per-session rate r.
+
+    The row itself ran c sessions at r, so sessions_at_slo(r) >= c; any row of the same sweep
+    with more sessions at a rate still >= r raises that floor; the first row above the floor
+    whose rate fell below r caps it (sessions_at_slo(r) < c'). A row with no such neighbour
+    has no ceiling (`high` is infinite). `elasticity` is the observed -d ln r / d ln c to the
+    next row of the sweep (the previous one for the last row); None for a lone row."""
+
+    low: float
+    high: float
+    elasticity: float | None
+
+
+def observed_intervals(points: Sequence[MeasuredPoint]) -> dict[str, SessionsInterval]:
+    sweeps: dict[tuple, list[MeasuredPoint]] = {}
+    for p in points:
+        sweeps.setdefault(sweep_key(p), []).append(p)
+    out: dict[str, SessionsInterval] = {}
+    for rows in sweeps.values():
+        rows = sorted(rows, key=lambda q: (q.sessions, -q.per_session_tps))
+        for i, p in enumerate(rows):
+            r = p.per_session_tps
+            low = max(q.sessions for q in rows if q.per_session_tps >= r)
+            above = [q.sessions for q in rows if q.sessions > low and q.per_session_tps < r]
+            high = min(above) if above else math.inf
+            elasticity = None
+            if len(rows) > 1:
+                a, b = (rows[i], rows[i + 1]) if i + 1 < len(rows) else (rows[i - 1], rows[i])
+                if b.sessions > a.sessions:
+                    elasticity = -math.log(b.per_session_tps / a.per_session_tps) / math.log(
+                        b.sessions / a.sessions
+                    )
+            out[p.id] = SessionsInterval(low, high, elasticity)
+    return out
+
+
+@dataclass(frozen=True)
+class IntervalError:
+    """Distance of an estimate from the observed interval, in |ln| (0 inside it)."""
+
+    id: str
+    source: str
+    low: float
+    high: float
+    estimated: float
+
+    @property
+    def log_error(self) -> float:
+        if self.estimated <= 0:
+            return math.inf
+        if self.estimated < self.low:
+            return math.log(self.low / self.estimated)
+        if self.estimated > self.high:
+            return math.log(self.estimated / self.high)
+        return 0.0
+
+
+def interval_errors(
+    points: Iterable[MeasuredPoint],
+    estimate: Callable[[MeasuredPoint], float],
+    intervals: dict[str, SessionsInterval],
+) -> list[IntervalError]:
+    out = []
+    for p in points:
+        iv = intervals[p.id]
+        out.append(IntervalError(p.id, p.source, iv.low, iv.high, estimate(p)))
+    return out
+
+
+def saturated(points: Iterable[MeasuredPoint], intervals: dict[str, SessionsInterval]):
+    """Rows where the measured rate falls clearly with load, so that sessions at the rate are
+    well determined by the rate and the plain point comparison is meaningful."""
+    return [
+        p for p in points
+        if (e := intervals[p.id].elasticity) is not None and e >= SATURATION_ELASTICITY
+    ]  # fmt: skip
+
+
+def choose_sessions_weight(
+    fitting: Sequence[MeasuredPoint], choices: Sequence[float] = SESSIONS_WEIGHT_CHOICES,
+    folds: int = 3,
+) -> dict[float, float]:
+    """Score of each sessions-residual weight by cross-validation inside the fitting rows
+    (folds by a different part of the same hash as the split): the mean of the median rate
+    and median sessions |ln| errors plus the shares of rows off by more than 2x in each.
+    Lower is better; the held-out rows are never touched."""
+    def off(xs: list[float]) -> float:
+        return sum(x > TARGET_WORST for x in xs) / len(xs)
+
+    scores: dict[float, float] = {}
+    for weight in choices:
+        rate: list[float] = []
+        sessions: list[float] = []
+        for fold in range(folds):
+            train = [p for p in fitting if (p.digest >> 8) % folds != fold]
+            test = [p for p in fitting if (p.digest >> 8) % folds == fold]
+            k = fit_constants(train, sessions_weight=weight)
+            rate += [e.log_error for e in rate_errors(test, lambda p, k=k: predicted_rate(p, k))]
+            sessions += [e.log_error for e in errors_for(test, calibrated_estimator(k))]
+        scores[weight] = (
+            (statistics.median(rate) + statistics.median(sessions)) / 2
+            + off(rate) + off(sessions)
+        )  # fmt: skip
+    return scores
 
 
 def calibrated_estimator(k: ServingConstants) -> Callable[[MeasuredPoint], float]:
@@ -436,6 +614,7 @@ class Calibration:
     held_out: int
     tables: dict[str, dict[str, ErrorSummary]]  # metric -> policy/split -> summary
     cv_rate_errors: dict[str, float]  # row id -> out-of-sample |ln(rate est / obs)|
+    by_source: dict[str, dict[str, ErrorSummary]]  # leave-one-source-out, per source
 
 
 def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
@@ -444,13 +623,28 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
     fitting, held = split(points)
     k = fit_constants(fitting)
     rate_k = lambda p: predicted_rate(p, k)  # noqa: E731
+    # The observed intervals are measurements, not fitted constants: every row's bounds come
+    # from its own sweep in the whole dataset.
+    intervals = observed_intervals(points)
     loso_rate: list[PointError] = []
     loso_sessions: list[PointError] = []
+    loso_interval: list[IntervalError] = []
+    loso_by_source: dict[str, dict[str, ErrorSummary]] = {}
     for source in sorted({p.source for p in points}):
         kk = fit_constants([p for p in points if p.source != source])
         mine = [p for p in points if p.source == source]
-        loso_rate += rate_errors(mine, lambda p, kk=kk: predicted_rate(p, kk))
-        loso_sessions += errors_for(mine, calibrated_estimator(kk))
+        rates = rate_errors(mine, lambda p, kk=kk: predicted_rate(p, kk))
+        points_err = errors_for(mine, calibrated_estimator(kk))
+        inside = interval_errors(mine, calibrated_estimator(kk), intervals)
+        loso_rate += rates
+        loso_sessions += points_err
+        loso_interval += inside
+        loso_by_source[source] = {
+            "rate": summarise(rates), "sessions": summarise(points_err),
+            "sessions, interval": summarise(inside),
+        }  # fmt: skip
+    held_sat = saturated(held, intervals)
+    loso_sat = {p.id for p in saturated(points, intervals)}
     tables = {
         "rate": {
             "batched, held-out": summarise(rate_errors(held, batched_rate)),
@@ -465,6 +659,21 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
             "calibrated, held-out": summarise(errors_for(held, calibrated_estimator(k))),
             "calibrated, leave-one-source-out": summarise(loso_sessions),
         },
+        "sessions, interval": {
+            "study, held-out": summarise(interval_errors(held, study_sessions, intervals)),
+            "batched, held-out": summarise(interval_errors(held, batched_sessions, intervals)),
+            "calibrated, held-out": summarise(
+                interval_errors(held, calibrated_estimator(k), intervals)
+            ),
+            "calibrated, leave-one-source-out": summarise(loso_interval),
+        },
+        "sessions, saturated rows": {
+            "batched, held-out": summarise(errors_for(held_sat, batched_sessions)),
+            "calibrated, held-out": summarise(errors_for(held_sat, calibrated_estimator(k))),
+            "calibrated, leave-one-source-out": summarise(
+                [e for e in loso_sessions if e.id in loso_sat]
+            ),
+        },
     }
     cv: dict[str, float] = {}
     folds = 5
@@ -473,7 +682,7 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
         for p in points:
             if p.digest % folds == fold:
                 cv[p.id] = abs(math.log(predicted_rate(p, kk) / p.per_session_tps))
-    return Calibration(k, len(fitting), len(held), tables, cv)
+    return Calibration(k, len(fitting), len(held), tables, cv, loso_by_source)
 
 
 def calibration_to_json(c: Calibration) -> dict:

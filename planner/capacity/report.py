@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from planner.capacity.evidence import (
     Calibration,
+    ErrorSummary,
     MeasuredPoint,
     catalog_rows,
     load_points,
@@ -46,6 +47,48 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
         "|---|---|---|---|---|",
     ]
     lines += [f"| {name} | {s.row()} |" for name, s in c.tables["sessions"].items()]
+    lines += [
+        "",
+        "What a measurement says about sessions is an interval: a row that ran c sessions at "
+        "r tok/s each shows sessions at r >= c (raised by any row of the same sweep with more "
+        "sessions at a rate still >= r), and the next row of its sweep whose rate fell below r "
+        "caps it (< c'; no cap for a sweep's last row or a lone row). Error = distance of the "
+        "estimate from that interval, |ln|, 0 inside it:",
+        "",
+        "| Policy, rows | Rows | Median | Worst | Within 2x |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["sessions, interval"].items()]
+    lines += [
+        "",
+        "The plain point comparison where it is meaningful: rows where the measured rate "
+        "falls clearly with load (-d ln rate / d ln sessions >= 0.5 to the next row of the "
+        "sweep), so that sessions at the rate are pinned down by the rate:",
+        "",
+        "| Policy, rows | Rows | Median | Worst | Within 2x |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {s.row()} |" for name, s in c.tables["sessions, saturated rows"].items()
+    ]
+    lines += [
+        "",
+        "Leave-one-source-out by source (each source estimated by constants fitted on the "
+        "others): rate / sessions at the point / sessions against the interval, median and "
+        "worst:",
+        "",
+        "| Source | Rows | Rate median, worst | Sessions median, worst | Interval median, worst |",
+        "|---|---|---|---|---|",
+    ]
+    for source, t in c.by_source.items():
+
+        def pair(s: ErrorSummary) -> str:
+            return " , ".join(s.row().split(" | ")[1:3])
+
+        lines.append(
+            f"| {source} | {t['rate'].count} | {pair(t['rate'])} | {pair(t['sessions'])} | "
+            f"{pair(t['sessions, interval'])} |"
+        )
     lines += ["", *study_cells_table()]
     lines += ["", "Fitted constants (fitting split only):", ""]
     lines += [f"- `{name}` = {value:.4g}" for name, value in c.constants.as_dict().items()]

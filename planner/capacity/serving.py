@@ -59,6 +59,10 @@ class ServingConstants:
     # Routed-expert GEMMs (grouped, gathered tokens, uneven expert load, routing) reach only
     # this share of a dense GEMM's efficiency at the same rows per expert.
     moe_efficiency: float = 0.5
+    # Reading routed experts at decode runs below a dense layer's bandwidth: each expert's
+    # slice is a small grouped GEMM over a few gathered tokens, behind routing and token
+    # permutation (vLLM's fused MoE kernel); this share of the dense bandwidth efficiency.
+    moe_bandwidth_efficiency: float = 1.0
     # Prefill GEMMs run over thousands of rows: their own (higher) share of peak.
     prefill_efficiency: float = 0.6
     # Host-side cost per running sequence per step (scheduling, sampling, detokenising).
@@ -198,7 +202,13 @@ class Replica:
         p = workload.prefill_tokens
         attn_width = m.attention_heads * m.head_dim
         kv_read = batch * context * self.kv_bytes_per_token_per_device(workload.kv_precision_bits)
-        memory_s = (self.weights_read_per_device(batch) + kv_read) / (
+        _, routed_b = self.expert_split_b()
+        routed_read = (
+            routed_b * self.experts_touched_share(batch) * GB * self.bytes_per_weight / t
+        )
+        dense_read = self.weights_read_per_device(batch) - routed_read
+        moe_bw = k.moe_bandwidth_efficiency if self.accelerator.kind == "gpu" else 1.0
+        memory_s = (dense_read + kv_read + routed_read / moe_bw) / (
             self.bandwidth_gbps * GB * bw_eff
         )
         peak = self.peak_tflops * 1e12

@@ -19,6 +19,41 @@ WEIGHT_PRECISIONS: tuple[float, ...] = defaults.WEIGHT_PRECISIONS_BITS
 KV_PRECISIONS: tuple[int, ...] = defaults.KV_PRECISIONS_BITS
 
 
+def parse_weight_precision(value: object) -> int | float:
+    """A weight precision as a planner may write it: a whole number of bits from 1 to 32
+    (8, "8", 8.0), or ternary weights as 1.58 or "ternary". Whole numbers come back as int
+    (old specs and queries keep their meaning), ternary as 1.58; anything else is a
+    ValueError whose message says what is accepted."""
+    accepted = (
+        f"a whole number of bits from {defaults.PRECISION_BITS_MIN} to "
+        f"{defaults.PRECISION_BITS_MAX}, or {defaults.TERNARY_BITS:g} / "
+        f"{defaults.TERNARY_NAME!r} for ternary weights"
+    )
+    if isinstance(value, bool):
+        raise ValueError(f"weight precision must be {accepted}")
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == defaults.TERNARY_NAME:
+            return defaults.TERNARY_BITS
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"weight precision must be {accepted}; got {value!r}") from None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"weight precision must be {accepted}; got {value!r}")
+    if math.isclose(value, defaults.TERNARY_BITS, abs_tol=1e-9):
+        return defaults.TERNARY_BITS
+    in_range = defaults.PRECISION_BITS_MIN <= value <= defaults.PRECISION_BITS_MAX
+    if float(value).is_integer() and in_range:
+        return int(value)
+    raise ValueError(f"weight precision must be {accepted}; got {value!r}")
+
+
+def is_whole_bits(precision_bits: float) -> bool:
+    """Catalog profiles are stored at whole bits; ternary weights have none to look up."""
+    return float(precision_bits).is_integer()
+
+
 @dataclass(frozen=True)
 class Workload:
     """Mean request shape and service targets for one model.

@@ -12,7 +12,7 @@ from django.conf import settings
 from inventory.models import ModelClass, RackType, ServerModel
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
-from planner.capacity import KV_PRECISIONS, Workload, defaults
+from planner.capacity import KV_PRECISIONS, Workload, defaults, parse_weight_precision
 from planner.reports.tco import TcoSettings
 
 OBJECTIVES = [
@@ -27,7 +27,10 @@ RESILIENCE = [
     ("n_plus_1_server", "N+1 servers (every minimum survives losing any one server)"),
 ]
 BUDGET_BASES = [("tco", "TCO over the life"), ("capex", "Capex")]
-PRECISIONS = [(bits, f"{bits}-bit") for bits in defaults.PRECISIONS_BITS]
+PRECISIONS = [
+    (bits, f"{bits:g}-bit (ternary)" if bits == defaults.TERNARY_BITS else f"{bits}-bit")
+    for bits in defaults.PRECISIONS_BITS
+]
 POLICIES = [
     ("calibrated", "Calibrated serving model (published measurements)"),
     ("study", "Study rule (seed study)"),
@@ -67,7 +70,7 @@ class ScenarioForm(forms.Form):
     precision_bits = forms.TypedChoiceField(
         label="Weight precision",
         choices=PRECISIONS,
-        coerce=int,
+        coerce=parse_weight_precision,
         initial=defaults.DEFAULT_PRECISION_BITS,
     )
     capacity_policy = forms.ChoiceField(
@@ -390,7 +393,7 @@ class CapacitySettingsForm(forms.Form):
 
     precision = forms.TypedChoiceField(
         choices=PRECISIONS,
-        coerce=int,
+        coerce=parse_weight_precision,
         initial=defaults.DEFAULT_PRECISION_BITS,
         label="Weight precision",
     )

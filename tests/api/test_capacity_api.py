@@ -136,3 +136,32 @@ def test_bad_workload_params_are_400_with_field_errors(api_client, seed_catalog,
     )
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("written", ["1.58", "ternary", " Ternary "])
+def test_ternary_weights_through_the_api(api_client, seed_catalog, written):
+    query = {"server": "8x-h100-sxm", "model": "llama-3.1-70b", "precision": written}
+    response = api_client.get("/api/v1/capacity", query)
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["query"]["precision"] == 1.58
+    ternary = body["result"]["sessions"]
+    eight = api_client.get(
+        "/api/v1/capacity", {"server": "8x-h100-sxm", "model": "llama-3.1-70b", "precision": 8}
+    ).json()
+    assert eight["query"]["precision"] == 8 and isinstance(eight["query"]["precision"], int)
+    # Ternary weights are a fifth of 8-bit ones: never fewer sessions.
+    assert ternary >= eight["result"]["sessions"] > 0
+    assert "1.58-bit" in body["result"]["explanation"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["2.5", "0", "33", "abc", "nan", "-8", "true"])
+def test_bad_precision_is_a_400_that_says_what_is_accepted(api_client, seed_catalog, bad):
+    response = api_client.get(
+        "/api/v1/capacity", {"server": "8x-h100-sxm", "model": "llama-3.1-8b", "precision": bad}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert "ternary" in body["errors"]["precision"][0]

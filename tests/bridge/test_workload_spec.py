@@ -105,3 +105,30 @@ def test_schema_defaults_and_choices_are_planner_capacity_defaults():
     assert props["capacity_policy"]["default"] == defaults.SPEC_POLICY_WHEN_ABSENT
     model = props["models"]["items"]["properties"]
     assert tuple(model["kv_precision_bits"]["enum"]) == defaults.KV_PRECISIONS_BITS
+
+
+@pytest.mark.django_db
+def test_ternary_weights_in_a_spec_and_the_editor(client, user, seed_catalog):
+    from planner.models import Scenario
+    from tests.pages.helpers import form_data
+
+    spec = {**BASE, "capacity_policy": "calibrated", "precision_bits": 1.58}
+    problem = build_problem(spec)
+    assert problem["x-capacity"]["precision_bits"] == 1.58
+    ternary = problem["x-capacity"]["figures"]["8x-h100-sxm"]["llama-3.1-8b"]["sessions"]
+    eight = build_problem({**spec, "precision_bits": 8})["x-capacity"]["figures"]
+    assert ternary >= eight["8x-h100-sxm"]["llama-3.1-8b"]["sessions"] > 0
+    with pytest.raises(ScenarioSpecError) as caught:
+        validate_spec({**BASE, "precision_bits": 2.5})
+    assert "precision_bits" in caught.value.errors
+    client.force_login(user)
+    page = client.get(reverse("planner:scenario-new")).content.decode()
+    assert "1.58-bit (ternary)" in page
+    response = client.post(reverse("planner:scenario-new"), form_data(precision_bits="2.5"))
+    assert response.status_code == 200 and "precision_bits" in response.context["form"].errors
+    saved = client.post(
+        reverse("planner:scenario-new"),
+        form_data(name="Ternary", precision_bits="1.58", capacity_policy="calibrated"),
+    )
+    assert saved.status_code == 302
+    assert Scenario.objects.get(name="Ternary").spec["precision_bits"] == 1.58

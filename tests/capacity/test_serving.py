@@ -106,6 +106,24 @@ def test_moe_experts_touched_and_the_expert_split():
     assert replica.weight_bytes_per_device == pytest.approx(46.7 * GB * 2 / 2)
 
 
+def test_routed_experts_are_read_at_their_own_bandwidth_efficiency():
+    workload = Workload(input_tokens=0, output_tokens=1, kv_precision_bits=16)
+    empty = dataclasses.replace(workload, input_tokens=1)
+    slow = dataclasses.replace(PLAIN, moe_bandwidth_efficiency=0.5)
+    replica = Replica(H100, MIXTRAL, 2, 16)
+    dense, routed = replica.expert_split_b()
+    share = replica.experts_touched_share(4)
+    kv = 4 * empty.mean_context_tokens * replica.kv_bytes_per_token_per_device(16)
+    bandwidth = H100.memory_bandwidth_gbps * GB
+    expected = ((dense + routed * share / 0.5) * GB * 2 / 2 + kv) / bandwidth
+    assert replica.step_terms(4, empty, slow)["memory_s"] == pytest.approx(expected)
+    # A dense model has no routed experts: the constant changes nothing.
+    dense_replica = Replica(H100, LLAMA_8B, 1, 16)
+    assert dense_replica.step_terms(4, workload, slow)["memory_s"] == pytest.approx(
+        dense_replica.step_terms(4, workload, PLAIN)["memory_s"]
+    )
+
+
 def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
     for tp in (1, 8):
         replica = Replica(B200, DEEPSEEK_V3, tp, 8)

@@ -114,3 +114,14 @@ def test_prefetched_measurements_pick_what_the_per_pair_query_picks(seed_catalog
             for slo, context in ((p.slo_tps, None), (p.slo_tps / 2, 4096), (p.slo_tps * 2, 1)):
                 args = (p.server_model, p.model_class, precision, slo, context)
                 assert best_measurement(*args, profiles=grouped) == best_measurement(*args)
+
+
+@pytest.mark.django_db
+def test_capacity_page_takes_ternary_weights(client, seed_catalog):
+    response = client.get("/capacity/", {"policy": "batched", "precision": "1.58"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="1.58" selected>1.58-bit (ternary)</option>' in html
+    assert response.context["form"].cleaned_data["precision"] == 1.58
+    bad = client.get("/capacity/", {"policy": "batched", "precision": "2.5"})
+    assert bad.status_code == 400 and "precision" in bad.context["form"].errors

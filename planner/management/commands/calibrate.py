@@ -82,12 +82,17 @@ class Command(BaseCommand):
 
     def serving_report(self, doc: Path, store: bool) -> None:
         result = evidence.calibrate()
-        report = serving_report.markdown_report(result)
-        self.stdout.write(report)
         if store:
             evidence.CALIBRATION_PATH.write_text(
                 json.dumps(evidence.calibration_to_json(result), indent=1) + "\n",
                 encoding="utf-8",
             )
+            # The study's cells and their typical errors read the stored calibration: the
+            # report must quote the one just written, not the one this process started with.
+            evidence.stored_calibration.cache_clear()
+            evidence.uncertainty.cache_clear()
+        report = serving_report.markdown_report(result)
+        self.stdout.write(report)
+        if store:
             replace_between(doc, SERVING_START, SERVING_END, report)
             self.stdout.write(f"updated {evidence.CALIBRATION_PATH} and {doc}")
