@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from config.read_versions import VersionedQuerySet
 from planner.solver import has_layout
 
 
@@ -39,6 +40,9 @@ class Scenario(models.Model):
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Bulk updates bump the generation cached API reads are kept under (config/read_versions.py).
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -122,6 +126,10 @@ class Run(models.Model):
         help_text="When a worker claimed the run; also the claim's fencing token (tasks.py).",
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    # A worker's claim, progress and result are bulk updates: they bump the generation cached
+    # API reads are kept under (config/read_versions.py), so the next poll sees them.
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-queued_at", "-id"]
