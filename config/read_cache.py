@@ -62,16 +62,21 @@ RESPONSE_ATTRIBUTE = "read_cache_owner"
 PUBLIC = "public"
 
 
-def cached_session_user(request: HttpRequest):
+NOT_FETCHED = object()
+
+
+def cached_session_user(request: HttpRequest, user=NOT_FETCHED):
     """The session's user from the cache when the session still proves it (same checks as
-    `django.contrib.auth.get_user` for ModelBackend); None sends the caller the usual way."""
+    `django.contrib.auth.get_user` for ModelBackend); None sends the caller the usual way.
+    `user`: the cache's entry for the session's user id, when the caller fetched it already."""
     session = request.session
     user_id = session.get(auth.SESSION_KEY)
     if user_id is None or session.get(auth.BACKEND_SESSION_KEY) != MODEL_BACKEND:
         return None
     if MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS:
         return None
-    user = cache().get(user_key(user_id))
+    if user is NOT_FETCHED:
+        user = cache().get(user_key(user_id))
     if user is None or str(user.pk) != str(user_id) or not user.is_active:
         return None
     session_hash = session.get(auth.HASH_SESSION_KEY)
@@ -207,7 +212,18 @@ class ReadCacheMiddleware:
             return self.get_response(request)
         key = entry_key(request)
         try:
-            found = cache().get_many([generation_key, key])
+            keys = [generation_key, key]
+            # A session's user is fetched in the same round trip as the answer (the session
+            # itself is one more: Django's cached_db engine).
+            user_id = (None if "HTTP_AUTHORIZATION" in request.META
+                       else request.session.get(auth.SESSION_KEY))
+            if user_id is not None:
+                keys.append(user_key(user_id))
+            found = cache().get_many(keys)
+            if user_id is not None and not hasattr(request, "_cached_user"):
+                user = cached_session_user(request, found.get(user_key(user_id)))
+                if user is not None:
+                    request._cached_user = user
             generation = found.get(generation_key)
             entry = found.get(key)
             if generation is not None and entry and entry["generation"] == generation:

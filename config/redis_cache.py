@@ -2,7 +2,7 @@
 
 Django's client builds a new `redis.Redis` for every cache call, and its constructor fills a
 table of ~170 response callbacks each time: about as much CPU as the round trip itself on a
-read answered from the cache (config/read_cache.py makes three such calls). A client is safe
+read answered from the cache (config/read_cache.py makes two or three such calls). A client is safe
 to share between threads (each command takes a connection from the pool), so one per pool
 index is kept. Same LOCATION and OPTIONS as django.core.cache.backends.redis.RedisCache.
 """
