@@ -74,6 +74,17 @@ class PrivateRedis:
         self.process = None
 
 
+def configure_celery(app, **values) -> None:
+    """Change Celery settings at run time, e.g. `task_always_eager=False`.
+
+    Celery 5.6 (pinned: pyproject.toml) reads a setting from its Django name
+    (`CELERY_TASK_ALWAYS_EAGER`) before the plain one, so both are set.
+    """
+    for key, value in values.items():
+        app.conf[key] = value
+        app.conf[f"CELERY_{key.upper()}"] = value
+
+
 @contextlib.contextmanager
 def private_broker(workdir: Path):
     """A PrivateRedis that this process's Celery app sends to (not eagerly); yields its URL."""
@@ -82,8 +93,7 @@ def private_broker(workdir: Path):
     server = PrivateRedis(workdir)
     server.start()
     try:
-        app.conf.task_always_eager = False
-        app.conf.broker_url = server.url
+        configure_celery(app, task_always_eager=False, broker_url=server.url)
         app._after_fork()  # drop connections to the old broker
         yield server.url
     finally:

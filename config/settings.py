@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the session's user kept in the shared cache (config/read_cache.py).
+    "config.read_cache.CachedAuthenticationMiddleware",
     # Change history records the request's user (pages, admin, and the API: DRF hands the user
     # it authenticates, token or session, to the underlying request).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -106,6 +107,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",
+    # Innermost: kept API reads are answered here, after every other middleware has seen the
+    # request and before URL resolution, DRF and the database (config/read_cache.py).
+    "config.read_cache.ReadCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -323,7 +327,7 @@ PROBLEM_LIMITS = {
 CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
 LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "default": {"BACKEND": "config.redis_cache.ReusingRedisCache",
                 "LOCATION": CACHE_REDIS_URL} if CACHE_REDIS_URL else LOCAL_CACHE,
 }
 # Catalog answers are cached under a catalog version (inventory/catalog_cache.py). The version
@@ -333,7 +337,7 @@ CACHES = {
 SHARED_CACHE_URL = CACHE_REDIS_URL or REDIS_URL
 CATALOG_CACHE_ALIAS = "catalog"
 CACHES[CATALOG_CACHE_ALIAS] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SHARED_CACHE_URL,
+    {"BACKEND": "config.redis_cache.ReusingRedisCache", "LOCATION": SHARED_CACHE_URL,
      "KEY_PREFIX": "rack-planner"}
     if SHARED_CACHE_URL
     else {**LOCAL_CACHE, "LOCATION": "catalog"}
@@ -341,6 +345,24 @@ CACHES[CATALOG_CACHE_ALIAS] = (
 CATALOG_CACHE = env_bool("CATALOG_CACHE", bool(SHARED_CACHE_URL))
 # A bump lost to a cache outage leaves an old answer at most this long.
 CATALOG_CACHE_TIMEOUT_S = int(os.environ.get("CATALOG_CACHE_TIMEOUT_S", "300"))
+# Rendered API reads (catalog, scenario, run) answered before DRF from the shared cache, each
+# kept under the generation of the rows behind it (config/read_cache.py). On with a shared
+# cache only: a per-process cache would miss other processes' writes.
+READ_CACHE = env_bool("READ_CACHE", bool(SHARED_CACHE_URL))
+READ_CACHE_ALIAS = CATALOG_CACHE_ALIAS
+READ_CACHE_TIMEOUT_S = int(os.environ.get("READ_CACHE_TIMEOUT_S", "60"))
+# A user or token changed without a model signal (raw SQL, a queryset update) is seen after this.
+READ_CACHE_AUTH_TIMEOUT_S = int(os.environ.get("READ_CACHE_AUTH_TIMEOUT_S", "60"))
+READ_CACHE_ROUTES = [
+    (r"^/api/v1/(accelerators|server-models|rack-types|model-classes|performance-profiles)"
+     r"(/[0-9]{1,18})?/?$", "catalog:version"),  # inventory/catalog_cache.py's version
+    (r"^/api/v1/(scenarios|runs)/[0-9]{1,18}/?$", "read:gen:planner"),
+]
+# Sessions: in the shared cache, written through to the database (Django's cached_db), so a
+# signed-in read costs no query; the database alone without a shared cache.
+if SHARED_CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = CATALOG_CACHE_ALIAS
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -352,7 +374,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated calls get 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with the token's user kept in the shared cache (config/read_cache.py).
+        "config.read_cache.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

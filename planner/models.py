@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from config.read_versions import VersionedQuerySet
 from planner.solver import has_layout
 
 
@@ -19,8 +20,9 @@ def new_share_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class LiveScenarioManager(models.Manager):
-    """Scenarios that are not deleted: what every list, link, page and queue sees."""
+class LiveScenarioManager(models.Manager.from_queryset(VersionedQuerySet)):
+    """Scenarios that are not deleted: what every list, link, page and queue sees (bulk updates
+    bump the read cache's generation, as every scenario write does)."""
 
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().filter(deleted_at__isnull=True)
@@ -58,7 +60,7 @@ class Scenario(models.Model):
     # The default manager hides deleted scenarios, so no query forgets to; `all_objects` is
     # for the recently-deleted list, restore and the purge. (A run's `scenario` still reaches a
     # deleted one: Django follows foreign keys through the base manager.)
-    all_objects = models.Manager()
+    all_objects = VersionedQuerySet.as_manager()
     objects = LiveScenarioManager()
 
     class Meta:
@@ -154,6 +156,10 @@ class Run(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    # A worker's claim, progress and result are bulk updates: they bump the generation cached
+    # API reads are kept under (config/read_versions.py), so the next poll sees them.
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-queued_at", "-id"]

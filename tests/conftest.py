@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from bench.processes import configure_celery
+
 
 def services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"
@@ -19,17 +21,6 @@ def require_service(name: str, available: bool, why: str) -> None:
     if services_required():
         pytest.fail(f"{message} (REQUIRE_SERVICES=1)")
     pytest.skip(message)
-
-
-def configure_celery(app, **values) -> None:
-    """Change Celery settings at run time, e.g. `task_always_eager=False`.
-
-    Celery 5.6 (pinned: pyproject.toml) reads a setting from its Django name
-    (`CELERY_TASK_ALWAYS_EAGER`) before the plain one, so both are set.
-    """
-    for key, value in values.items():
-        app.conf[key] = value
-        app.conf[f"CELERY_{key.upper()}"] = value
 
 
 @pytest.fixture(autouse=True)

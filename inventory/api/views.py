@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import read_cache
 from config.exceptions import error_body
 from config.history import HistoryEntrySerializer, history_page
 from config.openapi import CONFLICT, XLSX_MEDIA_TYPE, error_responses
@@ -125,7 +126,8 @@ class CatalogViewSet(viewsets.ModelViewSet):
                 catalog_cache.store(digest, etag, data)
             except Exception:  # noqa: BLE001
                 logger.warning("catalog cache: could not store an answer", exc_info=True)
-        return Response(data, headers=headers)
+        # Anyone may read it: the read cache may answer the next identical GET before DRF.
+        return read_cache.allow(Response(data, headers=headers))
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:

@@ -17,6 +17,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config import read_cache
 from config.exceptions import error_body
 from config.history import HistoryEntrySerializer
 from config.openapi import ERRORS, error_responses
@@ -220,6 +221,12 @@ class ScenarioViewSet(viewsets.ModelViewSet):
             raise NotFound(f"Scenario {scenario.pk} has no version {number}.")
         return found
 
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        scenario = self.get_object()
+        # Kept by the read cache for the owner (and staff) until a write (config/read_cache.py).
+        return read_cache.allow(Response(self.get_serializer(scenario).data),
+                                owner_id=scenario.owner_id or 0)
+
     @extend_schema(
         request=None, responses={201: ScenarioSerializer, **error_responses(401, 404)}
     )
@@ -318,6 +325,13 @@ class RunViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.G
         return Run.objects.filter(
             scenario__in=scenarios_visible_to(self.request.user)
         ).select_related("scenario", *RUN_RELATED)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        run = self.get_object()
+        # Kept by the read cache for the owner (and staff) until the run or its scenario is
+        # written (config/read_cache.py): a worker's every write makes the next poll miss.
+        return read_cache.allow(Response(self.get_serializer(run).data),
+                                owner_id=run.scenario.owner_id or 0)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         """Revoke a queued or running run (a running task is terminated); it ends `cancelled`.

@@ -78,31 +78,80 @@ def claim(run_id: int, attempt: int | None, run: Run | None = None) -> tuple[Run
 
 
 def execute_runs(run_ids: list[int]) -> list[str]:
-    """A chunk of first sends (planner.tasks.solve_runs): the runs are read in one query, then
-    each is claimed, solved and stored on its own, as by `execute_run`."""
-    runs = Run.objects.only(*CLAIM_FIELDS).in_bulk(run_ids)
-    return [execute_run(run_id, run=runs.get(run_id), read=True) for run_id in run_ids]
+    """A chunk of first sends (planner.tasks.solve_runs) in three statements whatever its size:
+    one UPDATE claims every run still queued (or left running by a lost worker) under one
+    `started_at`, one SELECT reads the claimed problems, and after the solves one UPDATE stores
+    every result, conditional on the claim as for `execute_run` (exactly one result: a run
+    cancelled, re-sent or taken over meanwhile keeps what it has)."""
+    started_at = timezone.now()
+    Run.objects.filter(
+        pk__in=run_ids, status__in=[Run.Status.QUEUED, Run.Status.RUNNING], attempts__lte=1
+    ).update(status=Run.Status.RUNNING, started_at=started_at, progress={})
+    runs = Run.objects.only(*CLAIM_FIELDS, "started_at").in_bulk(run_ids)
+    outcomes: dict[int, str] = {}
+    solved: list[Run] = []
+    for run_id in run_ids:
+        run = runs.get(run_id)
+        if run is None:
+            logger.warning("solve_runs: run %s does not exist", run_id)
+            outcomes[run_id] = "missing"
+        elif run.status == Run.Status.RUNNING and run.started_at == started_at:
+            outcome = solve_claimed(run)
+            if outcome is None:
+                solved.append(run)
+            else:
+                outcomes[run_id] = outcome
+        elif run.is_finished:
+            outcomes[run_id] = run.status
+        else:  # re-sent (a later attempt owns it) or claimed by another delivery since
+            outcomes[run_id] = "superseded"
+    if solved:
+        finished_at = timezone.now()
+        for run in solved:
+            run.finished_at = finished_at
+        mine = Run.objects.filter(status=Run.Status.RUNNING, started_at=started_at)
+        stored = mine.bulk_update(solved, ["status", "result", "error", "progress",
+                                           "finished_at"])
+        kept = {run.pk for run in solved}
+        if stored != len(solved):  # some were cancelled or taken over meanwhile: which?
+            kept = set(Run.objects.filter(pk__in=kept, started_at=started_at,
+                                          finished_at=finished_at).values_list("pk", flat=True))
+        for run in solved:
+            if run.pk in kept:
+                outcomes[run.pk] = run.status
+            else:
+                logger.warning("solve_runs: run %s was cancelled or taken over; result "
+                               "discarded", run.pk)
+                outcomes[run.pk] = outcome_of(run.pk)
+    return [outcomes[run_id] for run_id in run_ids]
 
 
-def execute_run(run_id: int, attempt: int | None = None, *, run: Run | None = None,
-                read: bool = False) -> str:
-    """Solve a stored run's problem and save its layout (see the module doc for idempotency).
-
-    `read`: the caller has read the run already (`run`, None if it does not exist).
-    A failure inside the solver marks the run failed with the message.
-    """
-    if read and run is None:
-        logger.warning("solve_run: run %s does not exist", run_id)
-        return "missing"
-    run, outcome = claim(run_id, attempt, run)
-    if run is None:
-        return outcome
-    # Only the current claim may write: a takeover or the periodic check changes started_at.
-    mine = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, started_at=run.started_at)
-
-    # Progress is written at most every PROGRESS_INTERVAL_S (a small solve would otherwise
-    # spend more time writing progress rows than solving); the last one goes with the result.
+def solve_claimed(run: Run) -> str | None:
+    """Solve a run claimed by a chunk and set its outcome fields (status, result, error,
+    progress) on `run` for the chunk's one UPDATE; or, when the run was cancelled or taken
+    over during the solve (a progress write found no row), return its outcome."""
+    mine = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, started_at=run.started_at)
     latest: dict = {}
+    try:
+        result = solver.solve(run.problem,
+                              time_limit_s=solver_budget_s(run.problem,
+                                                           settings.CELERY_TASK_SOFT_TIME_LIMIT),
+                              progress=progress_writer(mine, run.pk, latest))
+    except RunCancelled:
+        return outcome_of(run.pk)
+    except Exception as exc:  # noqa: BLE001 - any solver failure (the soft limit too) ends up on the run
+        logger.exception("solve_runs: run %s failed", run.pk)
+        run.status, run.result, run.error = Run.Status.FAILED, None, failure_reason(exc)
+        run.progress = latest
+        return None
+    run.status, run.error = outcome_status(result)
+    run.result, run.progress = result, latest
+    return None
+
+
+def progress_writer(mine, run_id: int, latest: dict):
+    """The solver's progress callback: keeps the latest report and writes it at most every
+    PROGRESS_INTERVAL_S (a sub-second solve writes none; the last one goes with the result)."""
     written_at = time.monotonic()
 
     def report(progress: dict) -> None:
@@ -115,42 +164,50 @@ def execute_run(run_id: int, attempt: int | None = None, *, run: Run | None = No
             if not mine.update(progress=progress):
                 raise RunCancelled(run_id)
 
-    soft_limit_s = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    return report
+
+
+def failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (f"the solve exceeded the worker's time limit of "
+                f"{settings.CELERY_TASK_SOFT_TIME_LIMIT} s (SOLVE_SOFT_TIME_LIMIT_S)")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def outcome_status(result: dict) -> tuple[str, str]:
+    """(status, error) of a finished solve. No layout at all (bad problem, or the time limit
+    ran out before a first layout): the run failed with the solver's reason. Infeasible is an
+    answer, and the run succeeded."""
+    if result.get("status") in {"invalid", "unknown"}:
+        return Run.Status.FAILED, result.get("reason") or f"solver status {result.get('status')}"
+    return Run.Status.SUCCEEDED, ""
+
+
+def execute_run(run_id: int, attempt: int | None = None) -> str:
+    """Solve a stored run's problem and save its layout (see the module doc for idempotency).
+
+    A failure inside the solver marks the run failed with the message.
+    """
+    run, outcome = claim(run_id, attempt)
+    if run is None:
+        return outcome
+    # Only the current claim may write: a takeover or the periodic check changes started_at.
+    mine = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, started_at=run.started_at)
+    latest: dict = {}
     try:
         result = solver.solve(
             run.problem,
-            time_limit_s=solver_budget_s(run.problem, soft_limit_s),
-            progress=report,
+            time_limit_s=solver_budget_s(run.problem, settings.CELERY_TASK_SOFT_TIME_LIMIT),
+            progress=progress_writer(mine, run_id, latest),
         )
     except RunCancelled:
         return outcome_of(run_id)
-    except SoftTimeLimitExceeded:
-        logger.error("solve_run: run %s exceeded the soft time limit", run_id)
-        stored = mine.update(
-            status=Run.Status.FAILED,
-            error=f"the solve exceeded the worker's time limit of {soft_limit_s} s "
-            "(SOLVE_SOFT_TIME_LIMIT_S)",
-            progress=latest,
-            finished_at=timezone.now(),
-        )
-        return Run.Status.FAILED if stored else outcome_of(run_id)
-    except Exception as exc:  # noqa: BLE001 - any solver failure must end up on the run
+    except Exception as exc:  # noqa: BLE001 - any solver failure (the soft limit too) ends up on the run
         logger.exception("solve_run: run %s failed", run_id)
-        stored = mine.update(
-            status=Run.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}",
-            progress=latest,
-            finished_at=timezone.now(),
-        )
+        stored = mine.update(status=Run.Status.FAILED, error=failure_reason(exc),
+                             progress=latest, finished_at=timezone.now())
         return Run.Status.FAILED if stored else outcome_of(run_id)
-
-    status = Run.Status.SUCCEEDED
-    error = ""
-    # No layout at all (bad problem, or the time limit ran out before a first layout): the
-    # run failed with the solver's reason. Infeasible is an answer, and the run succeeded.
-    if result.get("status") in {"invalid", "unknown"}:
-        status = Run.Status.FAILED
-        error = result.get("reason") or f"solver status {result.get('status')}"
+    status, error = outcome_status(result)
     stored = mine.update(
         status=status, result=result, error=error, progress=latest, finished_at=timezone.now()
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from celery import group
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from planner.bridge.problems import build_problem, validate_spec
@@ -33,7 +34,10 @@ PRECISIONS = (4, 8, 16)
 #: A run is small, and may share a message, when its racks x server options is at most this
 #: (the exact method then solves in milliseconds).
 SMALL_RUN_RACKS_X_SERVERS = 16
-CHUNK_RUNS = 8
+#: A chunk of small runs is claimed, solved and stored with three statements whatever its size
+#: (planner.runs.execution.execute_runs); 25 runs of a few ms each keep a message well under a
+#: second, so two worker processes still share a 100-run sweep evenly.
+CHUNK_RUNS = 25
 #: What the sweep form offers for each parameter until the planner types other values.
 DEFAULT_VALUES = {
     "rack_budget_kw": "8, 10, 12.5, 15, 20, 25",
@@ -191,7 +195,8 @@ def chunks(run_ids: list[int], problems: list[dict]) -> list[list[int]]:
 
 
 def send_chunks(batches: list[list[int]]) -> None:
-    """One message per chunk; each run records its message's id (one UPDATE per chunk).
+    """One message per chunk; then each run records its message's id, all in one UPDATE (a run
+    without one was never sent: requeue_stale_runs sends it soon).
 
     A broker that is down must not fail the request that started the sweep (its runs are
     committed): as in `send_run`, the runs stay queued without a task id and the periodic check
@@ -206,8 +211,13 @@ def send_chunks(batches: list[list[int]]) -> None:
         logger.warning("sweep runs %s not sent (broker unavailable); the periodic check will "
                        "retry", [run_id for batch in batches for run_id in batch], exc_info=True)
         return
-    for batch, child in zip(batches, result.results or [], strict=False):
-        Run.objects.filter(pk__in=batch, task_id="").update(task_id=child.id or "")
+    sent = [(batch, child.id) for batch, child in zip(batches, result.results or [],
+                                                       strict=False) if child.id]
+    if sent:
+        Run.objects.filter(pk__in=[pk for batch, _ in sent for pk in batch], task_id="").update(
+            task_id=Case(*(When(pk__in=batch, then=Value(task_id)) for batch, task_id in sent),
+                         default=Value(""))
+        )
 
 
 def sweep_runs(sweep: Sweep) -> dict[int, Run]:

@@ -101,7 +101,10 @@ def test_etag_and_304_before_any_query(api_client, editor_client, seed_catalog):
 
 
 @pytest.mark.django_db
-def test_query_counts(api_client, user, seed_catalog, django_assert_num_queries):
+def test_query_counts(api_client, user, seed_catalog, django_assert_num_queries, settings):
+    # The view's own path, sessions in the database (the read cache: test_read_cache.py).
+    settings.READ_CACHE = False
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     with django_assert_num_queries(2):  # a miss: the page and its count
         api_client.get("/api/v1/server-models")
     with django_assert_num_queries(0):  # a hit, anonymous: nothing

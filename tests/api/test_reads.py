@@ -50,7 +50,10 @@ def test_unchanged_reads_answer_304(user_client, solved_run):
 
 
 @pytest.mark.django_db
-def test_read_query_counts(user, solved_run, django_assert_num_queries):
+def test_read_query_counts(user, solved_run, django_assert_num_queries, settings):
+    # The view's own path, sessions in the database (the read cache: test_read_cache.py).
+    settings.READ_CACHE = False
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     client = APIClient()
     client.force_login(user)
     with django_assert_num_queries(3):  # session, user, the run with its scenario

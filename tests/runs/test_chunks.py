@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from planner.models import Run, Scenario
+from planner.runs import execution
 from planner.runs.execution import execute_run
 from planner.runs.queueing import cancel_run
 from planner.runs.sweeps import CHUNK_RUNS, chunks, is_small, queue_variant_runs
@@ -61,10 +62,31 @@ def test_a_run_costs_one_read_and_two_writes(scenario, django_assert_num_queries
 
 
 @pytest.mark.django_db
-def test_a_chunk_reads_its_runs_once(scenario, django_assert_num_queries):
+def test_a_chunk_costs_three_statements_whatever_its_size(scenario, django_assert_num_queries):
     ids = [Run.objects.create(scenario=scenario, problem=p).pk for p in budgets(4)]
-    with django_assert_num_queries(1 + 2 * len(ids)):  # one read; claim and result per run
+    with django_assert_num_queries(3):  # claim all, read the claimed, store every result
         assert solve_runs(ids + [10**9]) == [Run.Status.SUCCEEDED] * 4 + ["missing"]
+    runs = Run.objects.in_bulk(ids)
+    assert all(run.result["status"] == "optimal" and run.finished_at and run.progress
+               for run in runs.values())
+
+
+@pytest.mark.django_db
+def test_a_run_cancelled_during_its_chunk_keeps_the_cancel(scenario, monkeypatch):
+    """The chunk's one store is conditional on each run's claim: a run cancelled after the
+    claim keeps its cancellation, the others their results."""
+    first, second = (Run.objects.create(scenario=scenario, problem=p) for p in budgets(2))
+    solve = execution.solver.solve
+
+    def cancel_the_second_while_solving(problem, **kwargs):
+        if problem == second.problem:
+            cancel_run(Run.objects.get(pk=second.pk))
+        return solve(problem, **kwargs)
+
+    monkeypatch.setattr(execution.solver, "solve", cancel_the_second_while_solving)
+    assert solve_runs([first.pk, second.pk]) == [Run.Status.SUCCEEDED, Run.Status.CANCELLED]
+    second.refresh_from_db()
+    assert second.status == Run.Status.CANCELLED and second.result is None
 
 
 @pytest.mark.django_db

@@ -1,0 +1,276 @@
+"""API reads served from a shared cache as early as a request allows (issue 15).
+
+A catalog, scenario or run read that a view has answered once is kept, rendered, in the
+shared cache (settings.READ_CACHE_ALIAS: Redis) under the request's URL and `Accept` header.
+`ReadCacheMiddleware`, the innermost middleware, answers the next identical GET from there
+without URL resolution, DRF, a serializer or a query, when all of this holds:
+
+* **It is current.** Each entry carries the *generation* it was read under: a counter in the
+  same cache that every write to the rows behind it increments after it commits
+  (`catalog:version` for the catalog, inventory/catalog_cache.py; `read:gen:planner` for
+  scenarios and runs: their saves, deletes and queryset updates, see `VersionedQuerySet`).
+  The generation is read before the view reads the database, so an entry is never newer than
+  its number says, and a write is visible on the next read.
+* **The caller may see it.** Entries of scenarios and runs carry their owner's id; the caller
+  must be that user or staff (the rule of `planner.access.is_owner`), else the view answers
+  (404 for others, 401 for anonymous). Catalog entries are public.
+* **The caller is who they say.** A session's user comes from the cache
+  (`CachedAuthenticationMiddleware`: the session's auth hash is checked as Django checks it);
+  a `Token` header is looked up in the cache. Anything else (another scheme, an unknown
+  token, a stale session) goes to the view, which answers as ever.
+* **The throttles allow it.** The fast path counts the request in the same throttles as the
+  views (settings.REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES); a throttled caller is passed to
+  the view, which answers the 429 with its `Retry-After`.
+
+Headers added outside this middleware (ETag and 304 from ConditionalGetMiddleware, security
+headers, CSP, `Vary: Cookie`) are added to both paths alike; the headers the view set (type,
+`Vary: Accept`, the catalog's ETag and Last-Modified) are stored with the body.
+
+Everything here is an accelerator: without a shared cache (READ_CACHE off) or when the cache
+fails, requests take the ordinary path. Writes that bypass both model signals and the querysets
+(raw SQL) are seen after READ_CACHE_TIMEOUT_S at the latest; a user or token changed that way
+after READ_CACHE_AUTH_TIMEOUT_S.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from config.read_versions import bump, cache, enabled, remember_user, token_key, user_key
+
+logger = logging.getLogger(__name__)
+#: The session backend whose users the cache may stand in for (ModelBackend.get_user: the
+#: row by id, active users only).
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: The view's mark on a response that may be kept: the owner's id, or PUBLIC.
+RESPONSE_ATTRIBUTE = "read_cache_owner"
+PUBLIC = "public"
+
+
+NOT_FETCHED = object()
+
+
+def cached_session_user(request: HttpRequest, user=NOT_FETCHED):
+    """The session's user from the cache when the session still proves it (same checks as
+    `django.contrib.auth.get_user` for ModelBackend); None sends the caller the usual way.
+    `user`: the cache's entry for the session's user id, when the caller fetched it already."""
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)
+    if user_id is None or session.get(auth.BACKEND_SESSION_KEY) != MODEL_BACKEND:
+        return None
+    if MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    if user is NOT_FETCHED:
+        user = cache().get(user_key(user_id))
+    if user is None or str(user.pk) != str(user_id) or not user.is_active:
+        return None
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    if not session_hash or not constant_time_compare(session_hash,
+                                                     user.get_session_auth_hash()):
+        return None  # Django's get_user decides (key fallbacks, flushing the session)
+    return user
+
+
+def session_user(request: HttpRequest):
+    if not hasattr(request, "_cached_user"):
+        user = None
+        if enabled():
+            try:
+                user = cached_session_user(request)
+            except Exception:  # noqa: BLE001 - the cache is an accelerator
+                logger.warning("read cache: session user lookup failed", exc_info=True)
+        if user is None:
+            user = auth.get_user(request)
+            if enabled() and user.is_authenticated:
+                try:
+                    remember_user(user)
+                except Exception:  # noqa: BLE001
+                    logger.warning("read cache: could not keep a user", exc_info=True)
+        request._cached_user = user
+    return request._cached_user
+
+
+class CachedAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, with the session's user row kept in the shared cache
+    (dropped on every save or delete of the user)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: session_user(request))
+
+
+def token_user(header: str):
+    """The active user of `Authorization: Token <key>`, or None (the view then answers)."""
+    from_header = header.split()
+    if len(from_header) != 2 or from_header[0].lower() != "token":
+        return None
+    return user_of_token(from_header[1])
+
+
+def user_of_token(key: str):
+    """The active user a token key names, through the cache; None for no such token."""
+    store = cache()
+    user_id = store.get(token_key(key))
+    user = store.get(user_key(user_id)) if user_id is not None else None
+    if user is None:
+        token = auth_token_model().objects.select_related("user").filter(key=key).first()
+        if token is None:
+            return None
+        user = token.user
+        store.set(token_key(key), user.pk, timeout=settings.READ_CACHE_AUTH_TIMEOUT_S)
+        remember_user(user)
+    return user if user.is_active else None
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the token's user kept in the shared cache (dropped when
+    the token or the user is saved or deleted). An unknown token or inactive user is answered
+    by DRF's own checks, with its messages."""
+
+    def authenticate_credentials(self, key: str):
+        if enabled():
+            try:
+                user = user_of_token(key)
+            except Exception:  # noqa: BLE001 - the cache is an accelerator
+                logger.warning("read cache: token lookup failed", exc_info=True)
+                user = None
+            if user is not None:
+                return user, auth_token_model()(key=key, user=user)
+        return super().authenticate_credentials(key)
+
+
+@lru_cache(maxsize=1)
+def auth_token_model() -> type[Model]:
+    return apps.get_model("authtoken", "Token")
+
+
+# ---- the cached answers ----------------------------------------------------------------------
+
+def allow(response: HttpResponse, owner_id: int | None = None) -> HttpResponse:
+    """Mark a view's 200 answer as one the middleware may keep: readable by `owner_id` (and
+    staff) only, or by anyone when None."""
+    setattr(response, RESPONSE_ATTRIBUTE, PUBLIC if owner_id is None else owner_id)
+    return response
+
+
+@lru_cache(maxsize=1)
+def routes() -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(pattern), generation)
+            for pattern, generation in settings.READ_CACHE_ROUTES]
+
+
+def route_of(path: str) -> str | None:
+    for pattern, generation in routes():
+        if pattern.match(path):
+            return generation
+    return None
+
+
+def entry_key(request: HttpRequest) -> str:
+    digest = hashlib.sha256(
+        "\x00".join([request.get_host(), request.get_full_path(),
+                     request.META.get("HTTP_ACCEPT", "")]).encode("utf-8")
+    ).hexdigest()[:32]
+    return f"read:entry:{digest}"
+
+
+def throttles_allow(request: HttpRequest, user) -> bool:
+    """The views' throttles, counting this request (rest_framework's own classes)."""
+    drf_request = Request(request)
+    if user is not None:
+        drf_request.user = user  # the throttle's caller is this user (config/throttling.py)
+    return all(throttle().allow_request(drf_request, None)
+               for throttle in api_settings.DEFAULT_THROTTLE_CLASSES)
+
+
+class ReadCacheMiddleware:
+    """Answer kept GETs of READ_CACHE_ROUTES (module doc); keep the views' marked answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET" or not enabled():
+            return self.get_response(request)
+        generation_key = route_of(request.path_info)
+        if generation_key is None:
+            return self.get_response(request)
+        key = entry_key(request)
+        try:
+            keys = [generation_key, key]
+            # A session's user is fetched in the same round trip as the answer (the session
+            # itself is one more: Django's cached_db engine).
+            user_id = (None if "HTTP_AUTHORIZATION" in request.META
+                       else request.session.get(auth.SESSION_KEY))
+            if user_id is not None:
+                keys.append(user_key(user_id))
+            found = cache().get_many(keys)
+            if user_id is not None and not hasattr(request, "_cached_user"):
+                user = cached_session_user(request, found.get(user_key(user_id)))
+                if user is not None:
+                    request._cached_user = user
+            generation = found.get(generation_key)
+            entry = found.get(key)
+            if generation is not None and entry and entry["generation"] == generation:
+                answer = self.answer(request, entry)
+                if answer is not None:
+                    return answer
+        except Exception:  # noqa: BLE001 - the cache is an accelerator; answer without it
+            logger.warning("read cache unavailable; answering from the view", exc_info=True)
+            return self.get_response(request)
+        response = self.get_response(request)
+        self.keep(response, key, generation_key, generation)
+        return response
+
+    def answer(self, request: HttpRequest, entry: dict) -> HttpResponse | None:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header:
+            user = token_user(header)
+            if user is None:
+                return None
+        elif entry["owner"] == PUBLIC:
+            user = None  # a public read needs no user (the throttle finds the caller itself)
+        else:
+            user = request.user
+        if entry["owner"] != PUBLIC and not (
+            user is not None and user.is_authenticated
+            and (user.is_staff or user.pk == entry["owner"])
+        ):
+            return None
+        if not throttles_allow(request, user):
+            return None
+        return HttpResponse(entry["body"], status=200, headers=entry["headers"])
+
+    def keep(self, response: HttpResponse, key: str, generation_key: str,
+             generation: int | None) -> None:
+        owner = getattr(response, RESPONSE_ATTRIBUTE, None)
+        if owner is None or response.status_code != 200 or response.streaming:
+            return
+        if not response.get("Content-Type", "").startswith("application/json"):
+            return
+        try:
+            if generation is None:  # a fresh cache: start counting, keep the next answer
+                bump(generation_key)
+                return
+            cache().set(key, {"generation": generation, "owner": owner,
+                              "body": response.content, "headers": dict(response.items())},
+                        timeout=settings.READ_CACHE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001
+            logger.warning("read cache: could not keep an answer", exc_info=True)
+
+

@@ -1,0 +1,163 @@
+"""The read cache (config/read_cache.py): kept answers come without a query, every write is
+visible on the next read, and who may read what, the throttles and 304s hold on the fast path."""
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from config import read_versions
+from inventory import catalog_cache
+from inventory.models import RackType
+from planner.models import Run, Scenario
+from planner.runs.execution import execute_run
+from planner.solver.examples import STUDY_RACK_PROBLEM
+
+
+@pytest.fixture(autouse=True)
+def read_cache_on(settings):
+    """As in production with Redis: answers, sessions and users in the shared cache (one
+    process here, so a local one stands in for it)."""
+    settings.READ_CACHE = True
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = settings.READ_CACHE_ALIAS
+    caches[settings.READ_CACHE_ALIAS].clear()
+    # A flushed cache starts each count at the first read, which keeps nothing; start them here.
+    read_versions.bump(read_versions.PLANNER_GENERATION)
+    catalog_cache.bump()
+    yield
+    caches[settings.READ_CACHE_ALIAS].clear()
+
+
+@pytest.fixture
+def run(user):
+    scenario = Scenario.objects.create(name="study", owner=user, problem=STUDY_RACK_PROBLEM)
+    return Run.objects.create(scenario=scenario, problem=STUDY_RACK_PROBLEM)
+
+
+def signed_in(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_a_kept_read_costs_no_query(user, run, django_assert_num_queries):
+    client = signed_in(user)
+    for url in (f"/api/v1/runs/{run.pk}", f"/api/v1/scenarios/{run.scenario_id}"):
+        first = client.get(url)
+        assert first.status_code == 200
+        with django_assert_num_queries(0):  # session, user and answer from the cache
+            again = client.get(url)
+        assert again.status_code == 200 and again.content == first.content
+        assert again["ETag"] == first["ETag"] and again["Content-Type"] == first["Content-Type"]
+
+
+@pytest.mark.django_db
+def test_every_write_is_visible_on_the_next_read(user, run):
+    client = signed_in(user)
+    url = f"/api/v1/runs/{run.pk}"
+    assert client.get(url).json()["status"] == "queued"
+    client.get(url)  # kept now
+    execute_run(run.pk)  # a worker's claim and result: queryset updates
+    solved = client.get(url).json()
+    assert solved["status"] == "succeeded" and solved["statistics"]["status"] == "optimal"
+    Run.objects.filter(pk=run.pk).update(progress={"phase": "bulk"})
+    assert client.get(url).json()["progress"] == {"phase": "bulk"}
+    run.refresh_from_db()
+    run.note = "saved"
+    run.save()
+    assert client.get(url).json()["note"] == "saved"
+
+    scenario_url = f"/api/v1/scenarios/{run.scenario_id}"
+    client.get(scenario_url)
+    patched = client.patch(scenario_url, {"description": "via the API"}, format="json")
+    assert patched.status_code == 200
+    assert client.get(scenario_url).json()["description"] == "via the API"
+    user.username = "renamed"
+    user.save()
+    assert client.get(scenario_url).json()["owner"] == "renamed"
+    assert client.delete(scenario_url).status_code == 204
+    assert client.get(scenario_url).status_code == 404
+    assert client.get(url).status_code == 404  # its runs went with it
+
+
+@pytest.mark.django_db
+def test_others_get_404_staff_200_anonymous_401_on_a_kept_read(user, run, django_user_model):
+    url = f"/api/v1/runs/{run.pk}"
+    owner = signed_in(user)
+    assert owner.get(url).status_code == 200
+    assert owner.get(url).status_code == 200  # kept
+    stranger = django_user_model.objects.create_user("stranger", password="a-long-password-1")
+    assert signed_in(stranger).get(url).status_code == 404
+    assert signed_in(stranger).get(f"/api/v1/scenarios/{run.scenario_id}").status_code == 404
+    assert APIClient().get(url).status_code == 401
+    staff = django_user_model.objects.create_user("boss", password="a-long-password-2",
+                                                  is_staff=True)
+    assert signed_in(staff).get(url).status_code == 200
+    # A deactivated owner's session no longer reads (the cached user row was dropped).
+    user.is_active = False
+    user.save()
+    assert owner.get(url).status_code in {401, 403}
+
+
+@pytest.mark.django_db
+def test_tokens_on_the_fast_path(user, run, django_assert_num_queries):
+    token = Token.objects.create(user=user)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    url = f"/api/v1/runs/{run.pk}"
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == 200
+    assert APIClient(HTTP_AUTHORIZATION="Token not-a-token").get(url).status_code == 401
+    token.delete()
+    assert client.get(url).status_code == 401
+
+
+@pytest.mark.django_db
+def test_conditional_gets_and_throttles_hold_on_the_fast_path(user, run, settings):
+    client = signed_in(user)
+    url = f"/api/v1/runs/{run.pk}"
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304  # kept and current
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
+    }
+    caches["default"].clear()
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    throttled = client.get(url)
+    assert throttled.status_code == 429 and throttled["Retry-After"]
+    assert throttled.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_catalog_reads_are_kept_and_writes_visible(seed_catalog, catalog_editor,
+                                                   django_assert_num_queries):
+    anonymous = APIClient()
+    url = "/api/v1/rack-types"
+    first = anonymous.get(url)
+    with django_assert_num_queries(0):
+        again = anonymous.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert anonymous.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    rack = RackType.objects.get(name="std-42u")
+    editor = APIClient()
+    editor.force_authenticate(catalog_editor)
+    assert editor.patch(f"{url}/{rack.pk}", {"budget_kw": 16.5}, format="json").status_code == 200
+    budgets = {row["name"]: row["budget_kw"] for row in anonymous.get(url).json()["results"]}
+    assert budgets["std-42u"] == 16.5
+
+
+@pytest.mark.django_db
+def test_reads_answer_when_the_cache_fails(user, run, settings):
+    """The cache is an accelerator: pointed at a Redis that is not there, reads still answer."""
+    dead = {"BACKEND": "config.redis_cache.ReusingRedisCache", "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2}}
+    client = signed_in(user)
+    with override_settings(CACHES={**settings.CACHES, settings.READ_CACHE_ALIAS: dead},
+                           SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        for _ in range(2):
+            answer = client.get(f"/api/v1/runs/{run.pk}")
+            assert answer.status_code == 200 and answer.json()["id"] == run.pk
