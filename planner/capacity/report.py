@@ -30,8 +30,9 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
         f"fitted on {c.fitted_on} rows, {c.held_out} held out.",
         "",
         "Error of the per-session decode rate at the measured load (equivalently of aggregate "
-        "tokens/s at the measured concurrency), |ln(estimate / observed)| shown as a "
-        "percentage:",
+        "tokens/s at the measured concurrency). Each figure is the error factor "
+        "exp(|ln(estimate / observed)|) - 1 as a percentage: 91 % means off by 1.91x either "
+        "way; 'within 2x' counts rows with |ln| <= ln 2:",
         "",
         "| Policy, rows | Rows | Median | Worst | Within 2x |",
         "|---|---|---|---|---|",
