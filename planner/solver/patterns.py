@@ -45,6 +45,15 @@ from .problem import Problem
 
 #: The IP over patterns stops at this relative gap (to its own, restricted, bound).
 IP_REL_GAP = 2e-4
+#: Share of the time left after the greedy fill that column generation leaves to the IP.
+IP_SHARE = 0.4
+#: A tie-break level starts only with the time of this many master LPs of its size left.
+TIDY_ROOT_LPS = 20
+#: Share of the time left after the IP that the tie-break may use.
+TIDY_SHARE = 0.5
+#: The tie-break (fewest racks, then least power) runs only with this many seconds left after
+#: its pattern top-up, so that it never pushes a solve past its time limit.
+TIDY_MIN_S = 0.05
 #: Above this relative gap after the IP, enlarge the pattern set and run the IP again.
 ENLARGE_GAP = 5e-4
 
@@ -74,7 +83,7 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     _seed(inst, greedy)
     if inst.mins and not met and inst.phase1_meets_mins(deadline) is False:
         return Outcome("infeasible", None, None, _infeasible_reason(problem))
-    cg = column_generation(inst, phase1=False, deadline=deadline, on_round=report)
+    cg = column_generation(inst, phase1=False, deadline=_cg_deadline(deadline), on_round=report)
     if cg.bound is None:
         return Outcome("unknown", None, None, "the pattern LP could not be solved in time")
     bound_min = cg.bound  # minimisation form
@@ -104,11 +113,25 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     if best_x is None:
         return Outcome("unknown", None, sign * bound_min, "no integer layout over patterns")
     closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
-    tidier = _lexicographic(inst, best_x, best_val, sign, deadline)
+    # The tie-break takes at most TIDY_SHARE of what is left: expanding and checking a layout
+    # of thousands of racks after it takes time too, and the limit is on the whole solve.
+    now = time.perf_counter()
+    tidy_until = now + TIDY_SHARE * max(0.0, deadline - now)
+    tidier = _lexicographic(inst, best_x, best_val, sign, tidy_until)
     if tidier is not None:
         best_x = tidier
         emit("tidy", incumbent=sign * best_val, bound=sign * bound_min)
     return Outcome("optimal" if closed else "feasible", best_x, sign * bound_min)
+
+
+def _cg_deadline(deadline: float) -> float:
+    """When column generation must stop: it leaves :data:`IP_SHARE` of the time to the IP.
+
+    Without an integer layout over its patterns the bound alone is no answer; stopped early,
+    column generation still hands over a valid (Lagrangian) bound.
+    """
+    now = time.perf_counter()
+    return now + (1.0 - IP_SHARE) * max(0.0, deadline - now)
 
 
 def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
@@ -121,15 +144,20 @@ def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
         inst.add(fill.rack_type, counts)
 
 
-def _top_up(inst: Instance) -> None:
+def _top_up(inst: Instance, first: Sequence[tuple[int, tuple[int, ...]]], until: float) -> None:
     """Add, for every pattern and SKU, the pattern with that SKU filling what the rack has left.
 
     Column generation prices patterns for the objective alone, which leaves out the dense
     mixed racks the tie-break needs (four 8U servers and three 1U ones in the leftover U).
+    The patterns in ``first`` (the incumbent's) go first; the others only until ``until``, so
+    that on a hall with thousands of patterns the tie-break keeps to its time.
     """
     problem = inst.problem
     servers = [problem.servers[s] for s in inst.skus]
-    for t, counts in list(inst.patterns):
+    todo = list(dict.fromkeys([*first, *inst.patterns]))
+    for i, (t, counts) in enumerate(todo):
+        if i >= len(first) and time.perf_counter() >= until:
+            break
         rack = problem.rack_types[t]
         used = dict(
             used_u=sum(k * srv.u for k, srv in zip(counts, servers, strict=True)),
@@ -162,9 +190,18 @@ def _lexicographic(
     """
     problem = inst.problem
     remaining = deadline - time.perf_counter()
-    if remaining <= 0.05 or not inst.patterns:
+    if remaining <= TIDY_MIN_S or not inst.patterns:
         return None
-    _top_up(inst)
+    pos = {s: j for j, s in enumerate(inst.skus)}
+    used = []
+    for fill in dict.fromkeys(fills):
+        counts = [0] * len(inst.skus)
+        for s, _, k in fill.items:
+            counts[pos[s]] += k
+        used.append((fill.rack_type, tuple(counts)))
+    _top_up(inst, used, time.perf_counter() + 0.25 * remaining)
+    if deadline - time.perf_counter() <= TIDY_MIN_S:
+        return None
     master = Master(inst, phase1=False)
     cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
     n = len(cost)
@@ -180,9 +217,13 @@ def _lexicographic(
         base.append(LinearConstraint(a_ub, -np.inf, b_ub))
     held = [LinearConstraint(cost.reshape(1, -1), -np.inf, value + 1e-7 * max(1.0, abs(value)))]
 
+    # HiGHS checks its time limit between nodes, not during presolve and the root LP, so a
+    # level starts only with time for many master LPs of this size.
+    root_s = TIDY_ROOT_LPS * inst.lp_s_per_col * n
+
     def solve_level(objective: np.ndarray, rows: list, share: float) -> np.ndarray | None:
         left = deadline - time.perf_counter()
-        if left <= 0.01:
+        if left <= max(0.01, root_s / share):
             return None
         res = milp(
             c=objective,
