@@ -15,14 +15,16 @@ and the rows ``sum_{p of t} x[p] <= count[t]`` (racks per type), ``sum_p a[p,s] 
 sum_m z[s,m]`` (every placed server serves one model), availability, the hall cap and the demand
 minimums. U, power (after derating and redundancy), cooling and weight are per-rack limits: they
 live inside the patterns, so the pricing problem is a bounded integer knapsack with those (up to
-three) capacity rows, solved exactly by HiGHS.
+three) capacity rows, solved exactly by the dynamic program of :mod:`planner.solver.pricing` (a
+HiGHS MILP where a weight limit applies).
 
-Column generation solves the LP relaxation over all patterns. At every iteration the Lagrangian
-(Farley) bound ``LP(restricted) + sum_t count[t] * min(0, best reduced cost of type t)`` is a
-valid bound on the full LP, hence on every integer layout; at convergence it equals the LP. The
-knapsack's own proven dual bound is used for "best reduced cost", so the bound stays valid even
-when a pricing solve is cut short. A greedy knapsack proposes columns first (three rankings per
-rack type); the exact knapsacks run only when it finds none, so only they prove convergence.
+Column generation solves the LP relaxation over all patterns. Every round prices every rack type
+exactly, at duals smoothed towards the best Lagrangian duals so far, and adds the best patterns
+(with runners-up and greedy fills) whose reduced cost at the LP duals is negative. The
+Lagrangian bound (:meth:`Master.lagrangian`) at every priced dual point is a valid bound on the
+full LP, hence on every integer layout; at convergence it equals the LP. The MILP's proven dual
+bound stands for "best reduced cost" where it prices, so the bound stays valid even when a
+pricing solve is cut short.
 
 Phase 1 (``phase1=True``) minimises the artificial shortfall of the demand minimums instead:
 a shortfall left at convergence proves them infeasible even as an LP.

@@ -5,10 +5,12 @@ one rack of a given type) and how many racks use each pattern, as in cutting sto
 generation (:mod:`planner.solver.columns`) solves the LP relaxation over all patterns and proves
 the bound; this module turns the patterns it generated into a layout.
 
-An integer program over the generated patterns (integer ``x`` and ``z``) gives the layout: first
-a dive (the LP's whole racks are kept as lower bounds, the IP decides the rest), then, if the gap
-to the LP bound is still above ``ENLARGE_GAP``, the full IP, and once more after enlarging the
-pattern set with patterns priced under perturbed duals. The greedy fill
+The LP optimum rounded down and completed by the greedy fill is the first incumbent (it needs no
+MILP, so it is there even when time is short). An integer program over the generated patterns
+(integer ``x`` and ``z``) then improves the layout: first a dive (the LP's whole racks are kept
+as lower bounds, the IP decides the rest), then, if the gap to the LP bound is still above
+``ENLARGE_GAP`` and HiGHS has time to pass its root, the full IP, and once more after enlarging
+the pattern set with patterns priced under perturbed duals. The greedy fill
 (:mod:`planner.solver.heuristic`) is always a candidate and seeds the patterns. The result is
 ``optimal`` only when the incumbent meets the LP bound (after rounding the bound when every
 objective coefficient is integral).
@@ -47,6 +49,10 @@ from .problem import Problem
 IP_REL_GAP = 2e-4
 #: Share of the time left after the greedy fill that column generation leaves to the IP.
 IP_SHARE = 0.4
+#: Share of the time left that the dive (the IP with the LP's whole racks held) gets first.
+DIVE_SHARE = 0.6
+#: The full IP starts only with the time of this many master LPs of its size left.
+FULL_IP_ROOT_LPS = 100
 #: A tie-break level starts only with the time of this many master LPs of its size left.
 TIDY_ROOT_LPS = 20
 #: Share of the time left after the IP that the tie-break may use.
@@ -94,10 +100,27 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     best_x, best_val = None, math.inf
     if met:
         best_x, best_val = greedy, sign * objective_value(problem, greedy)
-    floor = _lp_floor(inst)
+    lp_x = _lp_solution(inst)
+    floor = _lp_floor(inst, lp_x)
+    rounded = _rounded(inst, lp_x)
+    if rounded is not None:
+        val = sign * objective_value(problem, rounded)
+        if val < best_val - 1e-9:
+            best_x, best_val = rounded, val
+            emit("solve", incumbent=sign * best_val, bound=sign * bound_min)
     attempts = [floor, None, None] if floor else [None, None]
     for attempt, fixed in enumerate(attempts):
-        x, _ = _ip(inst, deadline, share=0.5 if attempt == 0 else 1.0, floor=fixed)
+        if best_x is not None and best_val - bound_min <= ENLARGE_GAP * max(1.0, abs(best_val)):
+            break
+        x = None
+        if fixed:
+            # The dive is small once HiGHS's presolve has fixed the LP's whole racks; if it
+            # finds nothing in its share, it gets the rest rather than the full IP.
+            x, _ = _ip(inst, deadline, share=DIVE_SHARE, floor=fixed)
+            if x is None and time.perf_counter() < deadline:
+                x, _ = _ip(inst, deadline, share=1.0, floor=fixed)
+        elif _full_ip_fits(inst, deadline):
+            x, _ = _ip(inst, deadline, share=1.0)
         if x is not None:
             fills = _fills(inst, x)
             val = sign * objective_value(problem, fills)
@@ -122,6 +145,17 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
         best_x = tidier
         emit("tidy", incumbent=sign * best_val, bound=sign * bound_min)
     return Outcome("optimal" if closed else "feasible", best_x, sign * bound_min)
+
+
+def _full_ip_fits(inst: Instance, deadline: float) -> bool:
+    """Whether the full IP over the patterns has time to get past its root.
+
+    HiGHS checks its time limit between nodes, not in presolve, the root LP and the root
+    heuristics; on a hall that part alone is worth about a hundred master LPs, and running it
+    with less time left would overrun the solve's limit (the dive keeps the layout anytime).
+    """
+    columns = len(inst.patterns) + len(inst.pairs)
+    return deadline - time.perf_counter() >= FULL_IP_ROOT_LPS * inst.lp_s_per_col * columns
 
 
 def _cg_deadline(deadline: float) -> float:
@@ -255,12 +289,52 @@ def _lexicographic(
     return candidate
 
 
-def _lp_floor(inst: Instance) -> dict[tuple[int, tuple[int, ...]], int]:
-    """Whole racks of each pattern in the LP optimum (empty when the LP is not solved)."""
+def _lp_solution(inst: Instance) -> np.ndarray | None:
+    """The master LP's optimum over the current patterns (None when it is not solved)."""
     solved = Master(inst, phase1=False).solve_lp()
-    if solved is None:
+    return None if solved is None else solved[1]
+
+
+def _rounded(inst: Instance, x: np.ndarray | None) -> tuple[RackFill, ...] | None:
+    """The LP optimum rounded down and completed by the greedy fill: an incumbent in
+    milliseconds that does not wait for HiGHS (whose IP may not get past its root in time).
+
+    Whole racks of each pattern are kept; each SKU's servers serve the models the LP gave them,
+    rounded down to what the kept racks hold; the greedy fill then meets what is left of the
+    minimums and fills the racks left. ``None`` when that misses a minimum or the budget.
+    """
+    if x is None:
+        return None
+    problem = inst.problem
+    n_pat = len(inst.patterns)
+    whole = np.floor(x + 1e-9)
+    held = np.zeros(len(inst.skus))
+    for i, (_, counts) in enumerate(inst.patterns):
+        held += whole[i] * np.asarray(counts, dtype=float)
+    pos = {s: j for j, s in enumerate(inst.skus)}
+    # Servers of a SKU beyond what the kept racks hold come off its least-used models.
+    by_sku: dict[int, list[int]] = {}
+    for k, (s, _, _) in enumerate(inst.pairs):
+        by_sku.setdefault(s, []).append(n_pat + k)
+    for s, cols in by_sku.items():
+        extra = whole[cols].sum() - held[pos[s]]
+        for col in sorted(cols, key=lambda c: (x[c], c)):
+            if extra <= 0:
+                break
+            take = min(extra, whole[col])
+            whole[col] -= take
+            extra -= take
+    start = _fills(inst, whole)
+    fills, met = greedy_fills(problem, start=start)
+    if not met or not costs.within_budget(problem, fills):
+        return None
+    return fills
+
+
+def _lp_floor(inst: Instance, x: np.ndarray | None) -> dict[tuple[int, tuple[int, ...]], int]:
+    """Whole racks of each pattern in the LP optimum ``x`` (empty when the LP is not solved)."""
+    if x is None:
         return {}
-    _, x, _ = solved
     return {
         key: int(math.floor(x[i] + 1e-9)) for i, key in enumerate(inst.patterns) if x[i] >= 1 - 1e-9
     }
@@ -418,7 +492,7 @@ def _solve_resilient(problem: Problem, *, deadline: float, emit: Emit) -> Outcom
     best, best_val = None, math.inf
     if survives:
         best, best_val = greedy, sign * objective_value(problem, greedy)
-    floor = _lp_floor(inst)
+    floor = _lp_floor(inst, _lp_solution(inst))
     for attempt, fixed in enumerate([floor, None, None] if floor else [None, None]):
         share = 0.5 if attempt == 0 else 1.0
         x = _ip_resilient(problem, inst, parts.shared_stock, deadline, share, floor=fixed)
