@@ -430,13 +430,24 @@ def _fills(inst: Instance, x: np.ndarray) -> tuple[RackFill, ...]:
     fills = []
     for i in order:
         t, counts = inst.patterns[i]
-        for _ in range(int(x[i])):
+        left = int(x[i])
+        needs = [(inst.skus[j], need) for j, need in enumerate(counts) if need]
+        while left > 0:
             items: dict[tuple[int, str], int] = {}
-            for j, need in enumerate(counts):
-                dealer.deal(inst.skus[j], need, items)
+            # Racks that every SKU's current model covers get identical items: deal them at
+            # once (a hall of thousands of racks has few such runs), else one rack at a time.
+            run = min([left, *(dealer.runs(s, need) for s, need in needs)])
+            if run > 1:
+                for s, need in needs:
+                    dealer.deal_many(s, need, run, items)
+            else:
+                run = 1
+                for s, need in needs:
+                    dealer.deal(s, need, items)
+            left -= run
             # Servers of the pattern that no model needs are left out (they earn nothing).
             if items:
-                fills.append(RackFill.of(t, items))
+                fills.extend([RackFill.of(t, items)] * run)
     return tuple(fills)
 
 
