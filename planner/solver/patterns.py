@@ -55,8 +55,10 @@ DIVE_SHARE = 0.6
 FULL_IP_ROOT_LPS = 100
 #: A tie-break level starts only with the time of this many master LPs of its size left.
 TIDY_ROOT_LPS = 20
-#: Share of the time left after the IP that the tie-break may use.
-TIDY_SHARE = 0.5
+#: Time the tie-break leaves for the layout's expansion, formatting and check: a fixed part
+#: and a part per rack (about twice what they take on a quiet machine).
+TIDY_RESERVE_S = 0.1
+TIDY_RESERVE_S_PER_RACK = 2e-4
 #: The tie-break (fewest racks, then least power) runs only with this many seconds left after
 #: its pattern top-up, so that it never pushes a solve past its time limit.
 TIDY_MIN_S = 0.05
@@ -136,10 +138,14 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     if best_x is None:
         return Outcome("unknown", None, sign * bound_min, "no integer layout over patterns")
     closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
-    # The tie-break takes at most TIDY_SHARE of what is left: expanding and checking a layout
-    # of thousands of racks after it takes time too, and the limit is on the whole solve.
+    # The tie-break leaves time to expand, format and check a layout of thousands of racks
+    # after it (the limit is on the whole solve): TIDY_RESERVE_S plus TIDY_RESERVE_S_PER_RACK
+    # for every rack, at most half of what is left.
     now = time.perf_counter()
-    tidy_until = now + TIDY_SHARE * max(0.0, deadline - now)
+    left = max(0.0, deadline - now)
+    racks = sum(r.count for r in problem.rack_types)
+    reserve = min(0.5 * left, TIDY_RESERVE_S + TIDY_RESERVE_S_PER_RACK * racks)
+    tidy_until = now + left - reserve
     tidier = _lexicographic(inst, best_x, best_val, sign, tidy_until)
     if tidier is not None:
         best_x = tidier
@@ -178,20 +184,18 @@ def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
         inst.add(fill.rack_type, counts)
 
 
-def _top_up(inst: Instance, first: Sequence[tuple[int, tuple[int, ...]]], until: float) -> None:
-    """Add, for every pattern and SKU, the pattern with that SKU filling what the rack has left.
+def _top_up(inst: Instance, used: Sequence[tuple[int, tuple[int, ...]]]) -> None:
+    """Add, for every pattern the incumbent ``used`` and every SKU, the pattern with that SKU
+    filling what the rack has left.
 
     Column generation prices patterns for the objective alone, which leaves out the dense
     mixed racks the tie-break needs (four 8U servers and three 1U ones in the leftover U).
-    The patterns in ``first`` (the incumbent's) go first; the others only until ``until``, so
-    that on a hall with thousands of patterns the tie-break keeps to its time.
+    Only the incumbent's patterns are topped up: with column generation adding several
+    patterns a round, topping up all of them made the tie-break's IP too large to finish.
     """
     problem = inst.problem
     servers = [problem.servers[s] for s in inst.skus]
-    todo = list(dict.fromkeys([*first, *inst.patterns]))
-    for i, (t, counts) in enumerate(todo):
-        if i >= len(first) and time.perf_counter() >= until:
-            break
+    for t, counts in dict.fromkeys(used):
         rack = problem.rack_types[t]
         used = dict(
             used_u=sum(k * srv.u for k, srv in zip(counts, servers, strict=True)),
@@ -233,7 +237,7 @@ def _lexicographic(
         for s, _, k in fill.items:
             counts[pos[s]] += k
         used.append((fill.rack_type, tuple(counts)))
-    _top_up(inst, used, time.perf_counter() + 0.25 * remaining)
+    _top_up(inst, used)
     if deadline - time.perf_counter() <= TIDY_MIN_S:
         return None
     master = Master(inst, phase1=False)
