@@ -354,7 +354,6 @@ class Master:
             self.bound_of[k] = most[self.sku_pos[s]]
         for k, m in enumerate(self.min_models[:n_art]):
             self.bound_of[n_pair + n_cap + k] = inst.mins[m]
-        self._fixed_ub, self._fixed_eq, self._fixed_cost = a_ub, a_eq, cost
         return cost, a_ub, a_eq, upper, b_ub
 
     def solve_lp(self) -> tuple[float, np.ndarray, dict[str, np.ndarray]] | None:
