@@ -225,6 +225,7 @@ def _run(quick: bool) -> str:
     cases = 3 if quick else CASES
     baseline = os.environ.get("BENCH_SOLVER_BASELINE")
     checkout = Path(baseline) if baseline else None
+    workers = int(os.environ.get("BENCH_SOLVER_JOBS", "1"))
     lines = [
         f"{cases} instances per size (seeds 0-{cases - 1}, each varied beyond its seed: budgets, "
         "stock caps, demand minimums, SKU and model mixes; see the module docstring); default "
@@ -235,7 +236,8 @@ def _run(quick: bool) -> str:
         "CPU time of the solving process: on a shared machine the wall budget buys less CPU). "
         + ("**Budgets in CPU seconds** (`BENCH_SOLVER_CLOCK=cpu`: the solver's clock counts "
            "its own CPU time, as on a quiet machine; see the module docstring)."
-           if cpu_clock() else "Budgets in wall seconds."),
+           if cpu_clock() else "Budgets in wall seconds.")
+        + (f" {workers} cases at a time (`BENCH_SOLVER_JOBS`)." if workers > 1 else ""),
         "",
         "| racks, SKUs, models | budget | solver | proven gap at budget: median / worst | "
         "within 0.1 % | quarter budget vs best known: median / worst | within 1 % | "
@@ -245,7 +247,6 @@ def _run(quick: bool) -> str:
     notes = []
     jobs = [(size, budget_s, case, checkout) for size, budget_s in SIZES.items()
             for case in range(cases)]
-    workers = int(os.environ.get("BENCH_SOLVER_JOBS", "1"))
     if workers > 1:
         # Each solve runs in one process either way; with the CPU clock its budget is its own
         # CPU time, so parallel cases do not change what a solve gets (HiGHS's wall limits
@@ -289,6 +290,8 @@ def _run(quick: bool) -> str:
     load = os.getloadavg()
     lines += ["", CHANGES.strip(), "", *notes,
               f"- Load average when done: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on "
-              f"{os.cpu_count()} cores: budgets are wall time, so a busy machine leaves the "
-              "solver a fraction of them."]
+              f"{os.cpu_count()} cores: "
+              + ("budgets are the solver's CPU time, but HiGHS's own limits are wall time, so "
+                 "its IP steps got a fraction of their share." if cpu_clock() else
+                 "budgets are wall time, so a busy machine leaves the solver a fraction of them.")]
     return "\n".join(lines)
