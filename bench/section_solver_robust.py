@@ -150,7 +150,8 @@ def baseline_solves(checkout: Path, jobs: list[tuple[dict[str, Any], float]]) ->
         cwd=checkout, input=json.dumps(jobs),
         capture_output=True, text=True, check=True,
     )
-    return json.loads(done.stdout)
+    # HiGHS's C++ code may print to stdout too: the answer is the last line.
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def case_figures(
