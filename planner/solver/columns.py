@@ -15,14 +15,16 @@ and the rows ``sum_{p of t} x[p] <= count[t]`` (racks per type), ``sum_p a[p,s] 
 sum_m z[s,m]`` (every placed server serves one model), availability, the hall cap and the demand
 minimums. U, power (after derating and redundancy), cooling and weight are per-rack limits: they
 live inside the patterns, so the pricing problem is a bounded integer knapsack with those (up to
-three) capacity rows, solved exactly by HiGHS.
+three) capacity rows, solved exactly by the dynamic program of :mod:`planner.solver.pricing` (a
+HiGHS MILP where a weight limit applies).
 
-Column generation solves the LP relaxation over all patterns. At every iteration the Lagrangian
-(Farley) bound ``LP(restricted) + sum_t count[t] * min(0, best reduced cost of type t)`` is a
-valid bound on the full LP, hence on every integer layout; at convergence it equals the LP. The
-knapsack's own proven dual bound is used for "best reduced cost", so the bound stays valid even
-when a pricing solve is cut short. A greedy knapsack proposes columns first (three rankings per
-rack type); the exact knapsacks run only when it finds none, so only they prove convergence.
+Column generation solves the LP relaxation over all patterns. Every round prices every rack type
+exactly, at duals smoothed towards the best Lagrangian duals so far, and adds the best patterns
+(with runners-up and greedy fills) whose reduced cost at the LP duals is negative. The
+Lagrangian bound (:meth:`Master.lagrangian`) at every priced dual point is a valid bound on the
+full LP, hence on every integer layout; at convergence it equals the LP. The MILP's proven dual
+bound stands for "best reduced cost" where it prices, so the bound stays valid even when a
+pricing solve is cut short.
 
 Phase 1 (``phase1=True``) minimises the artificial shortfall of the demand minimums instead:
 a shortfall left at convergence proves them infeasible even as an LP.
@@ -37,9 +39,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array, hstack
 
 from . import costs
+from .pricing import Knapsack, solve_knapsack
 from .problem import Problem
 
 #: Relative tolerance on reduced costs and on "gap closed".
@@ -49,6 +52,8 @@ CG_STOP_GAP = 1e-4
 #: Pricing knapsacks stop at this relative gap; their proven dual bound (not the column found)
 #: enters the Lagrangian bound, so the bound stays valid.
 KNAPSACK_REL_GAP = 1e-4
+#: Weight of the stability centre's duals in the smoothed duals column generation prices at.
+SMOOTHING = 0.5
 #: Upper limit on column-generation rounds (each prices every rack type once).
 MAX_ROUNDS = 500
 
@@ -67,6 +72,25 @@ class Instance:
     avail: bool = True
     patterns: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
     seen: set[tuple[int, tuple[int, ...]]] = field(default_factory=set)
+    knapsacks: dict[int, Knapsack | None] = field(default_factory=dict)
+    lp_s_per_col: float = 0.0  # latest master LP, seconds per column
+
+    def knapsack(self, t: int) -> Knapsack | None:
+        """Rack type ``t``'s pricing data for the dynamic program, or ``None`` when a weight
+        limit applies to some SKU (a third capacity: the MILP prices that rack type)."""
+        if t not in self.knapsacks:
+            rack = self.problem.rack_types[t]
+            servers = [self.problem.servers[s] for s in self.skus]
+            weighed = rack.max_weight_kg is not None and any(s.weight_kg for s in servers)
+            self.knapsacks[t] = None if weighed else Knapsack(
+                usable_u=rack.usable_u,
+                usable_w=rack.usable_w,
+                u=np.array([s.u for s in servers], dtype=np.int64),
+                w=np.array([s.power_w for s in servers], dtype=float),
+                ub=self.ub[t].copy(),
+                alone=np.array([self.problem.max_in_rack(rack, s) for s in servers]),
+            )
+        return self.knapsacks[t]
 
     def offers_every_min(self) -> bool:
         """Whether every model with a minimum has at least one (SKU, model) pair that fits."""
@@ -88,6 +112,36 @@ class Instance:
         self.seen.add(key)
         self.patterns.append(key)
         return True
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """The patterns as arrays: rack type per pattern and counts (patterns x SKUs).
+
+        Grown from the rows added since the last call, so building the master each round costs
+        numpy work on new patterns only, not a Python loop over all of them.
+        """
+        have = len(self._types)
+        if have < len(self.patterns):
+            new = self.patterns[have:]
+            self._types = np.concatenate([self._types, [t for t, _ in new]]).astype(np.int64)
+            rows = np.array([c for _, c in new], dtype=float).reshape(len(new), len(self.skus))
+            self._counts = np.vstack([self._counts, rows])
+        return self._types, self._counts
+
+    def __post_init__(self) -> None:
+        self._types = np.zeros(0, dtype=np.int64)
+        self._counts = np.zeros((0, len(self.skus)))
+
+    def most_servers(self) -> np.ndarray:
+        """Most servers of each SKU any layout can place (racks x fit, capped by stock)."""
+        counts = np.array([self.problem.rack_types[t].count for t in self.types], dtype=float)
+        most = np.zeros(len(self.skus))
+        if self.types:
+            most = counts @ self.ub[self.types].astype(float)
+        for j, s in enumerate(self.skus):
+            available = self.problem.servers[s].available
+            if self.avail and available is not None:
+                most[j] = min(most[j], available)
+        return most
 
 
 def build_instance(problem: Problem, *, hall: bool = True, avail: bool = True) -> Instance:
@@ -202,45 +256,54 @@ class Master:
         return 0.0
 
     def build(self, *, with_art: bool) -> tuple:
+        """``(cost, a_ub, b_ub, a_eq, upper)`` of the master over the current patterns.
+
+        Columns: patterns | (SKU, model) pairs | capped models | artificials. The pattern block
+        is numpy work on the pattern matrix; the rest does not change between rounds and is
+        built once per master.
+        """
+        inst = self.inst
+        types, a = inst.matrix()
+        n_pat = len(types)
+        if getattr(self, "_fixed", None) is None or self._fixed[0] != with_art:
+            self._fixed = (with_art, *self._build_fixed(with_art))
+        _, f_cost, f_ub, f_eq, f_upper, b_ub = self._fixed
+        self.n_pat = n_pat
+        n = n_pat + len(f_cost)
+        type_rc = np.array([self.rack_cost(t) for t in range(len(inst.problem.rack_types))])
+        cost = np.concatenate([a @ self.sku_cost_coef() + type_rc[types], f_cost])
+        block = np.zeros((self.n_ub, n_pat))
+        type_row = np.array([self.type_pos.get(t, 0) for t in range(len(type_rc))])
+        block[self.r_type + type_row[types], np.arange(n_pat)] = 1.0
+        if self.avail_rows:
+            block[self.r_avail : self.r_avail + len(self.avail_rows)] = a[:, self.avail_rows].T
+        if self.has_hall:
+            block[self.r_hall] = a @ self.sku_w
+        if self.has_budget:
+            rack_b = np.array([self.rack_budget(t) for t in range(len(type_rc))])
+            block[self.r_budget] = a @ self.sku_budget + rack_b[types]
+        a_ub = hstack([csr_array(block), f_ub], format="csr")
+        a_eq = hstack([csr_array(a.T), f_eq], format="csr")
+        upper = np.concatenate([np.full(n_pat, np.inf), f_upper])
+        self.n_cols = n
+        return cost, a_ub, b_ub, a_eq, upper
+
+    def _build_fixed(self, with_art: bool) -> tuple:
+        """The columns after the patterns (pairs, caps, artificials) and the right-hand side."""
         inst, p = self.inst, self.inst.problem
-        n_pat = len(inst.patterns)
         n_pair = len(inst.pairs)
         n_cap = len(self.cap_models)
         n_art = len(self.min_models) if with_art else 0
-        n = n_pat + n_pair + n_cap + n_art
-        self.n_pat, self.n_pair, self.n_cap, self.n_art = n_pat, n_pair, n_cap, n_art
+        n = n_pair + n_cap + n_art
+        self.n_pair, self.n_cap, self.n_art = n_pair, n_cap, n_art
         cost = np.zeros(n)
         ri, ci, v = [], [], []
         ei, ej, ev = [], [], []
-        sku_c = self.sku_cost_coef()
-        avail_row = {j: self.r_avail + k for k, j in enumerate(self.avail_rows)}
-        for col, (t, counts) in enumerate(inst.patterns):
-            a = np.array(counts, dtype=float)
-            cost[col] = float(a @ sku_c) + self.rack_cost(t)
-            if self.has_budget:
-                ri.append(self.r_budget)
-                ci.append(col)
-                v.append(float(a @ self.sku_budget) + self.rack_budget(t))
-            ri.append(self.r_type + self.type_pos[t])
-            ci.append(col)
-            v.append(1.0)
-            for j in np.nonzero(a)[0]:
-                ei.append(j)
-                ej.append(col)
-                ev.append(a[j])
-                if j in avail_row:
-                    ri.append(avail_row[j])
-                    ci.append(col)
-                    v.append(a[j])
-            if self.has_hall:
-                ri.append(self.r_hall)
-                ci.append(col)
-                v.append(float(a @ self.sku_w))
         min_row = {m: self.r_min + k for k, m in enumerate(self.min_models)}
         cap_row = {m: self.r_cap + k for k, m in enumerate(self.cap_models)}
         obj = p.objective
         for k, (s, m, sess) in enumerate(inst.pairs):
-            col = n_pat + k
+            col = k
             ei.append(self.sku_pos[s])
             ej.append(col)
             ev.append(-1.0)
@@ -255,14 +318,14 @@ class Master:
             elif obj == "max_sessions" and not self.phase1:
                 cost[col] = -inst.weights[m] * sess
         for k, m in enumerate(self.cap_models):
-            col = n_pat + n_pair + k
+            col = n_pair + k
             ri.append(cap_row[m])
             ci.append(col)
             v.append(1.0)
             if not self.phase1:
                 cost[col] = -inst.weights[m]
         for k, m in enumerate(self.min_models[:n_art]):
-            col = n_pat + n_pair + n_cap + k
+            col = n_pair + n_cap + k
             ri.append(min_row[m])
             ci.append(col)
             v.append(-1.0)
@@ -282,10 +345,29 @@ class Master:
         a_eq = coo_array((ev, (ei, ej)), shape=(self.n_sku, n)).tocsr()
         upper = np.full(n, np.inf)
         for k, m in enumerate(self.cap_models):
-            upper[n_pat + n_pair + k] = inst.caps[m]
-        return cost, a_ub, b_ub, a_eq, upper
+            upper[n_pair + k] = inst.caps[m]
+        # Finite bounds every optimal layout meets, for the Lagrangian bound (see lagrangian):
+        # servers of a SKU serving one model <= all that can be placed; shortfall <= minimum.
+        most = inst.most_servers()
+        self.bound_of = upper.copy()
+        for k, (s, _, _) in enumerate(inst.pairs):
+            self.bound_of[k] = most[self.sku_pos[s]]
+        for k, m in enumerate(self.min_models[:n_art]):
+            self.bound_of[n_pair + n_cap + k] = inst.mins[m]
+        return cost, a_ub, a_eq, upper, b_ub
 
     def solve_lp(self) -> tuple[float, np.ndarray, dict[str, np.ndarray]] | None:
+        started = time.perf_counter()
+        try:
+            return self._solve_lp()
+        finally:
+            # Seconds per column of the latest (largest) master LP: the IP steps use it to tell
+            # whether HiGHS can get past its root LP (where it does not check its time limit)
+            # in the time they have.
+            per_col = (time.perf_counter() - started) / max(1, getattr(self, "n_cols", 1))
+            self.inst.lp_s_per_col = per_col
+
+    def _solve_lp(self) -> tuple[float, np.ndarray, dict[str, np.ndarray]] | None:
         cost, a_ub, b_ub, a_eq, upper = self.build(with_art=self.phase1)
         if len(cost) == 0:  # nothing can be placed: the empty layout, all duals 0
             return 0.0, np.zeros(0), {"ub": np.zeros(self.n_ub), "eq": np.zeros(self.n_sku)}
@@ -306,11 +388,8 @@ class Master:
         }
         return float(res.fun), np.asarray(res.x), duals
 
-    def price(
-        self, duals: dict[str, np.ndarray], deadline: float, exact: bool = True
-    ) -> list[tuple[int, list[int], float, float]]:
-        """Best pattern per rack type: ``(type, counts, reduced cost, proven lower bound)``."""
-        inst = self.inst
+    def profit(self, duals: dict[str, np.ndarray]) -> np.ndarray:
+        """What one placed server of each SKU earns under ``duals`` (pricing's knapsack profit)."""
         lam_ub, lam_eq = duals["ub"], duals["eq"]
         h = self.sku_cost_coef() - lam_eq
         for k, j in enumerate(self.avail_rows):
@@ -319,7 +398,55 @@ class Master:
             h -= lam_ub[self.r_hall] * self.sku_w
         if self.has_budget:
             h -= lam_ub[self.r_budget] * self.sku_budget
-        profit = -h
+        return -h
+
+    def reduced_cost(self, duals: dict[str, np.ndarray], t: int, counts: Sequence[int]) -> float:
+        """Reduced cost of the pattern ``counts`` of rack type ``t`` under ``duals``."""
+        lam_ub = duals["ub"]
+        rc = self.rack_cost(t) - lam_ub[self.r_type + self.type_pos[t]]
+        if self.has_budget:
+            rc -= lam_ub[self.r_budget] * self.rack_budget(t)
+        return rc - float(self.profit(duals) @ np.asarray(counts, dtype=float))
+
+    def lagrangian(
+        self, duals: dict[str, np.ndarray], priced: list[tuple[int, list[int], float, float]]
+    ) -> float:
+        """The Lagrangian bound at ``duals`` (any duals of the right signs, not only the LP's).
+
+        Every row but the racks-per-type rows is relaxed with its dual; what is left splits into
+        the rack types (each at most ``count`` racks of its best pattern, whose proven lower
+        reduced cost ``priced`` holds) and the other columns, each between 0 and a bound every
+        optimal layout meets (:attr:`bound_of`). So the bound is valid at every round and at
+        smoothed duals, and equals the LP at the LP's optimum once no pattern prices out.
+        """
+        y = np.minimum(duals["ub"], 0.0)  # rows are <=: their duals are <= 0 (clip noise)
+        lam = duals["eq"]
+        _, f_cost, f_ub, f_eq, _, b_ub = self._fixed
+        n_types = len(self.inst.types)
+        value = float(y[n_types:] @ b_ub[n_types:])
+        rc = f_cost - f_ub.T @ y - f_eq.T @ lam
+        value += float(np.sum(self.bound_of * np.minimum(rc, 0.0)))
+        for t, _, _, lower in priced:
+            # ``lower`` includes the type row's dual; the relaxation keeps that row instead.
+            free = lower + duals["ub"][self.r_type + self.type_pos[t]]
+            value += self.inst.problem.rack_types[t].count * min(0.0, free)
+        return value
+
+    def price(
+        self,
+        duals: dict[str, np.ndarray],
+        deadline: float,
+        exact: bool = True,
+        extra: list[tuple[int, list[int], float]] | None = None,
+    ) -> list[tuple[int, list[int], float, float]]:
+        """Best pattern per rack type: ``(type, counts, reduced cost, proven lower bound)``.
+
+        With ``extra``, runner-up patterns of the exact pricing are appended to it as
+        ``(type, counts, reduced cost)``: more columns per round, fewer rounds.
+        """
+        inst = self.inst
+        lam_ub = duals["ub"]
+        profit = self.profit(duals)
         out = []
         for t in inst.types:
             lam_t = lam_ub[self.r_type + self.type_pos[t]]
@@ -327,9 +454,11 @@ class Master:
             if self.has_budget:
                 rc -= lam_ub[self.r_budget] * self.rack_budget(t)
             if exact:
-                counts, value, upper = _knapsack(inst, t, profit, deadline)
+                counts, value, upper, others = _knapsack(inst, t, profit, deadline)
                 # Every non-empty pattern of type t has reduced cost >= rc - lam_t - upper.
                 out.append((t, counts, rc - lam_t - value, rc - lam_t - upper))
+                if extra is not None:
+                    extra.extend((t, c, rc - lam_t - v) for c, v in others)
                 continue
             for mode in range(3):
                 counts, value = _greedy_knapsack(inst, t, profit, mode)
@@ -374,15 +503,27 @@ def _greedy_knapsack(
 
 def _knapsack(
     inst: Instance, t: int, profit: np.ndarray, deadline: float
-) -> tuple[list[int], float, float]:
-    """Maximise ``profit @ a`` over one rack of type ``t``: (counts, value, proven upper bound)."""
+) -> tuple[list[int], float, float, list[tuple[list[int], float]]]:
+    """Maximise ``profit @ a`` over one rack of type ``t``.
+
+    Returns (counts, value, proven upper bound, runners-up as (counts, value)). The dynamic
+    program of :mod:`planner.solver.pricing` solves it exactly; a HiGHS MILP stands in where it
+    does not apply (weight limits) and proves its bound with its dual bound.
+    """
     rack = inst.problem.rack_types[t]
     srv = inst.problem.servers
     scale = max(1.0, float(np.abs(profit).max()) if len(profit) else 1.0)
     cand = [j for j in range(len(inst.skus)) if inst.ub[t, j] > 0 and profit[j] > TOL * scale]
     counts = [0] * len(inst.skus)
     if not cand:
-        return counts, 0.0, 0.0
+        return counts, 0.0, 0.0, []
+    ks = inst.knapsack(t)
+    priced = solve_knapsack(ks, profit, np.array(cand)) if ks is not None else None
+    if priced is not None:
+        # Exact up to float rounding of the sums: the slack keeps the bound on the safe side.
+        slack = 1e-9 * max(1.0, abs(priced.value)) + TOL * scale * max(1, rack.usable_u)
+        others = [(a.tolist(), v) for a, v in priced.others]
+        return priced.counts.tolist(), priced.value, priced.value + slack, others
     u = np.array([srv[inst.skus[j]].u for j in cand], dtype=float)
     w = np.array([srv[inst.skus[j]].power_w for j in cand])
     rows = [u, w]
@@ -414,6 +555,7 @@ def _knapsack(
             counts,
             0.0,
             float(-lp.fun) if lp.status == 0 else float(profit[cand] @ inst.ub[t, cand]),
+            [],
         )
     x = np.round(res.x).astype(int)
     for j, k in zip(cand, x, strict=True):
@@ -428,7 +570,7 @@ def _knapsack(
         upper = value + KNAPSACK_REL_GAP * abs(value) + TOL * scale
     else:
         upper = math.inf
-    return counts, value, max(value, upper)
+    return counts, value, max(value, upper), []
 
 
 @dataclass
@@ -442,32 +584,50 @@ class CgResult:
 def column_generation(
     inst: Instance, *, phase1: bool, deadline: float, on_round: Callable | None = None
 ) -> CgResult:
+    """Column generation with exact pricing every round and Wentges dual smoothing.
+
+    Each round solves the restricted master LP and prices every rack type exactly at duals
+    smoothed towards the best Lagrangian duals so far (the stability centre): column generation
+    on cutting-stock masters is degenerate, the LP duals jump, and pricing at them alone spends
+    most rounds in a slow tail. A column is added when its reduced cost at the LP duals is
+    negative; when no smoothed column is (a mis-price) the round prices again at the LP duals.
+    The Lagrangian bound at every priced dual point is valid (:meth:`Master.lagrangian`), so
+    the bound is honest whenever the time limit stops the loop; a mis-price improves it.
+    """
     master = Master(inst, phase1)
     bound = -math.inf
     lp_val = None
+    center: dict[str, np.ndarray] | None = None
     rounds = 0
+    total_racks = sum(inst.problem.rack_types[t].count for t in inst.types)
     for rounds in range(1, MAX_ROUNDS + 1):
         solved = master.solve_lp()
         if solved is None:
             return CgResult(None, None, math.inf, rounds)
         lp_val, x, duals = solved
-        total_racks = sum(inst.problem.rack_types[t].count for t in inst.types)
         scale = max(1.0, abs(lp_val) / max(1, total_racks))
-        # A cheap heuristic column is good enough to make progress; the exact knapsacks run
-        # only when it finds none, and only they can prove convergence and improve the bound.
         added = False
-        for t, counts, reduced, _ in master.price(duals, deadline, exact=False):
-            if reduced < -1e-7 * scale and inst.add(t, counts):
-                added = True
-        if not added:
-            priced = master.price(duals, deadline)
-            lagrange = lp_val + sum(
-                inst.problem.rack_types[t].count * min(0.0, lower) for t, _, _, lower in priced
-            )
-            bound = max(bound, lagrange)
-            for t, counts, reduced, _ in priced:
-                if reduced < -1e-7 * scale and inst.add(t, counts):
+        alpha = SMOOTHING if center is not None else 0.0
+        while True:
+            at = duals if alpha == 0.0 else {
+                k: alpha * center[k] + (1.0 - alpha) * duals[k] for k in duals
+            }
+            extra: list[tuple[int, list[int], float]] = []
+            priced = master.price(at, deadline, extra=extra)
+            lagrange = master.lagrangian(at, priced)
+            if lagrange > bound:
+                bound, center = lagrange, at
+            if center is None:
+                center = at
+            found = [(t, c) for t, c, _, _ in priced] + [(t, c) for t, c, _ in extra]
+            if alpha == 0.0:
+                found += [(t, c) for t, c, _, _ in master.price(duals, deadline, exact=False)]
+            for t, counts in found:
+                if master.reduced_cost(duals, t, counts) < -1e-7 * scale and inst.add(t, counts):
                     added = True
+            if added or alpha == 0.0 or time.perf_counter() >= deadline:
+                break
+            alpha = 0.0  # a mis-price: price at the LP duals themselves
         if on_round is not None:
             on_round(lp_val, bound)
         # Stop once the Lagrangian bound is within CG_STOP_GAP of the LP: the bound stays valid,
@@ -477,12 +637,6 @@ def column_generation(
         )
         if not added or closed or time.perf_counter() >= deadline:
             break
-    if lp_val is not None and not math.isfinite(bound) and not phase1:
-        # Stopped (time limit) before any exact pricing round: one is needed for a valid bound.
-        priced = master.price(duals, time.perf_counter() + 5.0)
-        bound = lp_val + sum(
-            inst.problem.rack_types[t].count * min(0.0, lower) for t, _, _, lower in priced
-        )
     art = 0.0
     if phase1 and lp_val is not None:
         art = lp_val

@@ -16,6 +16,8 @@ steps.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Sequence
 
 from .outcome import RackFill
 from .problem import Problem
@@ -24,9 +26,21 @@ from .problem import Problem
 Items = dict[tuple[int, str], int]
 
 
-def greedy_fills(problem: Problem) -> tuple[tuple[RackFill, ...], bool]:
-    """The greedy layout and whether it meets every demand minimum."""
-    return _Greedy(problem).run()
+def greedy_fills(
+    problem: Problem, start: Sequence[RackFill] = ()
+) -> tuple[tuple[RackFill, ...], bool]:
+    """The greedy layout and whether it meets every demand minimum.
+
+    ``start`` racks are placed first as they are (the pattern method's rounded LP layout); the
+    greedy fill then completes the minimums and the objective with the racks, stock and hall
+    power they leave.
+    """
+    greedy = _Greedy(problem)
+    for fill, rep in Counter(start).items():
+        items = {(s, m): k for s, m, k in fill.items}
+        used_w = sum(k * problem.servers[s].power_w for s, _, k in fill.items)
+        greedy.commit(fill.rack_type, items, used_w, rep)
+    return greedy.run()
 
 
 class _Greedy:

@@ -38,6 +38,10 @@ class RackFill:
         return RackFill(self.rack_type, self.items, train)
 
 
+#: "Any number of racks" for :meth:`ModelDealer.runs`.
+MANY = 2**62
+
+
 class ModelDealer:
     """Deals the servers' models out to racks.
 
@@ -53,6 +57,26 @@ class ModelDealer:
         for s, m, n in assignments:
             if n > 0:
                 self._queues.setdefault(s, []).append([m, n])
+
+    def runs(self, sku: int, need: int) -> int:
+        """How many racks in a row can take ``need`` servers of ``sku`` from the current model
+        alone (so they get identical items and may be dealt at once, see :meth:`deal_many`)."""
+        queue = self._queues.get(sku, [])
+        if not queue:
+            return MANY  # nothing left to deal: any number of racks get none alike
+        return queue[0][1] // need if need > 0 else MANY
+
+    def deal_many(self, sku: int, need: int, racks: int, into: dict[tuple[int, str], int]) -> None:
+        """Deal ``need`` servers of ``sku`` to each of ``racks`` identical racks (``racks`` at
+        most :meth:`runs`); ``into`` receives one rack's share."""
+        queue = self._queues.get(sku, [])
+        if not queue or need <= 0:
+            return
+        m = queue[0][0]
+        into[(sku, m)] = into.get((sku, m), 0) + need
+        queue[0][1] -= need * racks
+        if queue[0][1] == 0:
+            queue.pop(0)
 
     def deal(self, sku: int, need: int, into: dict[tuple[int, str], int]) -> None:
         """Add up to ``need`` servers of ``sku`` to the rack ``into``, taking models in turn.

@@ -5,10 +5,12 @@ one rack of a given type) and how many racks use each pattern, as in cutting sto
 generation (:mod:`planner.solver.columns`) solves the LP relaxation over all patterns and proves
 the bound; this module turns the patterns it generated into a layout.
 
-An integer program over the generated patterns (integer ``x`` and ``z``) gives the layout: first
-a dive (the LP's whole racks are kept as lower bounds, the IP decides the rest), then, if the gap
-to the LP bound is still above ``ENLARGE_GAP``, the full IP, and once more after enlarging the
-pattern set with patterns priced under perturbed duals. The greedy fill
+The LP optimum rounded down and completed by the greedy fill is the first incumbent (it needs no
+MILP, so it is there even when time is short). An integer program over the generated patterns
+(integer ``x`` and ``z``) then improves the layout: first a dive (the LP's whole racks are kept
+as lower bounds, the IP decides the rest), then, if the gap to the LP bound is still above
+``ENLARGE_GAP`` and HiGHS has time to pass its root, the full IP, and once more after enlarging
+the pattern set with patterns priced under perturbed duals. The greedy fill
 (:mod:`planner.solver.heuristic`) is always a candidate and seeds the patterns. The result is
 ``optimal`` only when the incumbent meets the LP bound (after rounding the bound when every
 objective coefficient is integral).
@@ -45,6 +47,21 @@ from .problem import Problem
 
 #: The IP over patterns stops at this relative gap (to its own, restricted, bound).
 IP_REL_GAP = 2e-4
+#: Share of the time left after the greedy fill that column generation leaves to the IP.
+IP_SHARE = 0.4
+#: Share of the time left that the dive (the IP with the LP's whole racks held) gets first.
+DIVE_SHARE = 0.6
+#: The full IP starts only with the time of this many master LPs of its size left.
+FULL_IP_ROOT_LPS = 100
+#: A tie-break level starts only with the time of this many master LPs of its size left.
+TIDY_ROOT_LPS = 20
+#: Time the tie-break leaves for the layout's expansion, formatting and check: a fixed part
+#: and a part per rack (about twice what they take on a quiet machine).
+TIDY_RESERVE_S = 0.1
+TIDY_RESERVE_S_PER_RACK = 2e-4
+#: The tie-break (fewest racks, then least power) runs only with this many seconds left after
+#: its pattern top-up, so that it never pushes a solve past its time limit.
+TIDY_MIN_S = 0.05
 #: Above this relative gap after the IP, enlarge the pattern set and run the IP again.
 ENLARGE_GAP = 5e-4
 
@@ -74,7 +91,7 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     _seed(inst, greedy)
     if inst.mins and not met and inst.phase1_meets_mins(deadline) is False:
         return Outcome("infeasible", None, None, _infeasible_reason(problem))
-    cg = column_generation(inst, phase1=False, deadline=deadline, on_round=report)
+    cg = column_generation(inst, phase1=False, deadline=_cg_deadline(deadline), on_round=report)
     if cg.bound is None:
         return Outcome("unknown", None, None, "the pattern LP could not be solved in time")
     bound_min = cg.bound  # minimisation form
@@ -85,10 +102,27 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     best_x, best_val = None, math.inf
     if met:
         best_x, best_val = greedy, sign * objective_value(problem, greedy)
-    floor = _lp_floor(inst)
+    lp_x = _lp_solution(inst)
+    floor = _lp_floor(inst, lp_x)
+    rounded = _rounded(inst, lp_x)
+    if rounded is not None:
+        val = sign * objective_value(problem, rounded)
+        if val < best_val - 1e-9:
+            best_x, best_val = rounded, val
+            emit("solve", incumbent=sign * best_val, bound=sign * bound_min)
     attempts = [floor, None, None] if floor else [None, None]
     for attempt, fixed in enumerate(attempts):
-        x, _ = _ip(inst, deadline, share=0.5 if attempt == 0 else 1.0, floor=fixed)
+        if best_x is not None and best_val - bound_min <= ENLARGE_GAP * max(1.0, abs(best_val)):
+            break
+        x = None
+        if fixed:
+            # The dive is small once HiGHS's presolve has fixed the LP's whole racks; if it
+            # finds nothing in its share, it gets the rest rather than the full IP.
+            x, _ = _ip(inst, deadline, share=DIVE_SHARE, floor=fixed)
+            if x is None and time.perf_counter() < deadline:
+                x, _ = _ip(inst, deadline, share=1.0, floor=fixed)
+        elif _full_ip_fits(inst, deadline):
+            x, _ = _ip(inst, deadline, share=1.0)
         if x is not None:
             fills = _fills(inst, x)
             val = sign * objective_value(problem, fills)
@@ -104,11 +138,40 @@ def solve_patterns(problem: Problem, *, deadline: float, emit: Emit) -> Outcome:
     if best_x is None:
         return Outcome("unknown", None, sign * bound_min, "no integer layout over patterns")
     closed = best_val - bound_min <= TOL * max(1.0, abs(best_val))
-    tidier = _lexicographic(inst, best_x, best_val, sign, deadline)
+    # The tie-break leaves time to expand, format and check a layout of thousands of racks
+    # after it (the limit is on the whole solve): TIDY_RESERVE_S plus TIDY_RESERVE_S_PER_RACK
+    # for every rack, at most half of what is left.
+    now = time.perf_counter()
+    left = max(0.0, deadline - now)
+    racks = sum(r.count for r in problem.rack_types)
+    reserve = min(0.5 * left, TIDY_RESERVE_S + TIDY_RESERVE_S_PER_RACK * racks)
+    tidy_until = now + left - reserve
+    tidier = _lexicographic(inst, best_x, best_val, sign, tidy_until)
     if tidier is not None:
         best_x = tidier
         emit("tidy", incumbent=sign * best_val, bound=sign * bound_min)
     return Outcome("optimal" if closed else "feasible", best_x, sign * bound_min)
+
+
+def _full_ip_fits(inst: Instance, deadline: float) -> bool:
+    """Whether the full IP over the patterns has time to get past its root.
+
+    HiGHS checks its time limit between nodes, not in presolve, the root LP and the root
+    heuristics; on a hall that part alone is worth about a hundred master LPs, and running it
+    with less time left would overrun the solve's limit (the dive keeps the layout anytime).
+    """
+    columns = len(inst.patterns) + len(inst.pairs)
+    return deadline - time.perf_counter() >= FULL_IP_ROOT_LPS * inst.lp_s_per_col * columns
+
+
+def _cg_deadline(deadline: float) -> float:
+    """When column generation must stop: it leaves :data:`IP_SHARE` of the time to the IP.
+
+    Without an integer layout over its patterns the bound alone is no answer; stopped early,
+    column generation still hands over a valid (Lagrangian) bound.
+    """
+    now = time.perf_counter()
+    return now + (1.0 - IP_SHARE) * max(0.0, deadline - now)
 
 
 def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
@@ -121,15 +184,18 @@ def _seed(inst: Instance, fills: tuple[RackFill, ...]) -> None:
         inst.add(fill.rack_type, counts)
 
 
-def _top_up(inst: Instance) -> None:
-    """Add, for every pattern and SKU, the pattern with that SKU filling what the rack has left.
+def _top_up(inst: Instance, used: Sequence[tuple[int, tuple[int, ...]]]) -> None:
+    """Add, for every pattern the incumbent ``used`` and every SKU, the pattern with that SKU
+    filling what the rack has left.
 
     Column generation prices patterns for the objective alone, which leaves out the dense
     mixed racks the tie-break needs (four 8U servers and three 1U ones in the leftover U).
+    Only the incumbent's patterns are topped up: with column generation adding several
+    patterns a round, topping up all of them made the tie-break's IP too large to finish.
     """
     problem = inst.problem
     servers = [problem.servers[s] for s in inst.skus]
-    for t, counts in list(inst.patterns):
+    for t, counts in dict.fromkeys(used):
         rack = problem.rack_types[t]
         used = dict(
             used_u=sum(k * srv.u for k, srv in zip(counts, servers, strict=True)),
@@ -162,9 +228,18 @@ def _lexicographic(
     """
     problem = inst.problem
     remaining = deadline - time.perf_counter()
-    if remaining <= 0.05 or not inst.patterns:
+    if remaining <= TIDY_MIN_S or not inst.patterns:
         return None
-    _top_up(inst)
+    pos = {s: j for j, s in enumerate(inst.skus)}
+    used = []
+    for fill in dict.fromkeys(fills):
+        counts = [0] * len(inst.skus)
+        for s, _, k in fill.items:
+            counts[pos[s]] += k
+        used.append((fill.rack_type, tuple(counts)))
+    _top_up(inst, used)
+    if deadline - time.perf_counter() <= TIDY_MIN_S:
+        return None
     master = Master(inst, phase1=False)
     cost, a_ub, b_ub, a_eq, upper = master.build(with_art=False)
     n = len(cost)
@@ -180,9 +255,13 @@ def _lexicographic(
         base.append(LinearConstraint(a_ub, -np.inf, b_ub))
     held = [LinearConstraint(cost.reshape(1, -1), -np.inf, value + 1e-7 * max(1.0, abs(value)))]
 
+    # HiGHS checks its time limit between nodes, not during presolve and the root LP, so a
+    # level starts only with time for many master LPs of this size.
+    root_s = TIDY_ROOT_LPS * inst.lp_s_per_col * n
+
     def solve_level(objective: np.ndarray, rows: list, share: float) -> np.ndarray | None:
         left = deadline - time.perf_counter()
-        if left <= 0.01:
+        if left <= max(0.01, root_s / share):
             return None
         res = milp(
             c=objective,
@@ -214,12 +293,52 @@ def _lexicographic(
     return candidate
 
 
-def _lp_floor(inst: Instance) -> dict[tuple[int, tuple[int, ...]], int]:
-    """Whole racks of each pattern in the LP optimum (empty when the LP is not solved)."""
+def _lp_solution(inst: Instance) -> np.ndarray | None:
+    """The master LP's optimum over the current patterns (None when it is not solved)."""
     solved = Master(inst, phase1=False).solve_lp()
-    if solved is None:
+    return None if solved is None else solved[1]
+
+
+def _rounded(inst: Instance, x: np.ndarray | None) -> tuple[RackFill, ...] | None:
+    """The LP optimum rounded down and completed by the greedy fill: an incumbent in
+    milliseconds that does not wait for HiGHS (whose IP may not get past its root in time).
+
+    Whole racks of each pattern are kept; each SKU's servers serve the models the LP gave them,
+    rounded down to what the kept racks hold; the greedy fill then meets what is left of the
+    minimums and fills the racks left. ``None`` when that misses a minimum or the budget.
+    """
+    if x is None:
+        return None
+    problem = inst.problem
+    n_pat = len(inst.patterns)
+    whole = np.floor(x + 1e-9)
+    held = np.zeros(len(inst.skus))
+    for i, (_, counts) in enumerate(inst.patterns):
+        held += whole[i] * np.asarray(counts, dtype=float)
+    pos = {s: j for j, s in enumerate(inst.skus)}
+    # Servers of a SKU beyond what the kept racks hold come off its least-used models.
+    by_sku: dict[int, list[int]] = {}
+    for k, (s, _, _) in enumerate(inst.pairs):
+        by_sku.setdefault(s, []).append(n_pat + k)
+    for s, cols in by_sku.items():
+        extra = whole[cols].sum() - held[pos[s]]
+        for col in sorted(cols, key=lambda c: (x[c], c)):
+            if extra <= 0:
+                break
+            take = min(extra, whole[col])
+            whole[col] -= take
+            extra -= take
+    start = _fills(inst, whole)
+    fills, met = greedy_fills(problem, start=start)
+    if not met or not costs.within_budget(problem, fills):
+        return None
+    return fills
+
+
+def _lp_floor(inst: Instance, x: np.ndarray | None) -> dict[tuple[int, tuple[int, ...]], int]:
+    """Whole racks of each pattern in the LP optimum ``x`` (empty when the LP is not solved)."""
+    if x is None:
         return {}
-    _, x, _ = solved
     return {
         key: int(math.floor(x[i] + 1e-9)) for i, key in enumerate(inst.patterns) if x[i] >= 1 - 1e-9
     }
@@ -320,16 +439,28 @@ def _fills(
     fills = []
     for i in order:
         t, counts = inst.patterns[i]
-        on: list[int | None] = [None] * int(x[i])
+        needs = [(inst.skus[j], need) for j, need in enumerate(counts) if need]
+        # Racks per power train when trains are split, else all on no train.
+        groups: list[tuple[int | None, int]] = [(None, int(x[i]))]
         if by_train is not None:
-            on = [k for k, c in enumerate(by_train[i]) for _ in range(int(c))]
-        for train in on:
-            items: dict[tuple[int, str], int] = {}
-            for j, need in enumerate(counts):
-                dealer.deal(inst.skus[j], need, items)
-            # Servers of the pattern that no model needs are left out (they earn nothing).
-            if items:
-                fills.append(RackFill.of(t, items, train))
+            groups = [(k, int(c)) for k, c in enumerate(by_train[i]) if int(c) > 0]
+        for train, left in groups:
+            while left > 0:
+                items: dict[tuple[int, str], int] = {}
+                # Racks that every SKU's current model covers get identical items: deal them at
+                # once (a hall of thousands of racks has few such runs), else one rack at a time.
+                run = min([left, *(dealer.runs(s, need) for s, need in needs)])
+                if run > 1:
+                    for s, need in needs:
+                        dealer.deal_many(s, need, run, items)
+                else:
+                    run = 1
+                    for s, need in needs:
+                        dealer.deal(s, need, items)
+                left -= run
+                # Servers of the pattern that no model needs are left out (they earn nothing).
+                if items:
+                    fills.extend([RackFill.of(t, items, train)] * run)
     return tuple(fills)
 
 
@@ -385,7 +516,7 @@ def _solve_resilient(problem: Problem, *, deadline: float, emit: Emit) -> Outcom
     best, best_val = None, math.inf
     if survives:
         best, best_val = greedy, sign * objective_value(problem, greedy)
-    floor = _lp_floor(inst)
+    floor = _lp_floor(inst, _lp_solution(inst))
     for attempt, fixed in enumerate([floor, None, None] if floor else [None, None]):
         share = 0.5 if attempt == 0 else 1.0
 
