@@ -162,7 +162,6 @@ def capacity(request: HttpRequest) -> HttpResponse:
     rack, fixes = corrections(
         settings_, grid, {s.name for s in servers}, {m.name for m in models}
     )
-    shown_limits = {cell["binding_limit"] for cell in cells}
     return render(
         request,
         "planner/capacity.html",
@@ -174,11 +173,5 @@ def capacity(request: HttpRequest) -> HttpResponse:
             "rack": rack,
             "rack_usable": rack_usable(rack) if rack is not None else None,
             "corrections": fixes,
-            # Only the limits that bind somewhere on the page: one swatch per colour shown.
-            "binding_legend": [
-                (limit.replace("_", " "), colour)
-                for limit, colour in charts.BINDING_COLOURS.items()
-                if limit in shown_limits
-            ],
         },
     )
