@@ -33,12 +33,14 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
     limits = list(BINDING_COLOURS)
     servers = list(dict.fromkeys(cells["server"]))
     models = list(dict.fromkeys(cells["model"]))
-    grid = cells.set_index(["server", "model"])
+    # A dict per pair, not `DataFrame.loc` per cell: .loc costs ~0.3 ms a lookup, which is
+    # most of the figure's time on the whole catalog (~2,700 cells).
+    grid = {(row["server"], row["model"]): row for row in cells.to_dict("records")}
     z, text, custom = [], [], []
     for server in servers:
         z_row, text_row, custom_row = [], [], []
         for model in models:
-            row = grid.loc[(server, model)]
+            row = grid[(server, model)]
             z_row.append(limits.index(row["binding_limit"]))
             text_row.append(f"{int(row['sessions']):,}")
             custom_row.append(

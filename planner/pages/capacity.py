@@ -2,6 +2,7 @@
 catalog's corrected rows change against the seed study's. Thin around the capacity model."""
 import json
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 from django.conf import settings
@@ -50,23 +51,35 @@ def rack_fill(
     return servers, int(result["sessions"].get(model.name, 0)), round(used_kw, 3)
 
 
-def corrections(settings_: dict, grid: float) -> tuple[RackType | None, list[Correction]]:
+def corrections(
+    settings_: dict,
+    grid: float,
+    shown_servers: set[str] | None = None,
+    shown_models: set[str] | None = None,
+) -> tuple[RackType | None, list[Correction]]:
     """What each corrected catalog row changes against the study's, model by model, in the
-    study's rack. Pairs whose rows are not (or no longer) in the catalog are skipped."""
+    study's rack. Pairs whose rows are not (or no longer) in the catalog are skipped, and so
+    are those outside the page's filter: a pair neither of whose servers is shown, a model
+    not shown (None = no filter)."""
     data = seed_data()
     rack = RackType.objects.filter(name=data["study"]["rack_type"]).first()
     if rack is None:
         return None, []
-    models = ModelClass.objects.in_bulk(data["study"]["model_classes"], field_name="name")
+    names = [
+        n for n in data["study"]["model_classes"] if shown_models is None or n in shown_models
+    ]
+    models = ModelClass.objects.in_bulk(names, field_name="name")
     out = []
     for pair in data["corrections"]["pairs"]:
+        if shown_servers is not None and not {pair["study"], pair["corrected"]} & shown_servers:
+            continue
         servers = ServerModel.objects.select_related("accelerator").in_bulk(
             [pair["study"], pair["corrected"]], field_name="name"
         )
         if len(servers) < 2:
             continue
         study, corrected = servers[pair["study"]], servers[pair["corrected"]]
-        for name in data["study"]["model_classes"]:
+        for name in names:
             model = models.get(name)
             if model is None:
                 continue
@@ -98,8 +111,34 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "workload": form.workload(),
     }
     grid = settings.GRID_CO2_G_PER_KWH
-    servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
-    models = list(ModelClass.objects.order_by("parameters_b"))
+    # Only the chosen pairs are computed: the whole catalog is ~2,700 reports (seconds), the
+    # default the seed study's 3 servers × 5 models.
+    study = seed_data()["study"]
+    servers = form.chosen_servers(study["server_models"])
+    models = form.chosen_models(study["model_classes"])
+    clear_query = urlencode(form.settings_query())
+    view = {
+        "form": form,
+        "settings": q,
+        "servers_shown": len(servers),
+        "servers_total": len(form.all_servers),
+        "models_shown": len(models),
+        "models_total": len(form.all_models),
+        "pairs_total": f"{len(form.all_servers) * len(form.all_models):,}",
+        "server_filtered": form.server_filtered(),
+        "model_filtered": form.model_filtered(),
+        "clear_url": f"?{clear_query}",
+        "all_url": f"?{clear_query}&all=on" if clear_query else "?all=on",
+        "grid": grid,
+    }
+    shape = (
+        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request"
+        if q["policy"] == "calibrated"
+        else f"{q['context']:,}-token context"
+    )
+    view["shape"] = shape
+    if not servers or not models:
+        return render(request, "planner/capacity.html", view)
     profiles = measured_profiles(settings_["precision_bits"])  # one query, not one per pair
     rows, cells = [], []
     for server in servers:
@@ -115,34 +154,24 @@ def capacity(request: HttpRequest) -> HttpResponse:
     frame = pd.DataFrame(
         cells, columns=["server", "model", "sessions", "label", "binding_limit", "explanation"]
     )
-    shape = (
-        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request"
-        if q["policy"] == "calibrated"
-        else f"{q['context']:,}-token context"
-    )
     figure = charts.capacity_matrix_figure(
         frame,
         f"Concurrent sessions per server at ≥ {q['slo_tps']:g} tokens/s, "
         f"{q['precision']}-bit weights, {shape} ({q['policy']} policy)",
     )
-    rack, fixes = corrections(settings_, grid)
+    rack, fixes = corrections(
+        settings_, grid, {s.name for s in servers}, {m.name for m in models}
+    )
     return render(
         request,
         "planner/capacity.html",
         {
-            "form": form,
-            "settings": q,
-            "shape": shape,
+            **view,
             "models": models,
             "rows": rows,
             "figure": json.loads(figure.to_json()),
             "rack": rack,
             "rack_usable": rack_usable(rack) if rack is not None else None,
             "corrections": fixes,
-            "grid": grid,
-            "binding_legend": [
-                (limit.replace("_", " "), colour)
-                for limit, colour in charts.BINDING_COLOURS.items()
-            ],
         },
     )

@@ -9,7 +9,7 @@ shows beside what the planner typed, and a bound form keeps everything typed.
 from django import forms
 from django.conf import settings
 
-from inventory.models import ModelClass, RackType, ServerModel
+from inventory.models import Accelerator, ModelClass, RackType, ServerModel
 from planner import solver
 from planner.bridge.problems import ScenarioSpecError, build_problem, validate_spec
 from planner.capacity import KV_PRECISIONS, Workload, defaults, parse_weight_precision
@@ -52,6 +52,11 @@ TCO_LABELS = {
     "utilisation": "Utilisation for $ per million tokens (0-1)",
     "slo_tps": "Token rate for $ per million tokens (tokens/s per session)",
 }
+# The capacity page's "accelerators per server" filter: the usual board counts, and rack-scale
+# for a whole NVLink rack sold as one "server" (more accelerators than one 8-way board, e.g.
+# GB200 NVL72; see ServerModel).
+PER_SERVER_CHOICES = [("1", "1"), ("2", "2"), ("4", "4"), ("8", "8"), ("rack", "rack-scale (> 8)")]
+RACK_SCALE_MIN_ACCELERATORS = 9
 POWER_BASES = [
     ("nameplate", "Nameplate (maximum) power"),
     ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
@@ -430,6 +435,137 @@ class CapacitySettingsForm(forms.Form):
         label="Capacity policy",
     )  # fmt: skip
 
+    # Which servers and models to compute (docs/capacity.md, "Filters"). Criteria narrow
+    # together (AND); the values of one multi-select are alternatives (OR). A side with no
+    # criterion shows the seed study's rows, or every row with `all`.
+    kind = forms.ChoiceField(
+        label="Accelerator kind", required=False,
+        choices=[("", "GPU and CPU"), *Accelerator.Kind.choices],
+    )  # fmt: skip
+    vendor = forms.ChoiceField(label="Accelerator vendor", required=False)
+    accelerator = forms.MultipleChoiceField(
+        label="Accelerator", required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    per_server = forms.MultipleChoiceField(
+        label="Accelerators per server", required=False, choices=PER_SERVER_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    server = forms.MultipleChoiceField(
+        label="Server models", required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    model = forms.MultipleChoiceField(
+        label="Model classes", required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    min_params_b = forms.FloatField(
+        label="Model size from (billion parameters)", required=False, min_value=0,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )  # fmt: skip
+    max_params_b = forms.FloatField(
+        label="Model size up to (billion parameters)", required=False, min_value=0,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )  # fmt: skip
+    all = forms.BooleanField(
+        label="Every server and model where no filter is set (slow: ~2,700 figures)",
+        required=False,
+    )
+
+    SERVER_FILTERS = ("kind", "vendor", "accelerator", "per_server", "server")
+    MODEL_FILTERS = ("model", "min_params_b", "max_params_b")
+    FILTERS = (*SERVER_FILTERS, *MODEL_FILTERS, "all")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The catalog rows are read once here: they fill the choices and are what the page
+        # filters, so the filter never costs a query per criterion.
+        self.all_servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
+        self.all_models = list(ModelClass.objects.order_by("parameters_b", "name"))
+        accelerators = sorted(
+            {s.accelerator.name: s.accelerator for s in self.all_servers}.values(),
+            key=lambda a: (a.vendor, a.name),
+        )
+        self.fields["vendor"].choices = [("", "Any vendor")] + [
+            (v, v) for v in sorted({a.vendor for a in accelerators})
+        ]
+        self.fields["accelerator"].choices = [(a.name, a.name) for a in accelerators]
+        self.fields["server"].choices = [(s.name, s.name) for s in self.all_servers]
+        self.fields["model"].choices = [
+            (m.name, f"{m.name} ({m.parameters_b:,.3g} B)") for m in self.all_models
+        ]
+
+    def clean(self):
+        q = super().clean()
+        low, high = q.get("min_params_b"), q.get("max_params_b")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "max_params_b", f"Must be at least the lower bound ({low:g} billion)."
+            )
+        return q
+
+    def settings_fields(self) -> list:
+        return [self[name] for name in self.fields if name not in self.FILTERS]
+
+    def filter_fields(self) -> list:
+        return [self[name] for name in self.FILTERS]
+
+    def server_filtered(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.SERVER_FILTERS)
+
+    def model_filtered(self) -> bool:
+        q = self.cleaned_data
+        return bool(q["model"]) or q["min_params_b"] is not None or q["max_params_b"] is not None
+
+    def chosen_servers(self, default_names: list[str]) -> list[ServerModel]:
+        """The servers to compute, in catalog order: the filter's, else every server (`all`),
+        else those named in `default_names` (the seed study's)."""
+        q = self.cleaned_data
+        if not self.server_filtered():
+            if q["all"]:
+                return list(self.all_servers)
+            return [s for s in self.all_servers if s.name in default_names]
+        per_server = set(q["per_server"])
+        counts = {int(c) for c in per_server if c != "rack"}
+
+        def matches(s: ServerModel) -> bool:
+            a = s.accelerator
+            return (
+                (not q["kind"] or a.kind == q["kind"])
+                and (not q["vendor"] or a.vendor == q["vendor"])
+                and (not q["accelerator"] or a.name in q["accelerator"])
+                and (not q["server"] or s.name in q["server"])
+                and (
+                    not per_server
+                    or s.accelerator_count in counts
+                    or ("rack" in per_server
+                        and s.accelerator_count >= RACK_SCALE_MIN_ACCELERATORS)
+                )
+            )  # fmt: skip
+
+        return [s for s in self.all_servers if matches(s)]
+
+    def chosen_models(self, default_names: list[str]) -> list[ModelClass]:
+        """The models to compute, smallest first: the filter's, else every model (`all`),
+        else those named in `default_names`."""
+        q = self.cleaned_data
+        if not self.model_filtered():
+            if q["all"]:
+                return list(self.all_models)
+            return [m for m in self.all_models if m.name in default_names]
+        low, high = q["min_params_b"], q["max_params_b"]
+        return [
+            m for m in self.all_models
+            if (not q["model"] or m.name in q["model"])
+            and (low is None or m.parameters_b >= low)
+            and (high is None or m.parameters_b <= high)
+        ]  # fmt: skip
+
+    def settings_query(self) -> dict:
+        """The settings as typed, without the filter: the query string of "clear the filter"."""
+        return {
+            name: self.data[name]
+            for name in self.fields
+            if name not in self.FILTERS and self.data.get(name) not in (None, "")
+        }
+
     def workload(self) -> Workload | None:
         """The calibrated policy's workload; None for the other policies."""
         q = self.cleaned_data
@@ -443,5 +579,11 @@ class CapacitySettingsForm(forms.Form):
     @classmethod
     def from_query(cls, query) -> "CapacitySettingsForm":
         """Bound to the query string, missing fields taking their initial values."""
-        data = {name: query.get(name, field.initial) for name, field in cls.base_fields.items()}
+        data = {}
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.MultipleChoiceField):
+                many = query.getlist(name) if hasattr(query, "getlist") else query.get(name)
+                data[name] = many or []
+            else:
+                data[name] = query.get(name, field.initial)
         return cls(data)

@@ -33,7 +33,10 @@ def test_capacity_matrix_figure_colours_by_binding_limit_and_explains_on_hover()
 def test_capacity_page_shows_every_pair_labelled(client, seed_catalog):
     from inventory.models import ModelClass, ServerModel
 
-    response = client.get("/capacity/", {"policy": "batched", "slo_tps": 20, "precision": 4})
+    # The default view is the seed study's pairs (test_capacity_filter.py); `all` is every pair.
+    response = client.get(
+        "/capacity/", {"policy": "batched", "slo_tps": 20, "precision": 4, "all": "on"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="capacity-chart"' in html and 'id="capacity-figure"' in html
