@@ -28,50 +28,34 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
         f"{len({p.model.name for p in points})} models "
         f"({sum(1 for p in points if p.model.is_moe)} rows mixture-of-experts); "
         f"fitted on {c.fitted_on} rows, {c.held_out} held out.",
-        "",
+    ]
+    lines += _error_table(
         "Error of the per-session decode rate at the measured load (equivalently of aggregate "
         "tokens/s at the measured concurrency). Each figure is the error factor "
         "exp(|ln(estimate / observed)|) - 1 as a percentage: 91 % means off by 1.91x either "
         "way; 'within 2x' counts rows with |ln| <= ln 2:",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["rate"].items()]
-    lines += [
-        "",
+        c.tables["rate"],
+    )
+    lines += _error_table(
         "Error of sessions per replica at the measured per-session rate (the inverse "
         "question; where the rate barely falls with load, a small rate error is a large "
         "sessions error):",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["sessions"].items()]
-    lines += [
-        "",
+        c.tables["sessions"],
+    )
+    lines += _error_table(
         "What a measurement says about sessions is an interval: a row that ran c sessions at "
         "r tok/s each shows sessions at r >= c (raised by any row of the same sweep with more "
         "sessions at a rate still >= r), and the next row of its sweep whose rate fell below r "
         "caps it (< c'; no cap for a sweep's last row or a lone row). Error = distance of the "
         "estimate from that interval, |ln|, 0 inside it:",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [f"| {name} | {s.row()} |" for name, s in c.tables["sessions, interval"].items()]
-    lines += [
-        "",
+        c.tables["sessions, interval"],
+    )
+    lines += _error_table(
         "The plain point comparison where it is meaningful: rows where the measured rate "
         "falls clearly with load (-d ln rate / d ln sessions >= 0.5 to the next row of the "
         "sweep), so that sessions at the rate are pinned down by the rate:",
-        "",
-        "| Policy, rows | Rows | Median | Worst | Within 2x |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {name} | {s.row()} |" for name, s in c.tables["sessions, saturated rows"].items()
-    ]
+        c.tables["sessions, saturated rows"],
+    )
     lines += [
         "",
         "Leave-one-source-out by source (each source estimated by constants fitted on the "
@@ -94,6 +78,18 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
     lines += ["", "Fitted constants (fitting split only):", ""]
     lines += [f"- `{name}` = {value:.4g}" for name, value in c.constants.as_dict().items()]
     return "\n".join(lines)
+
+
+def _error_table(intro: str, table: dict[str, ErrorSummary]) -> list[str]:
+    """One error table of the report: a blank line, its introduction, the rows."""
+    return [
+        "",
+        intro,
+        "",
+        "| Policy, rows | Rows | Median | Worst | Within 2x |",
+        "|---|---|---|---|---|",
+        *(f"| {name} | {s.row()} |" for name, s in table.items()),
+    ]
 
 
 def study_cells_table() -> list[str]:
