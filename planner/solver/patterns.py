@@ -13,9 +13,8 @@ the gap to the LP bound is above ``ENLARGE_GAP``, an integer program over the ge
 as lower bounds, the IP decides the rest), then, if HiGHS has time to pass its root, the full
 IP, and once more after enlarging the pattern set with patterns priced under perturbed duals.
 The greedy fill (:mod:`planner.solver.heuristic`) is always a candidate and seeds the patterns.
-The result is
-``optimal`` only when the incumbent meets the LP bound (after rounding the bound when every
-objective coefficient is integral).
+The result is ``optimal`` only when the incumbent meets the LP bound (after rounding the bound
+when every objective coefficient is integral).
 
 A demand minimum that even the LP relaxation cannot meet (phase 1: minimise the artificial
 shortfall) proves infeasibility; re-running phase 1 with the hall cap or availability dropped names
