@@ -518,7 +518,10 @@ def _knapsack(
     if not cand:
         return counts, 0.0, 0.0, []
     ks = inst.knapsack(t)
-    priced = solve_knapsack(ks, profit, np.array(cand)) if ks is not None else None
+    priced = None
+    if ks is not None:
+        types, patterns = inst.matrix()
+        priced = solve_knapsack(ks, profit, np.array(cand), known=patterns[types == t])
     if priced is not None:
         # Exact up to float rounding of the sums: the slack keeps the bound on the safe side.
         slack = 1e-9 * max(1.0, abs(priced.value)) + TOL * scale * max(1, rack.usable_u)

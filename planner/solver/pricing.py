@@ -107,7 +107,11 @@ def _greedy_value(ks: Knapsack, profit: np.ndarray, order: np.ndarray) -> float:
 
 
 def solve_knapsack(
-    ks: Knapsack, profit: np.ndarray, cand: np.ndarray, alternatives: int = 4
+    ks: Knapsack,
+    profit: np.ndarray,
+    cand: np.ndarray,
+    alternatives: int = 4,
+    known: np.ndarray | None = None,
 ) -> Priced | None:
     """Maximise ``profit @ a`` over one rack; ``cand`` are the SKUs with positive profit.
 
@@ -118,11 +122,21 @@ def solve_knapsack(
     share of the rack times the share left, among the SKUs still to add, for a few blends of U
     and watts into one share) cannot lift it to the best complete pattern seen: it cannot lead
     to the optimum. That makes the frontier small when SKUs go in by falling profit density.
+    ``known`` (patterns x SKUs) are patterns that fit this rack, e.g. the columns column
+    generation already has: the best of them, kept to ``cand``, counts as a pattern seen from
+    the start, so states that cannot beat it go at once (on some halls the frontier reached tens
+    of thousands of states without it). The optimum is unchanged: its own states can always
+    reach its profit, which is at least that pattern's.
     """
     n_sku = len(profit)
     if ks.usable_u + 1 > MAX_LEVELS:
         return None
-    cand = undominated(ks, np.asarray(cand, dtype=np.int64), profit)
+    cand = np.asarray(cand, dtype=np.int64)
+    # Known patterns without their non-candidate SKUs still fit and are made of candidates.
+    seen = 0.0
+    if known is not None and len(known):
+        seen = float((known[:, cand] @ profit[cand]).max())
+    cand = undominated(ks, cand, profit)
     cap_w = ks.usable_w + WATT_ABS_TOL + WATT_REL_TOL * abs(ks.usable_w)
     levels = ks.usable_u + 1
     # Densest first (profit per share of the rack, the scarcer of U and watts), so the SKUs
@@ -140,7 +154,7 @@ def solve_knapsack(
     rest = np.concatenate(
         [np.maximum.accumulate(dens[:, ::-1], axis=1)[:, ::-1], np.zeros((len(BLEND), 1))], axis=1
     )
-    floor = _greedy_value(ks, profit, cand)
+    floor = max(_greedy_value(ks, profit, cand), seen)
     slack = 1e-12 * max(1.0, floor)
     us = np.zeros(1, dtype=np.int64)
     ws = np.zeros(1)

@@ -86,6 +86,32 @@ def test_dynamic_program_equals_the_milp(case: tuple[Knapsack, np.ndarray]) -> N
         assert value <= priced.value + 1e-9
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(knapsacks())
+def test_known_patterns_prune_but_keep_the_optimum(case: tuple[Knapsack, np.ndarray]) -> None:
+    """Known patterns (here the optimum itself, found first without them, and every SKU alone
+    at its fullest, non-candidates included) only prune: the optimum's profit stays."""
+    ks, profit = case
+    cand = candidates(ks, profit)
+    if len(cand) == 0:
+        return
+    plain = solve_knapsack(ks, profit, cand)
+    alone = np.diag(np.minimum(ks.ub, ks.alone))
+    known = np.vstack([plain.counts, alone])
+    for rows in (known, alone, known[:1]):
+        priced = solve_knapsack(ks, profit, cand, known=rows)
+        assert priced is not None
+        assert_fits(ks, priced.counts)
+        assert priced.value == pytest.approx(plain.value, rel=1e-12, abs=1e-12)
+        assert priced.value == pytest.approx(float(priced.counts @ profit), rel=1e-12, abs=1e-12)
+    # A known pattern's SKUs outside the candidates do not count (nor lift the floor).
+    fewer = cand[1:]
+    if len(fewer):
+        priced = solve_knapsack(ks, profit, fewer, known=known)
+        expected = solve_knapsack(ks, profit, fewer)
+        assert priced.value == pytest.approx(expected.value, rel=1e-12, abs=1e-12)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(knapsacks(max_skus=4))
 def test_dynamic_program_equals_the_brute_force(case: tuple[Knapsack, np.ndarray]) -> None:
