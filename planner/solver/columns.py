@@ -47,8 +47,10 @@ from .problem import Problem
 
 #: Relative tolerance on reduced costs and on "gap closed".
 TOL = 1e-9
-#: Column generation stops when the LP and its Lagrangian bound are this close (relative).
-CG_STOP_GAP = 1e-4
+#: Column generation stops when the LP and its Lagrangian bound are this close (relative). At
+#: 1e-4 the bound stayed up to 0.01 % above the LP, half of the worst proven gap at 1,000 racks;
+#: the few rounds that close it to 2e-5 take a few tens of ms there.
+CG_STOP_GAP = 2e-5
 #: Pricing knapsacks stop at this relative gap; their proven dual bound (not the column found)
 #: enters the Lagrangian bound, so the bound stays valid.
 KNAPSACK_REL_GAP = 1e-4
