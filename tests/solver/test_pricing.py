@@ -16,7 +16,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from planner.solver import solve, validate_problem
 from planner.solver.columns import build_instance, column_generation
 from planner.solver.generate import generate_problem
-from planner.solver.pricing import Knapsack, solve_knapsack, undominated
+from planner.solver.pricing import (
+    Knapsack,
+    _prune,
+    _prune_by_level,
+    solve_knapsack,
+    undominated,
+)
 
 
 @st.composite
@@ -110,6 +116,28 @@ def test_known_patterns_prune_but_keep_the_optimum(case: tuple[Knapsack, np.ndar
         priced = solve_knapsack(ks, profit, fewer, known=known)
         expected = solve_knapsack(ks, profit, fewer)
         assert priced.value == pytest.approx(expected.value, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_dominance_by_level_equals_the_table(seed: int) -> None:
+    """The level-by-level dominance check keeps exactly the table's states, in its order, ties
+    (equal U, watts or profit) included."""
+    rng = np.random.default_rng(seed)
+    n, levels = int(rng.integers(1, 3_000)), int(rng.integers(1, 49))
+    us = rng.integers(0, levels, n)
+    ws = rng.integers(0, 40, n) * 250.5
+    ps = rng.integers(0, 30, n) * 1.25
+    order = np.lexsort((us, -ps, ws))
+    table = _prune(us[:1_000], ws[:1_000], ps[:1_000], levels)  # below the switch: the table
+    assert np.array_equal(_prune_by_level(us[:1_000], ws[:1_000], ps[:1_000], levels), table)
+    kept = _prune_by_level(us, ws, ps, levels)
+    # Against the definition: nothing kept is dominated by an earlier state, all others are.
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    for i in range(n):
+        earlier = (rank < rank[i]) & (us <= us[i]) & (ps >= ps[i])
+        assert earlier.any() != (i in set(kept.tolist()))
+    assert np.array_equal(kept, order[np.isin(order, kept)])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
