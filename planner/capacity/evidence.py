@@ -282,6 +282,33 @@ def sessions_residual(p: MeasuredPoint, interval: SessionsInterval, k: ServingCo
     return 0.0
 
 
+def fit_residuals(
+    points: Sequence[MeasuredPoint],
+    k: ServingConstants,
+    intervals: dict[str, SessionsInterval] | None,
+    sessions_weight: float,
+) -> np.ndarray:
+    """What the least squares minimises: each row's ln(predicted / measured rate), then, when
+    intervals are given, each row's weighted sessions residual."""
+    rate = [math.log(predicted_rate(p, k) / p.per_session_tps) for p in points]
+    if not intervals or not sessions_weight:
+        return np.array(rate)
+    sessions = [sessions_weight * sessions_residual(p, intervals[p.id], k) for p in points]
+    return np.array(rate + sessions)
+
+
+def fit_cost(
+    points: Iterable[MeasuredPoint],
+    k: ServingConstants,
+    sessions_weight: float = SESSIONS_RESIDUAL_WEIGHT,
+) -> float:
+    """Half the sum of squared residuals of `fit_constants` at `k` (GPU and CPU rows alike):
+    how well constants fit the rows, whichever machine found them."""
+    chosen = list(points)
+    r = fit_residuals(chosen, k, observed_intervals(chosen), sessions_weight)
+    return 0.5 * float(r @ r)
+
+
 def _fit_group(
     points: Sequence[MeasuredPoint],
     base: ServingConstants,
@@ -299,12 +326,7 @@ def _fit_group(
         return replace(base, **{n: float(math.exp(v)) for n, v in zip(names, theta, strict=True)})
 
     def residuals(theta: np.ndarray) -> np.ndarray:
-        k = build(theta)
-        rate = [math.log(predicted_rate(p, k) / p.per_session_tps) for p in points]
-        if not intervals or not sessions_weight:
-            return np.array(rate)
-        sessions = [sessions_weight * sessions_residual(p, intervals[p.id], k) for p in points]
-        return np.array(rate + sessions)
+        return fit_residuals(points, build(theta), intervals, sessions_weight)
 
     x0 = np.clip(np.log([getattr(base, n) for n in names]), low, high)
     # Too few points for every constant (a CPU with two rows): fit only as many as the data
@@ -694,7 +716,48 @@ def calibration_to_json(c: Calibration) -> dict:
         "fitted_on": c.fitted_on,
         "held_out": c.held_out,
         "cv_rate_log_errors": {k: round(v, 4) for k, v in sorted(c.cv_rate_errors.items())},
+        # The error tables as computed with these constants: the doc is rendered from them, so
+        # it quotes the stored fit and not whatever a refit on another machine lands on (the
+        # fit's landscape is flat: platforms' last-bit differences move it, docs/capacity.md).
+        "tables": {
+            metric: {split: _summary_to_json(s) for split, s in table.items()}
+            for metric, table in c.tables.items()
+        },
+        "by_source": {
+            source: {metric: _summary_to_json(s) for metric, s in table.items()}
+            for source, table in c.by_source.items()
+        },
     }
+
+
+def _summary_to_json(s: ErrorSummary) -> dict:
+    # JSON has no infinity: an estimate of 0 sessions (error without bound) is stored as null.
+    def finite(x: float) -> float | None:
+        return None if math.isinf(x) else x
+
+    return {"count": s.count, "median": finite(s.median), "worst": finite(s.worst),
+            "within_2x": s.within_2x}
+
+
+def _summary_from_json(d: dict) -> ErrorSummary:
+    def value(x: float | None) -> float:
+        return math.inf if x is None else x
+
+    return ErrorSummary(d["count"], value(d["median"]), value(d["worst"]), d["within_2x"])
+
+
+def calibration_from_json(data: dict) -> Calibration:
+    """The stored calibration as `calibrate` returned it (constants rounded as stored)."""
+    return Calibration(
+        constants=ServingConstants(**data["constants"]),
+        fitted_on=data["fitted_on"],
+        held_out=data["held_out"],
+        tables={metric: {split: _summary_from_json(s) for split, s in table.items()}
+                for metric, table in data["tables"].items()},
+        cv_rate_errors=dict(data["cv_rate_log_errors"]),
+        by_source={source: {metric: _summary_from_json(s) for metric, s in table.items()}
+                   for source, table in data["by_source"].items()},
+    )
 
 
 @lru_cache(maxsize=1)

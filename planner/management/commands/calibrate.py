@@ -91,7 +91,10 @@ class Command(BaseCommand):
             # report must quote the one just written, not the one this process started with.
             evidence.stored_calibration.cache_clear()
             evidence.uncertainty.cache_clear()
-        report = serving_report.markdown_report(result)
+        # Rendered from what is stored (constants rounded as stored) when storing, so that the
+        # doc and calibration.json always agree.
+        stored = evidence.calibration_from_json(evidence.stored_calibration()) if store else result
+        report = serving_report.markdown_report(stored)
         self.stdout.write(report)
         if store:
             replace_between(doc, SERVING_START, SERVING_END, report)
