@@ -42,7 +42,7 @@ TARGET_SOLVE_WALL_S = 1.3
 HEAVY_PREFIXES = ("pandas", "plotly", "openpyxl", "celery", "kombu", "drf_spectacular.views",
                   "rest_framework.serializers", "rest_framework.views",
                   "rest_framework.renderers", "inventory.api", "planner.api", "planner.pages",
-                  "planner.charts")
+                  "planner.charts", "scipy.optimize", "scipy.sparse")
 
 
 def timed(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, str]:

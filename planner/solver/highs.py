@@ -232,7 +232,8 @@ def _run(
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
     if is_mip:
-        lp.integrality_ = [_core.HighsVarType(int(k)) for k in integrality]
+        kinds = [_core.HighsVarType(k) for k in range(5)]  # the binding takes enums, not ints
+        lp.integrality_ = [kinds[k] for k in np.asarray(integrality, dtype=np.int64).tolist()]
     highs = _core._Highs()
     # Quiet before anything else, so that not even HiGHS's banner reaches stdout.
     highs.setOptionValue("output_flag", bool(options.get("log_to_console", False)))
