@@ -118,9 +118,12 @@ def test_milp_matches_scipy(seed: int) -> None:
     if theirs.x is None:
         assert ours.x is None and ours.fun is None and ours.mip_dual_bound is None
         return
-    assert ours.fun == pytest.approx(theirs.fun, abs=1e-6)
-    assert ours.mip_dual_bound == pytest.approx(theirs.mip_dual_bound, abs=1e-6)
-    assert ours.mip_gap == pytest.approx(theirs.mip_gap, abs=1e-9)
+    # Optimal to HiGHS's feasibility and integrality tolerances (1e-6), which move the last
+    # digits between versions (scipy bundles its own HiGHS); the dual bound is a bound.
+    assert ours.fun == pytest.approx(theirs.fun, abs=1e-5)
+    assert ours.mip_dual_bound == pytest.approx(theirs.mip_dual_bound, abs=1e-5)
+    assert ours.mip_dual_bound <= ours.fun + 1e-5
+    assert ours.mip_gap == pytest.approx(theirs.mip_gap, abs=1e-6)
     x = ours.x
     ints = p["integrality"] == 1
     np.testing.assert_allclose(x[ints], np.round(x[ints]), atol=1e-6)
