@@ -61,3 +61,21 @@ def test_reads_stdin_and_refuses_bad_input_with_exit_2():
     bad = manage("manage.py", "solve", "-", stdin="{not json")
     assert bad.returncode == 2
     assert "is not valid JSON" in bad.stderr
+
+
+def test_what_native_code_prints_during_the_solve_stays_off_stdout():
+    """HiGHS's MIP solver printf()s some lines whatever its options: they go to stderr, and
+    stdout carries the result JSON alone."""
+    code = (
+        "import os, sys\n"
+        "from planner.management.commands.solve import native_stdout_to_stderr\n"
+        "with native_stdout_to_stderr():\n"
+        "    os.write(1, b'from native code\\n')\n"
+        "    print('from python, during the solve')\n"
+        "print('{\"result\": 1}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"result": 1}\n'
+    assert "from native code" in done.stderr and "during the solve" in done.stderr
