@@ -28,7 +28,7 @@ from scipy.optimize import least_squares
 
 from planner.capacity.roofline import ReplicaShape, replica_shape
 from planner.capacity.serving import Replica, ServingConstants
-from planner.capacity.specs import AcceleratorSpec, ModelSpec, ServerSpec
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, ServerSpec, accelerator_family
 from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -78,22 +78,6 @@ class MeasuredPoint:
     @property
     def size_class(self) -> str:
         return size_class(self.model)
-
-
-@lru_cache(maxsize=1024)
-def accelerator_family(name: str) -> str:
-    """Architecture family used to pool residuals: similar silicon and serving software."""
-    table = (
-        ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
-        ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
-        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
-        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
-    )  # fmt: skip
-    lowered = name.lower()
-    for needle, family in table:
-        if needle in lowered:
-            return family
-    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
 
 
 @lru_cache(maxsize=1024)
@@ -226,7 +210,7 @@ def predicted_sessions(point: MeasuredPoint, k: ServingConstants) -> float:
 _GPU_FIELDS = (
     "gpu_bandwidth_efficiency", "gpu_compute_efficiency", "half_batch", "step_overhead_s",
     "all_reduce_latency_s", "moe_efficiency", "prefill_efficiency", "per_sequence_overhead_s",
-    "moe_bandwidth_efficiency",
+    "moe_bandwidth_efficiency", "rocm_efficiency",
 )  # fmt: skip
 # Bounds keep each constant physical: a step overhead of at most 3 ms (CUDA-graph launch and
 # scheduling) and an all-reduce latency of at most 30 us (NCCL small-message latency).
@@ -240,6 +224,7 @@ _GPU_BOUNDS = (
     (0.05, 1.0),
     (1e-7, 1e-4),
     (0.1, 1.0),
+    (0.2, 1.0),
 )
 _CPU_FIELDS = ("cpu_bandwidth_efficiency", "cpu_compute_efficiency")
 _CPU_BOUNDS = ((0.05, 1.0), (0.005, 1.0))

@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass, fields
 
 from planner.capacity.memory import GB, kv_heads_per_device
-from planner.capacity.specs import AcceleratorSpec, ModelSpec
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
 from planner.capacity.workload import Workload
 
 DEFAULT_INTERCONNECT_GBPS = 64.0  # no NVLink figure: PCIe Gen5 x16 per direction
@@ -69,6 +69,11 @@ class ServingConstants:
     per_sequence_overhead_s: float = 1e-5
     cpu_bandwidth_efficiency: float = 0.4
     cpu_compute_efficiency: float = 0.05
+    # AMD Instinct (CDNA) GPUs under ROCm: the same serving stacks (vLLM) reach a different
+    # share of the datasheet peaks than on CUDA (kernels, RCCL, HIP graphs), so their
+    # bandwidth, compute and prefill efficiencies are the GPU ones times this factor.
+    # Fitted on AMD rows of the fitting split; 1 (the CUDA efficiencies) without such rows.
+    rocm_efficiency: float = 1.0
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -164,10 +169,16 @@ class Replica:
         _, routed = self.expert_split_b()
         return routed * m.experts_per_token / m.expert_count  # type: ignore[operator]
 
+    def _stack_factor(self, k: ServingConstants) -> float:
+        """Share of the CUDA-fitted GPU efficiencies this device's software stack reaches."""
+        if accelerator_family(self.accelerator.name).startswith("amd-"):
+            return k.rocm_efficiency
+        return 1.0
+
     def _prefill_efficiency(self, k: ServingConstants) -> float:
         if self.accelerator.kind == "cpu":
             return k.cpu_compute_efficiency
-        return k.prefill_efficiency
+        return min(1.0, k.prefill_efficiency * self._stack_factor(k))
 
     @staticmethod
     def _batch_efficiency(tokens: float, peak_efficiency: float, k: ServingConstants) -> float:
@@ -189,7 +200,11 @@ class Replica:
     def _efficiencies(self, k: ServingConstants) -> tuple[float, float]:
         if self.accelerator.kind == "cpu":
             return k.cpu_bandwidth_efficiency, k.cpu_compute_efficiency
-        return k.gpu_bandwidth_efficiency, k.gpu_compute_efficiency
+        factor = self._stack_factor(k)
+        return (
+            min(1.0, k.gpu_bandwidth_efficiency * factor),
+            min(1.0, k.gpu_compute_efficiency * factor),
+        )
 
     def step_terms(
         self, batch: float, workload: Workload, k: ServingConstants, overlap_prefill: bool = True
