@@ -63,6 +63,12 @@ class ServingConstants:
     # slice is a small grouped GEMM over a few gathered tokens, behind routing and token
     # permutation (vLLM's fused MoE kernel); this share of the dense bandwidth efficiency.
     moe_bandwidth_efficiency: float = 1.0
+    # ... and the smaller one expert's matrices, the further below: a grouped GEMM over a
+    # few tokens pays per-expert tile and launch costs that a large expert amortises. The
+    # share is moe_bandwidth_efficiency x s / (s + moe_half_expert_mb), s = one expert's
+    # weights in one layer on one device, MB (fine-grained experts: Qwen3 ~9 MB at 16 bits,
+    # Mixtral ~350 MB).
+    moe_half_expert_mb: float = 1.0
     # Prefill GEMMs run over thousands of rows: their own (higher) share of peak.
     prefill_efficiency: float = 0.6
     # Host-side cost per running sequence per step (scheduling, sampling, detokenising).
@@ -161,6 +167,15 @@ class Replica:
             return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 0)) * kv_bits / 8
         return 2 * m.layers * kv_heads_per_device(m, self.tp_degree) * m.head_dim * kv_bits / 8
 
+    def expert_bytes_per_layer_per_device(self) -> float:
+        """Bytes of one routed expert in one layer on one device (experts split like TP)."""
+        m = self.model
+        if not m.is_moe:
+            return 0.0
+        _, routed = self.expert_split_b()
+        per_expert = routed / m.expert_count  # type: ignore[operator]
+        return per_expert * GB * self.bytes_per_weight / m.layers / self.tp_degree
+
     def routed_active_parameters_b(self) -> float:
         """Routed-expert parameters one token multiplies through (k experts)."""
         m = self.model
@@ -222,7 +237,10 @@ class Replica:
             routed_b * self.experts_touched_share(batch) * GB * self.bytes_per_weight / t
         )
         dense_read = self.weights_read_per_device(batch) - routed_read
-        moe_bw = k.moe_bandwidth_efficiency if self.accelerator.kind == "gpu" else 1.0
+        moe_bw = 1.0
+        if self.accelerator.kind == "gpu" and m.is_moe:
+            expert_mb = self.expert_bytes_per_layer_per_device() / 1e6
+            moe_bw = k.moe_bandwidth_efficiency * expert_mb / (expert_mb + k.moe_half_expert_mb)
         memory_s = (dense_read + kv_read + routed_read / moe_bw) / (
             self.bandwidth_gbps * GB * bw_eff
         )

@@ -115,13 +115,33 @@ def test_routed_experts_are_read_at_their_own_bandwidth_efficiency():
     share = replica.experts_touched_share(4)
     kv = 4 * empty.mean_context_tokens * replica.kv_bytes_per_token_per_device(16)
     bandwidth = H100.memory_bandwidth_gbps * GB
-    expected = ((dense + routed * share / 0.5) * GB * 2 / 2 + kv) / bandwidth
+    # One Mixtral expert in one layer on one of two devices: routed / 8 experts / 32 layers
+    # x 2 bytes / 2 devices, in MB; the share falls with expert size.
+    expert_mb = routed * 1e9 / 8 / 32 * 2 / 2 / 1e6
+    eff = 0.5 * expert_mb / (expert_mb + PLAIN.moe_half_expert_mb)
+    expected = ((dense + routed * share / eff) * GB * 2 / 2 + kv) / bandwidth
     assert replica.step_terms(4, empty, slow)["memory_s"] == pytest.approx(expected)
     # A dense model has no routed experts: the constant changes nothing.
     dense_replica = Replica(H100, LLAMA_8B, 1, 16)
     assert dense_replica.step_terms(4, workload, slow)["memory_s"] == pytest.approx(
         dense_replica.step_terms(4, workload, PLAIN)["memory_s"]
     )
+
+
+def test_small_experts_are_read_further_below_dense_bandwidth():
+    workload = Workload(input_tokens=1, output_tokens=1, kv_precision_bits=16)
+    k = dataclasses.replace(PLAIN, moe_bandwidth_efficiency=0.8, moe_half_expert_mb=50.0)
+    no_ramp = dataclasses.replace(k, moe_half_expert_mb=1e-9)
+    replica = Replica(H100, MIXTRAL, 2, 16)
+    ramped = replica.step_terms(4, workload, k)["memory_s"]
+    flat = replica.step_terms(4, workload, no_ramp)["memory_s"]
+    assert ramped > flat  # a 50 MB half-size slows a ~176 MB expert's read...
+    # ... and the same expert split over more devices (smaller slices) is slowed more.
+    wide = Replica(H100, MIXTRAL, 8, 16)
+    ratio_wide = wide.step_terms(4, workload, k)["memory_s"] / wide.step_terms(
+        4, workload, no_ramp
+    )["memory_s"]
+    assert ratio_wide > ramped / flat
 
 
 def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
