@@ -17,7 +17,8 @@ For a replica of `t` devices holding `b` running sessions, per device and per de
     TP time       = 2 x layers all-reduces of (b + prefill tokens per step) x hidden x 2 B:
                     2 (t - 1) / t x size / link + all-reduce latency          (t > 1 only)
     step          = max(memory, compute) + TP time + step overhead   (chunked prefill shares
-                    the step: weights are read once for decode and prefill tokens together)
+                    the step: weights are read once for decode and prefill tokens together;
+                    on CPUs memory + compute, since the same cores stream and multiply)
 
 A static-batch benchmark (prefill of the whole batch, then decode) adds prefill to the step
 instead of overlapping it (`overlap_prefill=False`). Per-session tokens/s = 1 / step. Time to
@@ -272,7 +273,11 @@ class Replica:
             size = tokens * m.hidden_size * ACTIVATION_BYTES
             per_reduce = 2 * (t - 1) / t * size / link + k.all_reduce_latency_s
             comm_s = m.layers * ALL_REDUCES_PER_LAYER * per_reduce
-        if overlap_prefill:
+        if self.accelerator.kind == "cpu":
+            # A CPU's cores both stream the weights and multiply them (llama.cpp, PyTorch
+            # CPU kernels): memory and compute time add up instead of hiding each other.
+            busy = memory_s + decode_s + prefill_s
+        elif overlap_prefill:
             busy = max(memory_s, decode_s + prefill_s)
         else:
             busy = max(memory_s, decode_s) + prefill_s
