@@ -19,7 +19,7 @@ from planner.capacity import (
     sessions_from_request_rate,
 )
 from planner.capacity.memory import GB
-from tests.capacity.test_seed_study import H100, LLAMA_8B, LLAMA_70B
+from tests.capacity.test_seed_study import AMPEREONE, H100, LLAMA_8B, LLAMA_70B
 
 # Constants that switch off everything but the term under test.
 PLAIN = ServingConstants(
@@ -142,6 +142,33 @@ def test_small_experts_are_read_further_below_dense_bandwidth():
         4, workload, no_ramp
     )["memory_s"]
     assert ratio_wide > ramped / flat
+
+
+def test_on_a_cpu_memory_and_compute_time_add_up():
+    w = Workload(input_tokens=512, output_tokens=128, slo_tps=10)
+    k = dataclasses.replace(PLAIN, cpu_bandwidth_efficiency=0.5, cpu_compute_efficiency=0.1)
+    terms = Replica(AMPEREONE, LLAMA_8B, 1, 8).step_terms(16, w, k)
+    busy = terms["memory_s"] + terms["decode_compute_s"] + terms["prefill_compute_s"]
+    assert terms["decode_compute_s"] > 0 and terms["memory_s"] > 0
+    assert terms["step_s"] == pytest.approx(busy + terms["overhead_s"])
+    # A GPU keeps the roofline's max: the larger term hides the other.
+    gpu = Replica(H100, LLAMA_8B, 1, 8).step_terms(16, w, PLAIN)
+    busy_gpu = max(gpu["memory_s"], gpu["decode_compute_s"] + gpu["prefill_compute_s"])
+    assert gpu["step_s"] == pytest.approx(busy_gpu + gpu["overhead_s"])
+
+
+def test_rocm_efficiency_scales_amd_gpus_only():
+    w = Workload(input_tokens=128, output_tokens=128, slo_tps=10)
+    mi300x = AcceleratorSpec("amd-mi300x", "gpu", 192, 5300, 1307, 2615, 750, interconnect_gbps=448)
+    slow = dataclasses.replace(PLAIN, rocm_efficiency=0.5)
+    amd = Replica(mi300x, LLAMA_70B, 1, 8)
+    assert amd.step_terms(8, w, slow)["memory_s"] == pytest.approx(
+        2 * amd.step_terms(8, w, PLAIN)["memory_s"]
+    )
+    nvidia = Replica(H100, LLAMA_70B, 1, 8)
+    assert nvidia.step_terms(8, w, slow)["memory_s"] == pytest.approx(
+        nvidia.step_terms(8, w, PLAIN)["memory_s"]
+    )
 
 
 def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
