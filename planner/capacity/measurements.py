@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from planner.capacity.serving import Replica, ServingConstants
-from planner.capacity.specs import AcceleratorSpec, ModelSpec
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
 from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -68,22 +68,6 @@ class MeasuredPoint:
     @property
     def size_class(self) -> str:
         return size_class(self.model)
-
-
-@lru_cache(maxsize=1024)
-def accelerator_family(name: str) -> str:
-    """Architecture family used to pool residuals: similar silicon and serving software."""
-    table = (
-        ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
-        ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
-        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
-        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
-    )  # fmt: skip
-    lowered = name.lower()
-    for needle, family in table:
-        if needle in lowered:
-            return family
-    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
 
 
 @lru_cache(maxsize=1024)
