@@ -25,6 +25,10 @@ PREVIOUS = {"scaling": 1.38, "overhead_ms": 34.6, "queue_s": 2.50}
 
 
 
+#: Rounds of (1 process, 2 processes), one after the other; the worst ratio is reported.
+ROUNDS = int(os.environ.get("BENCH_FANOUT_ROUNDS", "3"))
+
+
 def variants(count: int) -> list[dict]:
     """The seed study's rack with budgets from 5 kW up in 10 W steps."""
     out = []
@@ -100,14 +104,19 @@ def run(quick: bool) -> str:
     solo_s = in_process(problems)
     per_solve_s = solo_s / count
 
-    results = {}
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp, private_broker(Path(tmp)) as broker_url:
         db_url = database_url(connection.settings_dict)
-        for concurrency in (1, 2):
-            results[concurrency] = through_workers(
-                problems, concurrency, broker_url, db_url, Path(tmp)
-            )
+        for _ in range(ROUNDS):
+            rounds.append({
+                concurrency: through_workers(problems, concurrency, broker_url, db_url,
+                                             Path(tmp))
+                for concurrency in (1, 2)
+            })
     load = os.getloadavg()
+    ratios = [r[1]["wall_s"] / r[2]["wall_s"] for r in rounds]
+    # The table shows the round that scaled worst: a lucky round must not stand for the rest.
+    results = rounds[ratios.index(min(ratios))]
 
     lines = [
         f"A {count}-variant sweep of the seed study's rack (budget 5.00 kW upwards in 10 W "
@@ -138,8 +147,9 @@ def run(quick: bool) -> str:
     overhead_1 = (results[1]["wall_s"] / count - per_solve_s) * 1000
     lines += [
         "",
-        f"- Scaling ratio, 2 processes vs 1: **{scaling:.2f}x** (target >= 1.8x; last recorded: "
-        f"{PREVIOUS['scaling']:.2f}x).",
+        f"- Scaling ratio, 2 processes vs 1, worst of {ROUNDS} rounds (this table): "
+        f"**{scaling:.2f}x** (target >= 1.8x; last recorded: {PREVIOUS['scaling']:.2f}x); "
+        f"every round: {', '.join(f'{r:.2f}x' for r in ratios)}.",
         f"- Overhead per run, 1 process: **{overhead_1:.1f} ms** (target <= 10 ms; before: "
         f"{PREVIOUS['overhead_ms']:.1f} ms).",
         f"- Queueing {count} runs (rows + messages, one transaction): "

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -43,6 +44,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBSession
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
@@ -181,6 +183,81 @@ def route_of(path: str) -> str | None:
     return None
 
 
+class SessionUsers:
+    """Which user id each session key of this process's recent callers named: a guess, so
+    that the user's cache entry can be fetched in the same round trip as the session. A guess
+    is only ever used after the session fetched with it confirms it, so a stale one costs one
+    more round trip, never a wrong user. Bounded: the oldest guesses go first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.user_ids: dict[str, object] = {}
+
+    def get(self, session_key: str) -> object:
+        return self.user_ids.get(session_key)
+
+    def put(self, session_key: str, user_id: object) -> None:
+        self.user_ids.pop(session_key, None)
+        self.user_ids[session_key] = user_id
+        if len(self.user_ids) > self.size:
+            del self.user_ids[next(iter(self.user_ids))]
+
+
+session_users = SessionUsers()
+
+
+class LocalEntries:
+    """This process's copies of kept answers: a current one (same generation as the shared
+    cache's counter, read in the request's one round trip) is answered without moving its body
+    through Redis again. A copy lives no longer than the shared entry it copies
+    (`expires_at`, READ_CACHE_TIMEOUT_S), so writes that bump no generation are seen as late
+    as with the shared cache alone, never later. Bounded: the oldest go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.entries: dict[str, dict] = {}
+
+    def get(self, key: str) -> dict | None:
+        entry = self.entries.get(key)
+        if entry is not None and entry["expires_at"] <= time.time():
+            del self.entries[key]
+            return None
+        return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        if "expires_at" not in entry:  # kept by an older release: no expiry to honour
+            return
+        self.entries.pop(key, None)
+        self.entries[key] = entry
+        if len(self.entries) > self.size:
+            del self.entries[next(iter(self.entries))]
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+local_entries = LocalEntries()
+
+
+def preloadable_session_key(session) -> str | None:
+    """The cache key of a not yet loaded session of Django's cached_db engine kept in the read
+    cache's own store (settings: SESSION_CACHE_ALIAS = READ_CACHE_ALIAS), else None."""
+    if not isinstance(session, CachedDBSession) or not session.session_key:
+        return None
+    if settings.SESSION_CACHE_ALIAS != settings.READ_CACHE_ALIAS:
+        return None
+    if getattr(session, "_session_cache", None) is not None:
+        return None  # loaded already
+    return session.cache_key
+
+
+def seed_session(session, data: object) -> None:
+    """Give a session the data its engine would have read from the same cache entry
+    (cached_db's `load`); on a miss the engine reads the database itself, as ever."""
+    if isinstance(data, dict):
+        session._session_cache = data
+
+
 def entry_key(request: HttpRequest) -> str:
     digest = hashlib.sha256(
         "\x00".join([request.get_host(), request.get_full_path(),
@@ -212,14 +289,7 @@ class ReadCacheMiddleware:
             return self.get_response(request)
         key = entry_key(request)
         try:
-            keys = [generation_key, key]
-            # A session's user is fetched in the same round trip as the answer (the session
-            # itself is one more: Django's cached_db engine).
-            user_id = (None if "HTTP_AUTHORIZATION" in request.META
-                       else request.session.get(auth.SESSION_KEY))
-            if user_id is not None:
-                keys.append(user_key(user_id))
-            found = cache().get_many(keys)
+            found, user_id = self.fetch(request, generation_key, key)
             if user_id is not None and not hasattr(request, "_cached_user"):
                 user = cached_session_user(request, found.get(user_key(user_id)))
                 if user is not None:
@@ -236,6 +306,50 @@ class ReadCacheMiddleware:
         response = self.get_response(request)
         self.keep(response, key, generation_key, generation)
         return response
+
+    def fetch(self, request: HttpRequest, generation_key: str, key: str) -> tuple[dict, object]:
+        """The generation, the kept answer, the session and the session's user in one round
+        trip when this process has seen the session before (`session_users`), else two; and
+        the session's user id (None: anonymous, or a token caller)."""
+        local = local_entries.get(key)
+        keys = [generation_key] if local is not None else [generation_key, key]
+        session = None if "HTTP_AUTHORIZATION" in request.META else request.session
+        session_cache_key = preloadable_session_key(session)
+        guessed_user_id = None
+        if session_cache_key is not None:
+            keys.append(session_cache_key)
+            guessed_user_id = session_users.get(session.session_key)
+            if guessed_user_id is not None:
+                keys.append(user_key(guessed_user_id))
+        store = cache()
+        found = store.get_many(keys)
+        self.current_entry(found, generation_key, key, local)
+        if session is None:
+            return found, None
+        if session_cache_key is not None:
+            seed_session(session, found.get(session_cache_key))
+        user_id = session.get(auth.SESSION_KEY)
+        if user_id is None:
+            return found, None
+        if user_id != guessed_user_id:  # a session new to this process, or a guess gone stale
+            session_users.put(session.session_key, user_id)
+            found[user_key(user_id)] = store.get(user_key(user_id))
+        return found, user_id
+
+    @staticmethod
+    def current_entry(found: dict, generation_key: str, key: str, local: dict | None) -> None:
+        """Put the answer kept under the current generation in `found[key]`: this process's
+        copy when it is current (the round trip then carried only the small keys), else the
+        shared cache's, fetched now if the round trip did not carry it."""
+        generation = found.get(generation_key)
+        if local is not None and local["generation"] == generation:
+            found[key] = local
+            return
+        if local is not None:
+            found[key] = cache().get(key)
+        entry = found.get(key)
+        if entry and entry["generation"] == generation:
+            local_entries.put(key, entry)
 
     def answer(self, request: HttpRequest, entry: dict) -> HttpResponse | None:
         header = request.META.get("HTTP_AUTHORIZATION")
@@ -267,9 +381,11 @@ class ReadCacheMiddleware:
             if generation is None:  # a fresh cache: start counting, keep the next answer
                 bump(generation_key)
                 return
-            cache().set(key, {"generation": generation, "owner": owner,
-                              "body": response.content, "headers": dict(response.items())},
-                        timeout=settings.READ_CACHE_TIMEOUT_S)
+            entry = {"generation": generation, "owner": owner, "body": response.content,
+                     "headers": dict(response.items()),
+                     "expires_at": time.time() + settings.READ_CACHE_TIMEOUT_S}
+            cache().set(key, entry, timeout=settings.READ_CACHE_TIMEOUT_S)
+            local_entries.put(key, entry)
         except Exception:  # noqa: BLE001
             logger.warning("read cache: could not keep an answer", exc_info=True)
 

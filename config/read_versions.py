@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -34,15 +35,28 @@ def cache():
 
 # ---- generations -------------------------------------------------------------------------
 
+def first_generation() -> int:
+    """Where a counter starts in an empty cache (first use, or Redis restarted or flushed):
+    the clock in microseconds, far above any count reached before, so a number read under an
+    earlier counter is never current again (web processes keep copies of answers by number,
+    config/read_cache.py)."""
+    return time.time_ns() // 1000
+
+
+def increment(key: str, store=None) -> None:
+    """Count `key` up by one, starting it at `first_generation` when the cache has none."""
+    store = store if store is not None else cache()
+    try:
+        store.incr(key)
+    except ValueError:  # no counter yet: start one
+        if not store.add(key, first_generation(), timeout=None):
+            store.incr(key)
+
+
 def bump(key: str) -> None:
     """A new generation: every entry read under an older one is stale."""
-    store = cache()
     try:
-        try:
-            store.incr(key)
-        except ValueError:  # no generation yet: start one
-            if not store.add(key, 1, timeout=None):
-                store.incr(key)
+        increment(key)
     except Exception:  # noqa: BLE001 - a cache outage must not fail the write
         logger.warning("read cache: could not bump %s", key, exc_info=True)
 

@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+from config.read_versions import increment
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
@@ -49,11 +51,7 @@ def bump() -> None:
     """A new catalog version: every cached answer and ETag so far is stale."""
     store = cache()
     try:
-        try:
-            store.incr(VERSION_KEY)
-        except ValueError:  # no version yet (fresh cache): start one
-            if not store.add(VERSION_KEY, 1, timeout=None):
-                store.incr(VERSION_KEY)
+        increment(VERSION_KEY, store)
         store.set(MODIFIED_KEY, time.time(), timeout=None)
     except Exception:  # noqa: BLE001 - a cache outage must not fail the write; see timeout
         logger.warning("catalog cache: could not bump the version", exc_info=True)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 from inventory.models import Accelerator, PerformanceProfile
 from planner.bridge.figures import model_spec, server_spec
-from planner.capacity import (
+from planner.capacity import Efficiencies, default_efficiencies
+from planner.capacity.calibration import (
     CalibrationCase,
     CaseError,
-    Efficiencies,
-    default_efficiencies,
     evaluate,
     fit_efficiencies,
     identified_efficiencies,

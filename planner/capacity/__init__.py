@@ -1,18 +1,12 @@
 """Pure LLM inference capacity estimator: sessions per server at a tokens/s SLO.
 
 No Django or Celery here; plain frozen dataclasses in, a `CapacityResult` out. See
-docs/capacity.md for the method and its sources.
+docs/capacity.md for the method and its sources. The fitting modules (`calibration`,
+`evidence`) are imported by name, not from here: they need scipy.optimize, which every
+start-up would otherwise pay for.
 """
 
 from planner.capacity import defaults
-from planner.capacity.calibration import (
-    CalibrationCase,
-    CaseError,
-    evaluate,
-    fit_efficiencies,
-    identified_efficiencies,
-    leave_one_out,
-)
 from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, DEFAULT_KV_PRECISION_BITS
 from planner.capacity.energy import (
     co2_kg_per_1000_session_hours,
@@ -22,7 +16,7 @@ from planner.capacity.energy import (
     tokens_per_joule,
     watts_per_session,
 )
-from planner.capacity.evidence import Uncertainty, calibrated_constants, uncertainty
+from planner.capacity.measurements import Uncertainty, calibrated_constants, uncertainty
 from planner.capacity.memory import kv_bytes_per_token, weight_bytes
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.roofline import Efficiencies, default_efficiencies, replica_shape
@@ -68,9 +62,7 @@ __all__ = [
     "LABELS",
     "POLICIES",
     "AcceleratorSpec",
-    "CalibrationCase",
     "CapacityResult",
-    "CaseError",
     "Efficiencies",
     "Measurement",
     "ModelSpec",
@@ -79,12 +71,8 @@ __all__ = [
     "co2_kg_per_day",
     "default_efficiencies",
     "energy_figures",
-    "evaluate",
-    "fit_efficiencies",
-    "identified_efficiencies",
     "kv_bytes_per_token",
     "kwh_per_day",
-    "leave_one_out",
     "replica_shape",
     "sessions_at_slo",
     "tokens_per_joule",

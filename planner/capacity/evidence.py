@@ -1,5 +1,7 @@
-"""Published serving measurements: loading, the fixed held-out split, fitting the serving
-model's constants, error tables and the uncertainty attached to an estimate.
+"""Published serving measurements: the fixed held-out split, fitting the serving model's
+constants and the error tables. Reading the measurements and the stored calibration back (and
+the uncertainty attached to an estimate) is `measurements`, which the estimator imports
+without the fitting's scipy.optimize.
 
 The dataset is `planner/capacity/data/measurements.json` (every row cites its source and
 quotes the figures read there); hardware and model shapes come from the seed catalog
@@ -14,183 +16,22 @@ only; the held-out rows and leave-one-source-out are the errors to quote.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import least_squares
 
+from planner.capacity.measurements import MeasuredPoint, load_points
 from planner.capacity.roofline import ReplicaShape, replica_shape
-from planner.capacity.serving import Replica, ServingConstants
-from planner.capacity.specs import AcceleratorSpec, ModelSpec, ServerSpec
-from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-MEASUREMENTS_PATH = DATA_DIR / "measurements.json"
-CALIBRATION_PATH = DATA_DIR / "calibration.json"
-CATALOG_PATH = Path(__file__).resolve().parents[2] / "inventory" / "data" / "seed_catalog.json"
+from planner.capacity.serving import ServingConstants
+from planner.capacity.specs import ServerSpec
 
 HELD_OUT_EVERY = 3  # within each accelerator, every third row by hash rank is held out
 TARGET_MEDIAN = math.log(1.25)  # |ln(est / obs)| at most 25 %
 TARGET_WORST = math.log(2.0)  # no case off by more than 2x
-
-
-@dataclass(frozen=True)
-class MeasuredPoint:
-    """One published measurement: `sessions` running per replica at `per_session_tps` each."""
-
-    id: str
-    source: str
-    method: str  # "static" (fixed batch) or "continuous" (serving at a concurrency)
-    accelerator: AcceleratorSpec
-    accelerator_count: int
-    model: ModelSpec
-    weight_bits: float
-    weight_overhead: float
-    workload: Workload
-    sessions: float
-    per_session_tps: float
-    max_num_seqs: int | None
-    input_stated: bool
-    output_stated: bool
-
-    @property
-    def replica(self) -> Replica:
-        return Replica(
-            self.accelerator, self.model, self.accelerator_count, self.weight_bits,
-            self.weight_overhead,
-        )  # fmt: skip
-
-    @property
-    def digest(self) -> int:
-        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16)
-
-    @property
-    def family(self) -> str:
-        return accelerator_family(self.accelerator.name)
-
-    @property
-    def size_class(self) -> str:
-        return size_class(self.model)
-
-
-@lru_cache(maxsize=1024)
-def accelerator_family(name: str) -> str:
-    """Architecture family used to pool residuals: similar silicon and serving software."""
-    table = (
-        ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
-        ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
-        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
-        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
-    )  # fmt: skip
-    lowered = name.lower()
-    for needle, family in table:
-        if needle in lowered:
-            return family
-    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
-
-
-@lru_cache(maxsize=1024)
-def size_class(model: ModelSpec) -> str:
-    """Size class by the parameters a token multiplies through (active ones for MoE)."""
-    active = model.compute_parameters_b
-    if active < 10:
-        return "small (< 10 B active)"
-    if active < 50:
-        return "medium (10-50 B active)"
-    if active < 200:
-        return "large (50-200 B active)"
-    return "very large (>= 200 B active)"
-
-
-# --------------------------------------------------------------------------------------
-# Loading
-# --------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _raw(path: Path = MEASUREMENTS_PATH) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def _catalog(path: Path = CATALOG_PATH) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def catalog_rows() -> dict:
-    """The seed catalog's rows (accelerators, servers, models, the study, measured profiles)."""
-    return _catalog()
-
-
-def sources() -> dict[str, dict]:
-    return dict(_raw()["sources"])
-
-
-def model_specs() -> dict[str, ModelSpec]:
-    """Catalog models, completed by the dataset's own rows for models the catalog lacks."""
-    specs = {m["name"]: ModelSpec.from_mapping(m) for m in _raw().get("models", [])}
-    specs.update({m["name"]: ModelSpec.from_mapping(m) for m in _catalog()["model_classes"]})
-    return specs
-
-
-def accelerator_specs() -> dict[str, AcceleratorSpec]:
-    specs = {a["name"]: AcceleratorSpec.from_mapping(a) for a in _raw().get("accelerators", [])}
-    specs.update({a["name"]: AcceleratorSpec.from_mapping(a) for a in _catalog()["accelerators"]})
-    # The dataset measures hardware and software together: a catalog row's own calibrated
-    # efficiencies must not leak into the fit.
-    return {
-        name: replace(spec, bandwidth_efficiency=None, compute_efficiency=None)
-        for name, spec in specs.items()
-    }
-
-
-# Prompt length assumed when a source does not state it (LM Arena chat prompts); the rows
-# say so (`input_stated`), and the uncertainty of those rows includes this guess.
-UNSTATED_INPUT_TOKENS = 256
-
-
-@lru_cache(maxsize=1)
-def load_points() -> tuple[MeasuredPoint, ...]:
-    """Every measurement as a `MeasuredPoint` (read once; the tuple is immutable)."""
-    raw = _raw()
-    methods = {key: value["method"] for key, value in raw["sources"].items()}
-    models, accelerators = model_specs(), accelerator_specs()
-    points = []
-    for row in raw["measurements"]:
-        inputs = row.get("input_tokens")
-        outputs = row.get("output_tokens")
-        workload = Workload(
-            input_tokens=int(inputs if inputs is not None else UNSTATED_INPUT_TOKENS),
-            output_tokens=int(outputs if outputs is not None else WORKLOAD_DEFAULTS.output_tokens),
-            slo_tps=float(row["per_session_tps"]),
-            kv_precision_bits=int(row.get("kv_bits") or WORKLOAD_DEFAULTS.kv_precision_bits),
-        )
-        points.append(
-            MeasuredPoint(
-                id=row["id"],
-                source=row["source"],
-                method=methods[row["source"]],
-                accelerator=accelerators[row["accelerator"]],
-                accelerator_count=int(row["tp_degree"]),
-                model=models[row["model"]],
-                weight_bits=float(row["weight_bits"]),
-                weight_overhead=float(row.get("weight_overhead") or 0.0),
-                workload=workload,
-                sessions=float(row["concurrency"]),
-                per_session_tps=float(row["per_session_tps"]),
-                max_num_seqs=row.get("max_num_seqs"),
-                input_stated=inputs is not None,
-                output_stated=outputs is not None,
-            )
-        )
-    return tuple(points)
 
 
 # --------------------------------------------------------------------------------------
@@ -226,7 +67,7 @@ def predicted_sessions(point: MeasuredPoint, k: ServingConstants) -> float:
 _GPU_FIELDS = (
     "gpu_bandwidth_efficiency", "gpu_compute_efficiency", "half_batch", "step_overhead_s",
     "all_reduce_latency_s", "moe_efficiency", "prefill_efficiency", "per_sequence_overhead_s",
-    "moe_bandwidth_efficiency",
+    "moe_bandwidth_efficiency", "rocm_efficiency", "moe_half_expert_mb",
 )  # fmt: skip
 # Bounds keep each constant physical: a step overhead of at most 3 ms (CUDA-graph launch and
 # scheduling) and an all-reduce latency of at most 30 us (NCCL small-message latency).
@@ -240,6 +81,8 @@ _GPU_BOUNDS = (
     (0.05, 1.0),
     (1e-7, 1e-4),
     (0.1, 1.0),
+    (0.2, 1.0),
+    (1e-3, 1e3),
 )
 _CPU_FIELDS = ("cpu_bandwidth_efficiency", "cpu_compute_efficiency")
 _CPU_BOUNDS = ((0.05, 1.0), (0.005, 1.0))
@@ -282,6 +125,33 @@ def sessions_residual(p: MeasuredPoint, interval: SessionsInterval, k: ServingCo
     return 0.0
 
 
+def fit_residuals(
+    points: Sequence[MeasuredPoint],
+    k: ServingConstants,
+    intervals: dict[str, SessionsInterval] | None,
+    sessions_weight: float,
+) -> np.ndarray:
+    """What the least squares minimises: each row's ln(predicted / measured rate), then, when
+    intervals are given, each row's weighted sessions residual."""
+    rate = [math.log(predicted_rate(p, k) / p.per_session_tps) for p in points]
+    if not intervals or not sessions_weight:
+        return np.array(rate)
+    sessions = [sessions_weight * sessions_residual(p, intervals[p.id], k) for p in points]
+    return np.array(rate + sessions)
+
+
+def fit_cost(
+    points: Iterable[MeasuredPoint],
+    k: ServingConstants,
+    sessions_weight: float = SESSIONS_RESIDUAL_WEIGHT,
+) -> float:
+    """Half the sum of squared residuals of `fit_constants` at `k` (GPU and CPU rows alike):
+    how well constants fit the rows, whichever machine found them."""
+    chosen = list(points)
+    r = fit_residuals(chosen, k, observed_intervals(chosen), sessions_weight)
+    return 0.5 * float(r @ r)
+
+
 def _fit_group(
     points: Sequence[MeasuredPoint],
     base: ServingConstants,
@@ -299,12 +169,7 @@ def _fit_group(
         return replace(base, **{n: float(math.exp(v)) for n, v in zip(names, theta, strict=True)})
 
     def residuals(theta: np.ndarray) -> np.ndarray:
-        k = build(theta)
-        rate = [math.log(predicted_rate(p, k) / p.per_session_tps) for p in points]
-        if not intervals or not sessions_weight:
-            return np.array(rate)
-        sessions = [sessions_weight * sessions_residual(p, intervals[p.id], k) for p in points]
-        return np.array(rate + sessions)
+        return fit_residuals(points, build(theta), intervals, sessions_weight)
 
     x0 = np.clip(np.log([getattr(base, n) for n in names]), low, high)
     # Too few points for every constant (a CPU with two rows): fit only as many as the data
@@ -694,65 +559,45 @@ def calibration_to_json(c: Calibration) -> dict:
         "fitted_on": c.fitted_on,
         "held_out": c.held_out,
         "cv_rate_log_errors": {k: round(v, 4) for k, v in sorted(c.cv_rate_errors.items())},
+        # The error tables as computed with these constants: the doc is rendered from them, so
+        # it quotes the stored fit and not whatever a refit on another machine lands on (the
+        # fit's landscape is flat: platforms' last-bit differences move it, docs/capacity.md).
+        "tables": {
+            metric: {split: _summary_to_json(s) for split, s in table.items()}
+            for metric, table in c.tables.items()
+        },
+        "by_source": {
+            source: {metric: _summary_to_json(s) for metric, s in table.items()}
+            for source, table in c.by_source.items()
+        },
     }
 
 
-@lru_cache(maxsize=1)
-def stored_calibration() -> dict:
-    """The stored calibration (constants and residuals) the calibrated policy uses."""
-    return json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+def _summary_to_json(s: ErrorSummary) -> dict:
+    # JSON has no infinity: an estimate of 0 sessions (error without bound) is stored as null.
+    def finite(x: float) -> float | None:
+        return None if math.isinf(x) else x
+
+    return {"count": s.count, "median": finite(s.median), "worst": finite(s.worst),
+            "within_2x": s.within_2x}
 
 
-def calibrated_constants() -> ServingConstants:
-    return ServingConstants(**stored_calibration()["constants"])
+def _summary_from_json(d: dict) -> ErrorSummary:
+    def value(x: float | None) -> float:
+        return math.inf if x is None else x
+
+    return ErrorSummary(d["count"], value(d["median"]), value(d["worst"]), d["within_2x"])
 
 
-@dataclass(frozen=True)
-class Uncertainty:
-    """Typical error of an estimate and the measurements that support it."""
-
-    typical_error: float  # fraction: exp(median out-of-sample |ln error|) - 1
-    basis: str  # which rows the typical error pools
-    nearest: tuple[str, ...]  # short descriptions of the closest measurements
-
-
-def _describe(p: MeasuredPoint) -> str:
-    return (
-        f"{p.id}: {p.sessions:g} sessions at {p.per_session_tps:.1f} tok/s on "
-        f"{p.accelerator_count} x {p.accelerator.name}, {p.model.name} "
-        f"{p.weight_bits:g}-bit ({sources()[p.source]['url']})"
+def calibration_from_json(data: dict) -> Calibration:
+    """The stored calibration as `calibrate` returned it (constants rounded as stored)."""
+    return Calibration(
+        constants=ServingConstants(**data["constants"]),
+        fitted_on=data["fitted_on"],
+        held_out=data["held_out"],
+        tables={metric: {split: _summary_from_json(s) for split, s in table.items()}
+                for metric, table in data["tables"].items()},
+        cv_rate_errors=dict(data["cv_rate_log_errors"]),
+        by_source={source: {metric: _summary_from_json(s) for metric, s in table.items()}
+                   for source, table in data["by_source"].items()},
     )
-
-
-@lru_cache(maxsize=4096)
-def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> Uncertainty:
-    """Pools the stored out-of-sample errors of similar rows: same accelerator family and
-    model size class; then same family; then same kind (GPU / CPU); then all rows."""
-    points = load_points()
-    errors = stored_calibration()["cv_rate_log_errors"]
-    family = accelerator_family(accelerator_name)
-    klass = size_class(model)
-    kind = "cpu" if family == "cpu" else "gpu"
-    tiers = (
-        (f"{family}, {klass}", lambda p: p.family == family and p.size_class == klass),
-        (family, lambda p: p.family == family),
-        (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
-        ("all rows", lambda p: True),
-    )
-    for basis, keep in tiers:  # noqa: B007 (the tier that stops the loop names the basis)
-        chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
-        if len(chosen) >= 3:
-            break
-    typical = math.exp(statistics.median(chosen)) - 1
-
-    def distance(p: MeasuredPoint) -> float:
-        return (
-            (0.0 if p.accelerator.name == accelerator_name else 1.0)
-            + (0.0 if p.family == family else 2.0)
-            + abs(math.log(p.model.compute_parameters_b / model.compute_parameters_b))
-            + abs(math.log(p.weight_bits / weight_bits)) * 0.5
-            + (0.0 if p.model.is_moe == model.is_moe else 1.0)
-        )
-
-    nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
-    return Uncertainty(typical, f"{basis} ({len(chosen)} rows, five-fold out of sample)", nearest)

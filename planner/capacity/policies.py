@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, replace
 
 from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
-from planner.capacity.evidence import calibrated_constants, uncertainty
+from planner.capacity.measurements import calibrated_constants, uncertainty
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,

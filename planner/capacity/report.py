@@ -6,14 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.capacity.evidence import (
-    Calibration,
-    ErrorSummary,
-    MeasuredPoint,
-    catalog_rows,
-    load_points,
-    model_specs,
-)
+from planner.capacity.evidence import Calibration, ErrorSummary
+from planner.capacity.measurements import MeasuredPoint, catalog_rows, load_points, model_specs
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.specs import AcceleratorSpec, ServerSpec
 from planner.capacity.workload import WORKLOAD_DEFAULTS

@@ -17,7 +17,8 @@ For a replica of `t` devices holding `b` running sessions, per device and per de
     TP time       = 2 x layers all-reduces of (b + prefill tokens per step) x hidden x 2 B:
                     2 (t - 1) / t x size / link + all-reduce latency          (t > 1 only)
     step          = max(memory, compute) + TP time + step overhead   (chunked prefill shares
-                    the step: weights are read once for decode and prefill tokens together)
+                    the step: weights are read once for decode and prefill tokens together;
+                    on CPUs memory + compute, since the same cores stream and multiply)
 
 A static-batch benchmark (prefill of the whole batch, then decode) adds prefill to the step
 instead of overlapping it (`overlap_prefill=False`). Per-session tokens/s = 1 / step. Time to
@@ -35,7 +36,7 @@ import math
 from dataclasses import dataclass, fields
 
 from planner.capacity.memory import GB, kv_heads_per_device
-from planner.capacity.specs import AcceleratorSpec, ModelSpec
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
 from planner.capacity.workload import Workload
 
 DEFAULT_INTERCONNECT_GBPS = 64.0  # no NVLink figure: PCIe Gen5 x16 per direction
@@ -63,12 +64,23 @@ class ServingConstants:
     # slice is a small grouped GEMM over a few gathered tokens, behind routing and token
     # permutation (vLLM's fused MoE kernel); this share of the dense bandwidth efficiency.
     moe_bandwidth_efficiency: float = 1.0
+    # ... and the smaller one expert's matrices, the further below: a grouped GEMM over a
+    # few tokens pays per-expert tile and launch costs that a large expert amortises. The
+    # share is moe_bandwidth_efficiency x s / (s + moe_half_expert_mb), s = one expert's
+    # weights in one layer on one device, MB (fine-grained experts: Qwen3 ~9 MB at 16 bits,
+    # Mixtral ~350 MB).
+    moe_half_expert_mb: float = 1.0
     # Prefill GEMMs run over thousands of rows: their own (higher) share of peak.
     prefill_efficiency: float = 0.6
     # Host-side cost per running sequence per step (scheduling, sampling, detokenising).
     per_sequence_overhead_s: float = 1e-5
     cpu_bandwidth_efficiency: float = 0.4
     cpu_compute_efficiency: float = 0.05
+    # AMD Instinct (CDNA) GPUs under ROCm: the same serving stacks (vLLM) reach a different
+    # share of the datasheet peaks than on CUDA (kernels, RCCL, HIP graphs), so their
+    # bandwidth, compute and prefill efficiencies are the GPU ones times this factor.
+    # Fitted on AMD rows of the fitting split; 1 (the CUDA efficiencies) without such rows.
+    rocm_efficiency: float = 1.0
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -156,6 +168,15 @@ class Replica:
             return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 0)) * kv_bits / 8
         return 2 * m.layers * kv_heads_per_device(m, self.tp_degree) * m.head_dim * kv_bits / 8
 
+    def expert_bytes_per_layer_per_device(self) -> float:
+        """Bytes of one routed expert in one layer on one device (experts split like TP)."""
+        m = self.model
+        if not m.is_moe:
+            return 0.0
+        _, routed = self.expert_split_b()
+        per_expert = routed / m.expert_count  # type: ignore[operator]
+        return per_expert * GB * self.bytes_per_weight / m.layers / self.tp_degree
+
     def routed_active_parameters_b(self) -> float:
         """Routed-expert parameters one token multiplies through (k experts)."""
         m = self.model
@@ -164,10 +185,16 @@ class Replica:
         _, routed = self.expert_split_b()
         return routed * m.experts_per_token / m.expert_count  # type: ignore[operator]
 
+    def _stack_factor(self, k: ServingConstants) -> float:
+        """Share of the CUDA-fitted GPU efficiencies this device's software stack reaches."""
+        if accelerator_family(self.accelerator.name).startswith("amd-"):
+            return k.rocm_efficiency
+        return 1.0
+
     def _prefill_efficiency(self, k: ServingConstants) -> float:
         if self.accelerator.kind == "cpu":
             return k.cpu_compute_efficiency
-        return k.prefill_efficiency
+        return min(1.0, k.prefill_efficiency * self._stack_factor(k))
 
     @staticmethod
     def _batch_efficiency(tokens: float, peak_efficiency: float, k: ServingConstants) -> float:
@@ -189,7 +216,11 @@ class Replica:
     def _efficiencies(self, k: ServingConstants) -> tuple[float, float]:
         if self.accelerator.kind == "cpu":
             return k.cpu_bandwidth_efficiency, k.cpu_compute_efficiency
-        return k.gpu_bandwidth_efficiency, k.gpu_compute_efficiency
+        factor = self._stack_factor(k)
+        return (
+            min(1.0, k.gpu_bandwidth_efficiency * factor),
+            min(1.0, k.gpu_compute_efficiency * factor),
+        )
 
     def step_terms(
         self, batch: float, workload: Workload, k: ServingConstants, overlap_prefill: bool = True
@@ -207,7 +238,10 @@ class Replica:
             routed_b * self.experts_touched_share(batch) * GB * self.bytes_per_weight / t
         )
         dense_read = self.weights_read_per_device(batch) - routed_read
-        moe_bw = k.moe_bandwidth_efficiency if self.accelerator.kind == "gpu" else 1.0
+        moe_bw = 1.0
+        if self.accelerator.kind == "gpu" and m.is_moe:
+            expert_mb = self.expert_bytes_per_layer_per_device() / 1e6
+            moe_bw = k.moe_bandwidth_efficiency * expert_mb / (expert_mb + k.moe_half_expert_mb)
         memory_s = (dense_read + kv_read + routed_read / moe_bw) / (
             self.bandwidth_gbps * GB * bw_eff
         )
@@ -239,7 +273,11 @@ class Replica:
             size = tokens * m.hidden_size * ACTIVATION_BYTES
             per_reduce = 2 * (t - 1) / t * size / link + k.all_reduce_latency_s
             comm_s = m.layers * ALL_REDUCES_PER_LAYER * per_reduce
-        if overlap_prefill:
+        if self.accelerator.kind == "cpu":
+            # A CPU's cores both stream the weights and multiply them (llama.cpp, PyTorch
+            # CPU kernels): memory and compute time add up instead of hiding each other.
+            busy = memory_s + decode_s + prefill_s
+        elif overlap_prefill:
             busy = max(memory_s, decode_s + prefill_s)
         else:
             busy = max(memory_s, decode_s) + prefill_s

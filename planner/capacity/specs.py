@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
@@ -339,3 +340,19 @@ class CapacityResult:
     def to_json(self) -> str:
         """`to_dict()` as a JSON string (strict: no NaN / Infinity)."""
         return json.dumps(self.to_dict(), allow_nan=False, sort_keys=True)
+
+
+@lru_cache(maxsize=1024)
+def accelerator_family(name: str) -> str:
+    """Architecture family used to pool residuals: similar silicon and serving software."""
+    table = (
+        ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
+        ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
+        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
+        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
+    )  # fmt: skip
+    lowered = name.lower()
+    for needle, family in table:
+        if needle in lowered:
+            return family
+    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"

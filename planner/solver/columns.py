@@ -38,10 +38,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_array, csr_array, hstack
 
 from . import costs
+from .highs import Bounds, LinearConstraint, coo_array, csr_array, hstack, linprog, milp
 from .pricing import Knapsack, solve_knapsack
 from .problem import Problem
 

@@ -45,11 +45,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 from . import costs, resilience
 from .columns import lp_bound
+from .highs import Bounds, LinearConstraint, coo_array, milp
 from .infeasibility import (
     budget_reason,
     culprit,

@@ -30,12 +30,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, hstack, vstack
 
 from . import costs, resilience, trains
 from .columns import TOL, Instance, Master, build_instance, column_generation
 from .heuristic import greedy_fills
+from .highs import Bounds, LinearConstraint, coo_array, hstack, milp, vstack
 from .infeasibility import (
     budget_reason,
     relaxation_reason,

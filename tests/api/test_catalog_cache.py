@@ -117,6 +117,24 @@ def test_query_counts(api_client, user, seed_catalog, django_assert_num_queries,
         assert session.get("/api/v1/server-models").status_code == 200
 
 
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["accelerators", "server-models", "rack-types",
+                                  "model-classes", "performance-profiles"])
+def test_uncached_catalog_reads_query_once_per_page(api_client, seed_catalog,
+                                                    django_assert_num_queries, settings, name):
+    """Without either cache, a list is its page and its count and a row is one query, however
+    many rows the seed catalog holds (no query per row)."""
+    settings.READ_CACHE = False
+    settings.CATALOG_CACHE = False
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    with django_assert_num_queries(2):
+        listed = api_client.get(f"/api/v1/{name}")
+    assert listed.status_code == 200 and listed.json()["count"] > 1
+    with django_assert_num_queries(1):
+        row = api_client.get(f"/api/v1/{name}/{listed.json()['results'][0]['id']}")
+    assert row.status_code == 200
+
 @pytest.mark.django_db
 def test_answers_without_a_cache_and_with_a_broken_one(api_client, seed_catalog, settings):
     rack = RackType.objects.get(name="std-42u")

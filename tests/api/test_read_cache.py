@@ -6,7 +6,7 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config import read_versions
+from config import read_cache, read_versions
 from inventory import catalog_cache
 from inventory.models import RackType
 from planner.models import Run, Scenario
@@ -161,3 +161,66 @@ def test_reads_answer_when_the_cache_fails(user, run, settings):
         for _ in range(2):
             answer = client.get(f"/api/v1/runs/{run.pk}")
             assert answer.status_code == 200 and answer.json()["id"] == run.pk
+
+
+class CountingCache:
+    """The read cache's store, counting the round trips a request makes."""
+
+    def __init__(self, store):
+        self.store, self.trips = store, []
+
+    def get_many(self, keys, *args, **kwargs):
+        self.trips.append(("get_many", tuple(keys)))
+        return self.store.get_many(keys, *args, **kwargs)
+
+    def get(self, key, *args, **kwargs):
+        self.trips.append(("get", key))
+        return self.store.get(key, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+@pytest.mark.django_db
+def test_a_known_session_reads_in_one_round_trip_without_moving_the_body(user, run,
+                                                                       monkeypatch):
+    client = signed_in(user)
+    url = f"/api/v1/runs/{run.pk}"
+    first = client.get(url)
+    client.get(url)
+    counting = CountingCache(read_versions.cache())
+    monkeypatch.setattr(read_cache, "cache", lambda: counting)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    # One trip: the generation, the session and its user; the body is this process's copy.
+    assert len(counting.trips) == 1 and counting.trips[0][0] == "get_many"
+    assert not any(key.startswith("read:entry:") for key in counting.trips[0][1])
+
+
+@pytest.mark.django_db
+def test_a_wrong_guess_of_the_session_user_costs_a_trip_not_the_answer(user, run,
+                                                                       django_user_model):
+    other = django_user_model.objects.create_user("other", password="x")
+    client = signed_in(user)
+    url = f"/api/v1/runs/{run.pk}"
+    client.get(url)
+    read_cache.session_users.put(client.session.session_key, other.pk)
+    assert client.get(url).status_code == 200  # the session's own user, not the guess
+    intruder = signed_in(other)
+    client.get(url)
+    assert intruder.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_flushed_cache_never_revives_a_process_copy(user, run):
+    """Redis restarted empty: counters start again above any number read before, so a copy
+    kept under an old number is never taken for current."""
+    client = signed_in(user)
+    url = f"/api/v1/runs/{run.pk}"
+    read_versions.cache().clear()  # a counter started from empty, as after the restart below
+    read_versions.bump(read_versions.PLANNER_GENERATION)
+    client.get(url)
+    assert client.get(url).json()["status"] == "queued"  # kept, here and in the shared cache
+    read_versions.cache().clear()
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED)  # bumps a fresh counter
+    assert client.get(url).json()["status"] == "failed"

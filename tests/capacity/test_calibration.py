@@ -4,9 +4,9 @@ import dataclasses
 
 import pytest
 
-from planner.capacity import (
+from planner.capacity import Efficiencies
+from planner.capacity.calibration import (
     CalibrationCase,
-    Efficiencies,
     evaluate,
     fit_efficiencies,
     identified_efficiencies,

@@ -19,7 +19,7 @@ from planner.capacity import (
     sessions_from_request_rate,
 )
 from planner.capacity.memory import GB
-from tests.capacity.test_seed_study import H100, LLAMA_8B, LLAMA_70B
+from tests.capacity.test_seed_study import AMPEREONE, H100, LLAMA_8B, LLAMA_70B
 
 # Constants that switch off everything but the term under test.
 PLAIN = ServingConstants(
@@ -115,12 +115,59 @@ def test_routed_experts_are_read_at_their_own_bandwidth_efficiency():
     share = replica.experts_touched_share(4)
     kv = 4 * empty.mean_context_tokens * replica.kv_bytes_per_token_per_device(16)
     bandwidth = H100.memory_bandwidth_gbps * GB
-    expected = ((dense + routed * share / 0.5) * GB * 2 / 2 + kv) / bandwidth
+    # One Mixtral expert in one layer on one of two devices: routed / 8 experts / 32 layers
+    # x 2 bytes / 2 devices, in MB; the share falls with expert size.
+    expert_mb = routed * 1e9 / 8 / 32 * 2 / 2 / 1e6
+    eff = 0.5 * expert_mb / (expert_mb + PLAIN.moe_half_expert_mb)
+    expected = ((dense + routed * share / eff) * GB * 2 / 2 + kv) / bandwidth
     assert replica.step_terms(4, empty, slow)["memory_s"] == pytest.approx(expected)
     # A dense model has no routed experts: the constant changes nothing.
     dense_replica = Replica(H100, LLAMA_8B, 1, 16)
     assert dense_replica.step_terms(4, workload, slow)["memory_s"] == pytest.approx(
         dense_replica.step_terms(4, workload, PLAIN)["memory_s"]
+    )
+
+
+def test_small_experts_are_read_further_below_dense_bandwidth():
+    workload = Workload(input_tokens=1, output_tokens=1, kv_precision_bits=16)
+    k = dataclasses.replace(PLAIN, moe_bandwidth_efficiency=0.8, moe_half_expert_mb=50.0)
+    no_ramp = dataclasses.replace(k, moe_half_expert_mb=1e-9)
+    replica = Replica(H100, MIXTRAL, 2, 16)
+    ramped = replica.step_terms(4, workload, k)["memory_s"]
+    flat = replica.step_terms(4, workload, no_ramp)["memory_s"]
+    assert ramped > flat  # a 50 MB half-size slows a ~176 MB expert's read...
+    # ... and the same expert split over more devices (smaller slices) is slowed more.
+    wide = Replica(H100, MIXTRAL, 8, 16)
+    ratio_wide = wide.step_terms(4, workload, k)["memory_s"] / wide.step_terms(
+        4, workload, no_ramp
+    )["memory_s"]
+    assert ratio_wide > ramped / flat
+
+
+def test_on_a_cpu_memory_and_compute_time_add_up():
+    w = Workload(input_tokens=512, output_tokens=128, slo_tps=10)
+    k = dataclasses.replace(PLAIN, cpu_bandwidth_efficiency=0.5, cpu_compute_efficiency=0.1)
+    terms = Replica(AMPEREONE, LLAMA_8B, 1, 8).step_terms(16, w, k)
+    busy = terms["memory_s"] + terms["decode_compute_s"] + terms["prefill_compute_s"]
+    assert terms["decode_compute_s"] > 0 and terms["memory_s"] > 0
+    assert terms["step_s"] == pytest.approx(busy + terms["overhead_s"])
+    # A GPU keeps the roofline's max: the larger term hides the other.
+    gpu = Replica(H100, LLAMA_8B, 1, 8).step_terms(16, w, PLAIN)
+    busy_gpu = max(gpu["memory_s"], gpu["decode_compute_s"] + gpu["prefill_compute_s"])
+    assert gpu["step_s"] == pytest.approx(busy_gpu + gpu["overhead_s"])
+
+
+def test_rocm_efficiency_scales_amd_gpus_only():
+    w = Workload(input_tokens=128, output_tokens=128, slo_tps=10)
+    mi300x = AcceleratorSpec("amd-mi300x", "gpu", 192, 5300, 1307, 2615, 750, interconnect_gbps=448)
+    slow = dataclasses.replace(PLAIN, rocm_efficiency=0.5)
+    amd = Replica(mi300x, LLAMA_70B, 1, 8)
+    assert amd.step_terms(8, w, slow)["memory_s"] == pytest.approx(
+        2 * amd.step_terms(8, w, PLAIN)["memory_s"]
+    )
+    nvidia = Replica(H100, LLAMA_70B, 1, 8)
+    assert nvidia.step_terms(8, w, slow)["memory_s"] == pytest.approx(
+        nvidia.step_terms(8, w, PLAIN)["memory_s"]
     )
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from planner.bridge.calibration import calibrate_catalog, markdown_report
-from planner.capacity import evidence
+from planner.capacity import evidence, measurements
 from planner.capacity import report as serving_report
 
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
@@ -83,16 +83,21 @@ class Command(BaseCommand):
     def serving_report(self, doc: Path, store: bool) -> None:
         result = evidence.calibrate()
         if store:
-            evidence.CALIBRATION_PATH.write_text(
+            measurements.CALIBRATION_PATH.write_text(
                 json.dumps(evidence.calibration_to_json(result), indent=1) + "\n",
                 encoding="utf-8",
             )
             # The study's cells and their typical errors read the stored calibration: the
             # report must quote the one just written, not the one this process started with.
-            evidence.stored_calibration.cache_clear()
-            evidence.uncertainty.cache_clear()
-        report = serving_report.markdown_report(result)
+            measurements.stored_calibration.cache_clear()
+            measurements.uncertainty.cache_clear()
+        # Rendered from what is stored (constants rounded as stored) when storing, so that the
+        # doc and calibration.json always agree.
+        stored = result
+        if store:
+            stored = evidence.calibration_from_json(measurements.stored_calibration())
+        report = serving_report.markdown_report(stored)
         self.stdout.write(report)
         if store:
             replace_between(doc, SERVING_START, SERVING_END, report)
-            self.stdout.write(f"updated {evidence.CALIBRATION_PATH} and {doc}")
+            self.stdout.write(f"updated {measurements.CALIBRATION_PATH} and {doc}")

@@ -1,7 +1,10 @@
 """`manage.py solve FILE.json`: solve a problem v1 file and print the result v1 JSON."""
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -36,5 +39,22 @@ class Command(BaseCommand):
             problem = solver.validate_problem(data)
         except solver.ProblemError as exc:
             raise CommandError(f"{path}: invalid problem: {exc}", returncode=2) from exc
-        result = solver.solve(problem, time_limit_s=options["time_limit"])
+        with native_stdout_to_stderr():
+            result = solver.solve(problem, time_limit_s=options["time_limit"])
         self.stdout.write(json.dumps(result, indent=options["indent"] or None))
+
+
+@contextmanager
+def native_stdout_to_stderr() -> Iterator[None]:
+    """Send what native code prints to file descriptor 1 to stderr meanwhile: HiGHS's MIP solver
+    prints some lines with a plain printf whatever its output options, which would corrupt the
+    JSON this command writes to stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

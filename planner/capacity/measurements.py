@@ -1,0 +1,228 @@
+"""Published serving measurements and the stored calibration, read back: the measured points,
+the constants `manage.py calibrate` fitted and stored, and the typical error attached to an
+estimate.
+
+Reading only, no fitting: the capacity estimator (`policies`) needs these at every start of a
+command, a worker or the web, while the fitting (`evidence`, `calibration`) needs
+scipy.optimize, which costs ~0.5 s to import. The dataset is
+`planner/capacity/data/measurements.json` (every row cites its source and quotes the figures
+read there); hardware and model shapes come from the seed catalog
+(`inventory/data/seed_catalog.json`) and, for models the catalog does not have yet, from the
+dataset's own `models` section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from planner.capacity.serving import Replica, ServingConstants
+from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
+from planner.capacity.workload import WORKLOAD_DEFAULTS, Workload
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MEASUREMENTS_PATH = DATA_DIR / "measurements.json"
+CALIBRATION_PATH = DATA_DIR / "calibration.json"
+CATALOG_PATH = Path(__file__).resolve().parents[2] / "inventory" / "data" / "seed_catalog.json"
+
+
+@dataclass(frozen=True)
+class MeasuredPoint:
+    """One published measurement: `sessions` running per replica at `per_session_tps` each."""
+
+    id: str
+    source: str
+    method: str  # "static" (fixed batch) or "continuous" (serving at a concurrency)
+    accelerator: AcceleratorSpec
+    accelerator_count: int
+    model: ModelSpec
+    weight_bits: float
+    weight_overhead: float
+    workload: Workload
+    sessions: float
+    per_session_tps: float
+    max_num_seqs: int | None
+    input_stated: bool
+    output_stated: bool
+
+    @property
+    def replica(self) -> Replica:
+        return Replica(
+            self.accelerator, self.model, self.accelerator_count, self.weight_bits,
+            self.weight_overhead,
+        )  # fmt: skip
+
+    @property
+    def digest(self) -> int:
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16)
+
+    @property
+    def family(self) -> str:
+        return accelerator_family(self.accelerator.name)
+
+    @property
+    def size_class(self) -> str:
+        return size_class(self.model)
+
+
+@lru_cache(maxsize=1024)
+def size_class(model: ModelSpec) -> str:
+    """Size class by the parameters a token multiplies through (active ones for MoE)."""
+    active = model.compute_parameters_b
+    if active < 10:
+        return "small (< 10 B active)"
+    if active < 50:
+        return "medium (10-50 B active)"
+    if active < 200:
+        return "large (50-200 B active)"
+    return "very large (>= 200 B active)"
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _raw(path: Path = MEASUREMENTS_PATH) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _catalog(path: Path = CATALOG_PATH) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def catalog_rows() -> dict:
+    """The seed catalog's rows (accelerators, servers, models, the study, measured profiles)."""
+    return _catalog()
+
+
+def sources() -> dict[str, dict]:
+    return dict(_raw()["sources"])
+
+
+def model_specs() -> dict[str, ModelSpec]:
+    """Catalog models, completed by the dataset's own rows for models the catalog lacks."""
+    specs = {m["name"]: ModelSpec.from_mapping(m) for m in _raw().get("models", [])}
+    specs.update({m["name"]: ModelSpec.from_mapping(m) for m in _catalog()["model_classes"]})
+    return specs
+
+
+def accelerator_specs() -> dict[str, AcceleratorSpec]:
+    specs = {a["name"]: AcceleratorSpec.from_mapping(a) for a in _raw().get("accelerators", [])}
+    specs.update({a["name"]: AcceleratorSpec.from_mapping(a) for a in _catalog()["accelerators"]})
+    # The dataset measures hardware and software together: a catalog row's own calibrated
+    # efficiencies must not leak into the fit.
+    return {
+        name: replace(spec, bandwidth_efficiency=None, compute_efficiency=None)
+        for name, spec in specs.items()
+    }
+
+
+# Prompt length assumed when a source does not state it (LM Arena chat prompts); the rows
+# say so (`input_stated`), and the uncertainty of those rows includes this guess.
+UNSTATED_INPUT_TOKENS = 256
+
+
+@lru_cache(maxsize=1)
+def load_points() -> tuple[MeasuredPoint, ...]:
+    """Every measurement as a `MeasuredPoint` (read once; the tuple is immutable)."""
+    raw = _raw()
+    methods = {key: value["method"] for key, value in raw["sources"].items()}
+    models, accelerators = model_specs(), accelerator_specs()
+    points = []
+    for row in raw["measurements"]:
+        inputs = row.get("input_tokens")
+        outputs = row.get("output_tokens")
+        workload = Workload(
+            input_tokens=int(inputs if inputs is not None else UNSTATED_INPUT_TOKENS),
+            output_tokens=int(outputs if outputs is not None else WORKLOAD_DEFAULTS.output_tokens),
+            slo_tps=float(row["per_session_tps"]),
+            kv_precision_bits=int(row.get("kv_bits") or WORKLOAD_DEFAULTS.kv_precision_bits),
+        )
+        points.append(
+            MeasuredPoint(
+                id=row["id"],
+                source=row["source"],
+                method=methods[row["source"]],
+                accelerator=accelerators[row["accelerator"]],
+                accelerator_count=int(row["tp_degree"]),
+                model=models[row["model"]],
+                weight_bits=float(row["weight_bits"]),
+                weight_overhead=float(row.get("weight_overhead") or 0.0),
+                workload=workload,
+                sessions=float(row["concurrency"]),
+                per_session_tps=float(row["per_session_tps"]),
+                max_num_seqs=row.get("max_num_seqs"),
+                input_stated=inputs is not None,
+                output_stated=outputs is not None,
+            )
+        )
+    return tuple(points)
+
+
+@lru_cache(maxsize=1)
+def stored_calibration() -> dict:
+    """The stored calibration (constants and residuals) the calibrated policy uses."""
+    return json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+
+
+def calibrated_constants() -> ServingConstants:
+    return ServingConstants(**stored_calibration()["constants"])
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Typical error of an estimate and the measurements that support it."""
+
+    typical_error: float  # fraction: exp(median out-of-sample |ln error|) - 1
+    basis: str  # which rows the typical error pools
+    nearest: tuple[str, ...]  # short descriptions of the closest measurements
+
+
+def _describe(p: MeasuredPoint) -> str:
+    return (
+        f"{p.id}: {p.sessions:g} sessions at {p.per_session_tps:.1f} tok/s on "
+        f"{p.accelerator_count} x {p.accelerator.name}, {p.model.name} "
+        f"{p.weight_bits:g}-bit ({sources()[p.source]['url']})"
+    )
+
+
+@lru_cache(maxsize=4096)
+def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> Uncertainty:
+    """Pools the stored out-of-sample errors of similar rows: same accelerator family and
+    model size class; then same family; then same kind (GPU / CPU); then all rows."""
+    points = load_points()
+    errors = stored_calibration()["cv_rate_log_errors"]
+    family = accelerator_family(accelerator_name)
+    klass = size_class(model)
+    kind = "cpu" if family == "cpu" else "gpu"
+    tiers = (
+        (f"{family}, {klass}", lambda p: p.family == family and p.size_class == klass),
+        (family, lambda p: p.family == family),
+        (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
+        ("all rows", lambda p: True),
+    )
+    for basis, keep in tiers:  # noqa: B007 (the tier that stops the loop names the basis)
+        chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
+        if len(chosen) >= 3:
+            break
+    typical = math.exp(statistics.median(chosen)) - 1
+
+    def distance(p: MeasuredPoint) -> float:
+        return (
+            (0.0 if p.accelerator.name == accelerator_name else 1.0)
+            + (0.0 if p.family == family else 2.0)
+            + abs(math.log(p.model.compute_parameters_b / model.compute_parameters_b))
+            + abs(math.log(p.weight_bits / weight_bits)) * 0.5
+            + (0.0 if p.model.is_moe == model.is_moe else 1.0)
+        )
+
+    nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
+    return Uncertainty(typical, f"{basis} ({len(chosen)} rows, five-fold out of sample)", nearest)
