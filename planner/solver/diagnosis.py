@@ -66,7 +66,8 @@ def _relaxed(data: dict[str, Any], problem: Problem, constraint: str) -> dict[st
             rack["u"] = spec.reserved_u + max(spec.usable_u, most) + 1
     elif constraint == "power":
         for rack, spec in zip(racks, problem.rack_types, strict=True):
-            needed_w = max((spec.usable_u // s.u) * s.power_w for s in problem.servers)
+            needed_w = max(((spec.usable_u // s.u) * s.power_w for s in problem.servers),
+                           default=0)  # no server serves the model: nothing to power
             share = (0.5 if spec.feeds == "2N" else 1.0) * spec.derating_pct / 100.0
             rack["power_kw"] = max(
                 spec.power_kw, (needed_w / 1000.0 + spec.reserved_kw) / share + 0.001

@@ -124,3 +124,20 @@ def test_racks_search_gives_up_beyond_its_cap() -> None:
     result = solve(data, time_limit_s=5)
     assert all(c["change"] != "more_racks" for c in result["diagnosis"]["changes"])
     assert result["diagnosis"]["models"][0]["alone"] == 8
+
+
+def test_a_minimum_no_server_can_serve_is_diagnosed_not_raised() -> None:
+    """Found by hypothesis: a model that no server serves has no servers to power when the
+    diagnosis relaxes the racks' power."""
+    problem = {
+        "rack_types": [{"name": f"r{i}", "u": 1, "power_kw": 0.3, "reserved_u": 0,
+                        "reserved_kw": 0, "count": 1} for i in range(2)],
+        "servers": [{"name": "s0", "u": 1, "power_w": 100, "available": None,
+                     "cost_usd": None, "sessions": {}}],
+        "demand": {"b": {"min": 1, "max": None, "weight": 0}},
+        "hall_power_kw": None,
+        "objective": "max_sessions",
+    }
+    result = solve(problem, time_limit_s=2)
+    assert result["status"] == "infeasible"
+    assert result["diagnosis"]
