@@ -2,8 +2,9 @@
 
 A catalog, scenario or run read that a view has answered once is kept, rendered, in the
 shared cache (settings.READ_CACHE_ALIAS: Redis) under the request's URL and `Accept` header.
-`ReadCacheMiddleware`, the innermost middleware, answers the next identical GET from there
-without URL resolution, DRF, a serializer or a query, when all of this holds:
+`ReadCacheMiddleware`, placed right after the session and authentication middlewares,
+answers the next identical GET from there without the middlewares below it, URL resolution,
+DRF, a serializer or a query, when all of this holds:
 
 * **It is current.** Each entry carries the *generation* it was read under: a counter in the
   same cache that every write to the rows behind it increments after it commits
@@ -22,9 +23,12 @@ without URL resolution, DRF, a serializer or a query, when all of this holds:
   views (settings.REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES); a throttled caller is passed to
   the view, which answers the 429 with its `Retry-After`.
 
-Headers added outside this middleware (ETag and 304 from ConditionalGetMiddleware, security
-headers, CSP, `Vary: Cookie`) are added to both paths alike; the headers the view set (type,
-`Vary: Accept`, the catalog's ETag and Last-Modified) are stored with the body.
+Headers added by the middlewares above this one (ETag and 304 from ConditionalGetMiddleware,
+security headers, `Vary: Cookie`) are added to both paths alike; the headers set below it (the
+view's type, `Vary: Accept`, the catalog's ETag and Last-Modified; the frame options and CSP
+middlewares', which depend on settings only for a JSON answer) are stored with the body. The
+middlewares skipped on the fast path do nothing else for such a GET: the change history and
+django-axes act on writes and logins, and no API read reads or adds a message.
 
 Everything here is an accelerator: without a shared cache (READ_CACHE off) or when the cache
 fails, requests take the ordinary path. Writes that bypass both model signals and the querysets
@@ -62,6 +66,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 #: The view's mark on a response that may be kept: the owner's id, or PUBLIC.
 RESPONSE_ATTRIBUTE = "read_cache_owner"
 PUBLIC = "public"
+#: Entries' key prefix; a new one when what an entry holds changes (v2: the headers of the
+#: middlewares below this one), so a deploy never answers from an older release's entries.
+ENTRY_PREFIX = "read:entry:v2:"
 
 
 NOT_FETCHED = object()
@@ -263,7 +270,7 @@ def entry_key(request: HttpRequest) -> str:
         "\x00".join([request.get_host(), request.get_full_path(),
                      request.META.get("HTTP_ACCEPT", "")]).encode("utf-8")
     ).hexdigest()[:32]
-    return f"read:entry:{digest}"
+    return f"{ENTRY_PREFIX}{digest}"
 
 
 def throttles_allow(request: HttpRequest, user) -> bool:

@@ -99,6 +99,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the session's user kept in the shared cache (config/read_cache.py).
     "config.read_cache.CachedAuthenticationMiddleware",
+    # Kept API reads are answered here, once the session and its user are known and before
+    # URL resolution, DRF and the database (config/read_cache.py). The middlewares below it
+    # only add headers to a JSON read (frame options, CSP), which are kept with the answer.
+    "config.read_cache.ReadCacheMiddleware",
     # Change history records the request's user (pages, admin, and the API: DRF hands the user
     # it authenticates, token or session, to the underlying request).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,9 +111,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",
-    # Innermost: kept API reads are answered here, after every other middleware has seen the
-    # request and before URL resolution, DRF and the database (config/read_cache.py).
-    "config.read_cache.ReadCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

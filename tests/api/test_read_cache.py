@@ -54,6 +54,22 @@ def test_a_kept_read_costs_no_query(user, run, django_assert_num_queries):
 
 
 @pytest.mark.django_db
+def test_a_kept_read_has_the_views_headers(user, run, seed_catalog,
+                                           django_assert_num_queries):
+    """The fast path sits above the frame-options and CSP middlewares: their headers are kept
+    with the answer, so both paths answer with the same headers."""
+    client = signed_in(user)
+    for url in (f"/api/v1/runs/{run.pk}", f"/api/v1/scenarios/{run.scenario_id}",
+                "/api/v1/accelerators"):
+        first = client.get(url, HTTP_ACCEPT="application/json")
+        assert first.status_code == 200
+        assert first["X-Frame-Options"] and first["Content-Security-Policy"]
+        with django_assert_num_queries(0):
+            again = client.get(url, HTTP_ACCEPT="application/json")
+        assert dict(again.items()) == dict(first.items())
+
+
+@pytest.mark.django_db
 def test_every_write_is_visible_on_the_next_read(user, run):
     client = signed_in(user)
     url = f"/api/v1/runs/{run.pk}"
