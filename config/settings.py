@@ -253,6 +253,11 @@ CELERY_WORKER_CONCURRENCY = int(os.environ.get("CELERY_WORKER_CONCURRENCY", "0")
 # Recycle pool processes now and then: HiGHS and numpy keep memory they once needed.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", "200"))
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Celery's Django fix-up closes the database connection before and after every task unless
+# this is set: a new PostgreSQL connection (a forked backend) for each message. Kept for up to
+# this many tasks instead, and dropped as Django drops a request's (CONN_MAX_AGE, or unusable
+# after an error, or not answering: config/celery.py).
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "100"))
 # Per-task limits. solve_run gives the solver a budget below the soft limit, so a solve that
 # wants longer ends `feasible` with its best layout; the soft limit stops Python code that
 # overruns, the hard limit kills a process stuck in C code.

@@ -6,6 +6,7 @@ import os
 import signal
 
 import pytest
+from django.db import connection
 
 from bench.problems import hard_problem
 from bench.processes import wait_for
@@ -134,3 +135,28 @@ def test_beat_runs_the_periodic_check_and_lost_runs_finish(workers, broker, post
     assert_one_valid_result(lost)
     assert lost.attempts == 2
     assert "requeue_stale_runs_task" in worker.output()
+
+
+def worker_backends() -> set[int]:
+    """PostgreSQL backends on this database other than the test's own: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_and_replaces_a_broken_one(workers, user):
+    scenario = Scenario.objects.create(name="study", owner=user, problem=STUDY_PROBLEM)
+    workers("keeper")
+    assert_one_valid_result(finished(queue_run(scenario)))
+    kept = worker_backends()
+    assert kept, "the worker's connection stays open after its task"
+    assert_one_valid_result(finished(queue_run(scenario)))
+    assert worker_backends() == kept, "the next task reuses it (CELERY_DB_REUSE_MAX)"
+
+    with connection.cursor() as cursor:  # what a PostgreSQL restart does to the worker
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                       "pid = ANY(%s)", [list(kept)])
+    wait_for(lambda: not worker_backends() & kept, 10, "the worker's backend to end")
+    assert_one_valid_result(finished(queue_run(scenario)))
+    assert worker_backends() - kept, "the task opened a new connection"
