@@ -50,11 +50,6 @@ def in_process(problems: list[dict]) -> float:
     return time.perf_counter() - started
 
 
-def solve_share(problems: list[dict]) -> float:
-    """In a pool process: solve a share of the variants, return the seconds it took."""
-    return in_process(problems)
-
-
 def plain_processes(problems: list[dict], processes: int) -> float:
     """Wall time of `processes` forked processes, no Celery and no database, solving the
     variants in equal shares: 1 then 2 of them, back to back, is what the machine itself gives
@@ -62,9 +57,9 @@ def plain_processes(problems: list[dict], processes: int) -> float:
     tenants move it)."""
     shares = [problems[i::processes] for i in range(processes)]
     with get_context("fork").Pool(processes) as pool:
-        pool.map(solve_share, [share[:10] for share in shares])  # warm-up: imports, HiGHS
+        pool.map(in_process, [share[:10] for share in shares])  # warm-up: imports, HiGHS
         started = time.perf_counter()
-        pool.map(solve_share, shares)
+        pool.map(in_process, shares)
         return time.perf_counter() - started
 
 
@@ -139,9 +134,10 @@ def run(quick: bool) -> str:
     load = os.getloadavg()
     ratios = [r[1]["wall_s"] / r[2]["wall_s"] for r in rounds]
     # The table shows the round that scaled worst: a lucky round must not stand for the rest.
-    results = rounds[ratios.index(min(ratios))]
+    worst = ratios.index(min(ratios))
+    results = rounds[worst]
     ceilings = [r.pop("plain") for r in rounds]
-    ceiling = ceilings[ratios.index(min(ratios))]
+    ceiling = ceilings[worst]
 
     lines = [
         f"A {count}-variant sweep of the seed study's rack (budget 5.00 kW upwards in 10 W "
