@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.capacity.evidence import Calibration, ErrorSummary
+from planner.capacity.evidence import ALL_KEPT_OUT, Calibration, ErrorSummary
 from planner.capacity.measurements import MeasuredPoint, catalog_rows, load_points, model_specs
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.specs import AcceleratorSpec, ServerSpec
@@ -68,10 +68,41 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
             f"| {source} | {t['rate'].count} | {pair(t['rate'])} | {pair(t['sessions'])} | "
             f"{pair(t['sessions, interval'])} |"
         )
+    lines += _kept_out_table(c)
     lines += ["", *study_cells_table()]
     lines += ["", "Fitted constants (fitting split only):", ""]
     lines += [f"- `{name}` = {value:.4g}" for name, value in c.constants.as_dict().items()]
     return "\n".join(lines)
+
+
+def _kept_out_table(c: Calibration) -> list[str]:
+    """The sources kept out of the fit, estimated by the fitted constants."""
+    if not c.kept_out:
+        return []
+    every = c.kept_out[ALL_KEPT_OUT]
+
+    def triple(s: ErrorSummary) -> str:
+        median, worst, within = s.row().split(" | ")[1:]
+        return f"{median} , {worst} , {within}"
+
+    lines = [
+        "",
+        f"Sources kept out of the fit (`validation.json`: {every['rate'].count} rows from "
+        f"{len(c.kept_out) - 1} sources, found after the model's structure and constants were "
+        "settled and never fitted on), each row estimated by the constants above: rate / "
+        "sessions at the point / sessions against the interval (from the kept-out sweeps "
+        "themselves), median, worst and share within 2x:",
+        "",
+        "| Source | Rows | Rate | Sessions | Interval |",
+        "|---|---|---|---|---|",
+    ]
+    for source, t in c.kept_out.items():
+        name = f"**{source}**" if source == ALL_KEPT_OUT else source
+        lines.append(
+            f"| {name} | {t['rate'].count} | {triple(t['rate'])} | {triple(t['sessions'])} | "
+            f"{triple(t['sessions, interval'])} |"
+        )
+    return lines
 
 
 def _error_table(intro: str, table: dict[str, ErrorSummary]) -> list[str]:

@@ -5,6 +5,7 @@ import dataclasses
 import json
 import math
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,54 @@ def test_stored_tables_are_what_the_stored_constants_give(points):
         assert kept.count == summary.count, name
         assert kept.median == pytest.approx(summary.median, rel=1e-3, abs=1e-4), name
         assert kept.worst == pytest.approx(summary.worst, rel=1e-3, abs=1e-4), name
+
+
+def test_kept_out_tables_are_what_the_stored_constants_give():
+    """The kept-out sources' tables and residuals need no fit: recomputed from the stored
+    constants, they equal what calibration.json (and so the doc) quotes."""
+    stored = evidence.calibration_from_json(measurements.stored_calibration())
+    tables, rates = evidence.kept_out_errors(stored.constants)
+    assert set(stored.kept_out) == set(tables) and evidence.ALL_KEPT_OUT in tables
+    for source, table in tables.items():
+        for metric, summary in table.items():
+            kept = stored.kept_out[source][metric]
+            assert kept.count == summary.count, (source, metric)
+            assert kept.median == pytest.approx(summary.median, rel=1e-3, abs=1e-4)
+            assert kept.worst == pytest.approx(summary.worst, rel=1e-3, abs=1e-4)
+            assert kept.within_2x == pytest.approx(summary.within_2x)
+    assert stored.kept_out_rate_errors == pytest.approx(rates, abs=1e-4)
+
+
+def test_kept_out_sources_never_meet_the_fit(points):
+    kept = measurements.load_validation_points()
+    raw = json.loads(measurements.VALIDATION_PATH.read_text(encoding="utf-8"))
+    dataset = json.loads(measurements.MEASUREMENTS_PATH.read_text(encoding="utf-8"))
+    assert len(kept) >= 100 and len({p.source for p in kept}) >= 5
+    assert not {p.id for p in kept} & {p.id for p in points}
+    assert not set(raw["sources"]) & set(dataset["sources"])
+    for source in raw["sources"].values():
+        assert source["url"].startswith("https://") and source["method"] in ("static", "continuous")
+    for row in raw["measurements"]:
+        assert row["read"] and row["derivation"], row["id"]
+        assert row["concurrency"] > 0 and row["per_session_tps"] > 0
+    # A refit on the dataset alone sees none of them: the fitting split has no kept-out row.
+    fitting, held = evidence.split(points)
+    assert not {p.id for p in kept} & {p.id for p in fitting + held}
+
+
+def test_uncertainty_pools_the_kept_out_residuals():
+    """DeepSeek-R1 (37 B active) on MI300X: no dataset row is CDNA 3 and medium-sized, so the
+    typical error is the kept-out MI300X DeepSeek rows' own median error."""
+    stored = measurements.stored_calibration()
+    models = measurements.model_specs()
+    medium = measurements.size_class(models["deepseek-r1"])
+    kept = [p for p in measurements.load_validation_points()
+            if p.family == "amd-cdna3" and p.size_class == medium]
+    assert len(kept) >= 3
+    errors = sorted(stored["validation_rate_log_errors"][p.id] for p in kept)
+    spread = measurements.uncertainty("amd-mi300x", models["deepseek-r1"], 8)
+    assert spread.typical_error == pytest.approx(math.exp(statistics.median(errors)) - 1)
+    assert spread.basis.startswith("amd-cdna3, medium")
 
 
 def test_stored_constants_fit_as_well_as_a_refit_here(points, calibration):
