@@ -52,12 +52,13 @@ class MeasuredPoint:
     max_num_seqs: int | None
     input_stated: bool
     output_stated: bool
+    attention_data_parallel: bool = False  # the source states data-parallel attention
 
     @property
     def replica(self) -> Replica:
         return Replica(
             self.accelerator, self.model, self.accelerator_count, self.weight_bits,
-            self.weight_overhead,
+            self.weight_overhead, self.attention_data_parallel,
         )  # fmt: skip
 
     @property
@@ -175,6 +176,7 @@ def _points(raw: dict) -> tuple[MeasuredPoint, ...]:
                 max_num_seqs=row.get("max_num_seqs"),
                 input_stated=inputs is not None,
                 output_stated=outputs is not None,
+                attention_data_parallel=bool(row.get("attention_dp", False)),
             )
         )
     return tuple(points)

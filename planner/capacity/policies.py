@@ -488,15 +488,18 @@ def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> st
 
 
 def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityResult:
-    """The calibrated serving model over TP 1/2/4/8: the most sessions per server wins; ties
-    go to fewer accelerators per replica."""
+    """The calibrated serving model over TP 1/2/4/8 (and, for latent-attention models, TP
+    with data-parallel attention): the most sessions per server wins; ties go to fewer
+    accelerators per replica, then to plain TP."""
     constants = calibrated_constants()
     acc = q.server.accelerator
     best: tuple[int, int, str, Replica] | None = None  # (per server, per replica, binding, r)
-    for tp in TP_DEGREES:
-        if tp > q.server.accelerator_count:
-            break
-        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead)
+    configs = [
+        (tp, dp) for tp in TP_DEGREES if tp <= q.server.accelerator_count
+        for dp in (False, True) if not dp or (tp > 1 and q.model.kv_lora_rank)
+    ]  # fmt: skip
+    for tp, dp in configs:
+        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead, dp)
         per_replica, binding = replica.sessions_at(
             workload, constants, max_sequences=max_sequences, memory_margin=q.memory_margin
         )
@@ -525,6 +528,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         **{f"step_{name}": value for name, value in terms.items()},
     }
     size = f"TP {tp}" if tp > 1 else "one accelerator per replica"
+    if replica.attention_data_parallel:
+        size += " with data-parallel attention (each sequence's latent KV cache on one rank)"
     if binding == "does_not_fit":
         text = (
             f"Estimated (calibrated serving model) for {q.describe()}: the weights "

@@ -95,6 +95,11 @@ class Replica:
     tp_degree: int
     weight_bits: float
     weight_overhead: float = 0.0
+    # Latent-attention models served with data-parallel attention (SGLang
+    # --enable-dp-attention, TensorRT-LLM enable_attention_dp): each rank runs attention for
+    # its own share of the sequences, so a sequence's latent KV cache lives on one rank
+    # instead of on every one; the experts stay tensor / expert parallel.
+    attention_data_parallel: bool = False
 
     # --- hardware peaks -------------------------------------------------------------
     @property
@@ -164,8 +169,10 @@ class Replica:
         m = self.model
         if m.kv_lora_rank:
             # Latent attention caches one compressed latent (plus the rope key) per layer,
-            # replicated on every TP rank.
-            return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 0)) * kv_bits / 8
+            # replicated on every TP rank; with data-parallel attention, on one rank only
+            # (per device: the average over the replica's sequences).
+            latent = m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 0)) * kv_bits / 8
+            return latent / self.tp_degree if self.attention_data_parallel else latent
         return 2 * m.layers * kv_heads_per_device(m, self.tp_degree) * m.head_dim * kv_bits / 8
 
     def expert_bytes_per_layer_per_device(self) -> float:

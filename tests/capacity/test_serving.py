@@ -179,6 +179,29 @@ def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
     assert grouped.kv_bytes_per_token_per_device(16) == 2 * 61 * 128 * 128 * 2
 
 
+def test_data_parallel_attention_keeps_each_latent_on_one_rank():
+    plain = Replica(B200, DEEPSEEK_V3, 8, 8)
+    spread = Replica(B200, DEEPSEEK_V3, 8, 8, attention_data_parallel=True)
+    assert spread.kv_bytes_per_token_per_device(16) == 61 * (512 + 64) * 2 / 8
+    w = Workload(input_tokens=30_000, output_tokens=2_000, slo_tps=5)
+    assert spread.sessions_by_memory(w) > 7 * plain.sessions_by_memory(w)
+    # The weights and the experts are spread as before: only the KV terms change.
+    assert spread.weight_bytes_per_device == plain.weight_bytes_per_device
+    assert spread.step_terms(64, w, PLAIN)["memory_s"] < plain.step_terms(64, w, PLAIN)["memory_s"]
+
+
+def test_calibrated_policy_tries_data_parallel_attention_for_latent_models_only():
+    server = ServerSpec("8x-b200", 8, 14300, B200, 8)
+    long = Workload(input_tokens=30_000, output_tokens=2_000, slo_tps=5)
+    latent = sessions_at_slo(server, DEEPSEEK_V3, 8, policy="calibrated", workload=long)
+    assert latent.binding_limit == "memory_capacity"
+    assert "data-parallel attention" in latent.explanation
+    per_device = latent.kv_gb_per_session / latent.tp_degree
+    assert per_device == pytest.approx(long.kv_tokens_reserved * 61 * 576 * 2 / 8 / GB)
+    dense = sessions_at_slo(server, LLAMA_70B, 8, policy="calibrated", workload=long)
+    assert "data-parallel attention" not in dense.explanation
+
+
 def test_fp4_compute_only_where_the_accelerator_has_it():
     assert Replica(B200, LLAMA_70B, 1, 4).peak_tflops == 9000
     assert Replica(H100, LLAMA_70B, 1, 4).peak_tflops == 1979  # no FP4 units: 8-bit rate
