@@ -570,21 +570,22 @@ def kept_out_errors(
     if not points:
         return {}, {}
     intervals = observed_intervals(points)
+    estimator = calibrated_estimator(k)
+    # Each row's three errors once; the tables summarise them by source and in all.
+    errors = {
+        "rate": rate_errors(points, lambda p: predicted_rate(p, k)),
+        "sessions": errors_for(points, estimator),
+        "sessions, interval": interval_errors(points, estimator, intervals),
+    }
 
-    def tables(rows: list[MeasuredPoint]) -> dict[str, ErrorSummary]:
-        return {
-            "rate": summarise(rate_errors(rows, lambda p: predicted_rate(p, k))),
-            "sessions": summarise(errors_for(rows, calibrated_estimator(k))),
-            "sessions, interval": summarise(
-                interval_errors(rows, calibrated_estimator(k), intervals)
-            ),
-        }
+    def tables(keep: Callable[[str], bool]) -> dict[str, ErrorSummary]:
+        return {metric: summarise([e for e in rows if keep(e.source)])
+                for metric, rows in errors.items()}
 
-    out = {ALL_KEPT_OUT: tables(points)}
-    for source in sorted({p.source for p in points}):
-        out[source] = tables([p for p in points if p.source == source])
-    rates = {e.id: e.log_error for e in rate_errors(points, lambda p: predicted_rate(p, k))}
-    return out, rates
+    out = {ALL_KEPT_OUT: tables(lambda source: True)}
+    for name in sorted({p.source for p in points}):
+        out[name] = tables(lambda source, name=name: source == name)
+    return out, {e.id: e.log_error for e in errors["rate"]}
 
 
 def calibration_to_json(c: Calibration) -> dict:
