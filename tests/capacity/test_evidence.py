@@ -237,3 +237,64 @@ def test_every_measured_system_is_in_the_seed_catalog(points):
     for p in points:
         assert (p.accelerator.name, p.accelerator_count) in servers, p.id
         assert p.model.name in models, p.id
+
+
+def _static_point_over_memory():
+    """A kept-out static row whose batch the model's memory arithmetic cannot hold at once."""
+    for p in measurements.load_validation_points():
+        fit = p.replica.sessions_by_memory(p.workload)
+        if p.method == "static" and 1 <= fit < p.sessions:
+            return p, fit
+    raise AssertionError("no static kept-out row over its memory room")
+
+
+def test_a_static_batch_over_the_kv_room_runs_in_waves():
+    k = measurements.calibrated_constants()
+    point, fit = _static_point_over_memory()
+    assert evidence.running_sessions(point) == fit
+    wave_rate = point.replica.rate_per_session(fit, point.workload, k, overlap_prefill=False)
+    assert evidence.predicted_rate(point, k) == pytest.approx(wave_rate * fit / point.sessions)
+    # A serving row states the sequences actually running: never re-scaled.
+    serving = dataclasses.replace(point, method="continuous")
+    assert evidence.running_sessions(serving) == point.sessions
+    assert evidence.predicted_rate(serving, k) == point.replica.rate_per_session(
+        point.sessions, point.workload, k)
+
+
+def test_a_static_batch_within_the_kv_room_is_one_wave(points):
+    k = measurements.calibrated_constants()
+    for p in points:
+        if p.method == "static":
+            assert evidence.running_sessions(p) == p.sessions
+            assert evidence.predicted_rate(p, k) == p.replica.rate_per_session(
+                p.sessions, p.workload, k, overlap_prefill=False)
+
+
+def test_meta_fp8_405b_rows_carry_the_bf16_share_of_their_weights():
+    """Meta's FP8 checkpoint quantises only the feed-forward weights of the 124 inner layers
+    (Llama 3 paper, section 6.2): the rest stays at 2 bytes per weight."""
+    [model] = [m for m in measurements.catalog_rows()["model_classes"]
+               if m["name"] == "llama-3.1-405b"]
+    fp8 = (model["layers"] - 2) * 3 * model["hidden_size"] * model["intermediate_size"]
+    total = model["parameters_b"] * 1e9
+    overhead = (fp8 + 2 * (total - fp8)) / total - 1
+    rows = [
+        r
+        for path in (measurements.MEASUREMENTS_PATH, measurements.VALIDATION_PATH)
+        for r in json.loads(path.read_text(encoding="utf-8"))["measurements"]
+        if re.search(r"meta-llama/Llama-3\.1-405B-(Instruct-)?FP8\b", r["read"] + r["derivation"])
+        or r["id"].startswith("dstack405-h100")
+    ]
+    assert len(rows) == 8 + 14
+    for row in rows:
+        assert row["weight_bits"] == 8
+        assert row["weight_overhead"] == pytest.approx(overhead, abs=5e-5)
+
+
+def test_the_gpu_fit_keeps_the_best_of_its_starts(points, monkeypatch):
+    fitting, _ = evidence.split(points)
+    gpus = [p for p in fitting if p.accelerator.kind == "gpu"]
+    best = evidence.fit_constants(gpus)
+    monkeypatch.setattr(evidence, "_START_GRID", {})
+    from_defaults = evidence.fit_constants(gpus)
+    assert evidence.fit_cost(gpus, best) <= evidence.fit_cost(gpus, from_defaults) + 1e-9
