@@ -566,9 +566,11 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             explanation=text,
             limits=limits,
         ),
-        typical_error=spread.typical_error,
-        uncertainty_basis=spread.basis,
-        evidence=spread.nearest,
+        # "Does not fit" is memory arithmetic on the weights alone, not a fitted estimate:
+        # no typical error and no evidence to quote.
+        typical_error=None if binding == "does_not_fit" else spread.typical_error,
+        uncertainty_basis="" if binding == "does_not_fit" else spread.basis,
+        evidence=() if binding == "does_not_fit" else spread.nearest,
         workload={
             "input_tokens": workload.input_tokens,
             "output_tokens": workload.output_tokens,

@@ -153,8 +153,10 @@ def study_cells_table() -> list[str]:
                 server, model, study["precision_bits"], policy="calibrated",
                 workload=WORKLOAD_DEFAULTS.with_slo(float(study["slo_tps"])),
             )  # fmt: skip
-            cells.append(
-                f"{study_figure:,} / {estimate.sessions:,} (±{estimate.typical_error:.0%})"
-            )
+            band = (
+                "does not fit" if estimate.typical_error is None
+                else f"±{estimate.typical_error:.0%}"
+            )  # fmt: skip
+            cells.append(f"{study_figure:,} / {estimate.sessions:,} ({band})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines

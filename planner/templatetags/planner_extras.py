@@ -15,6 +15,12 @@ def percent(share: float | None) -> str:
 
 
 @register.filter
+def words(code: str | None) -> str:
+    """'does_not_fit' -> 'does not fit': a stored code (binding limit, label) as people read it."""
+    return (code or "").replace("_", " ")
+
+
+@register.filter
 def intcomma_plain(value: int | float | None) -> str:
     """12345 -> '12,345' without needing django.contrib.humanize."""
     if value is None:

@@ -249,6 +249,8 @@ def test_calibrated_policy_beats_the_study_rule_and_binds_sensibly():
     huge = ModelSpec("too-big", 2000, 126, 16384, 128, 8, 128)
     none = sessions_at_slo(server, huge, 16, 10.0, policy="calibrated")
     assert (none.sessions, none.binding_limit) == (0, "does_not_fit")
+    # Weights that do not fit are arithmetic, not an estimate: no error band, no evidence.
+    assert none.typical_error is None and none.evidence == ()
 
 
 # ---- monotonicity (hypothesis) -------------------------------------------------------

@@ -128,3 +128,15 @@ def test_capacity_page_takes_ternary_weights(client, seed_catalog):
     assert response.context["form"].cleaned_data["precision"] == 1.58
     bad = client.get("/capacity/", {"policy": "batched", "precision": "2.5"})
     assert bad.status_code == 400 and "precision" in bad.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_a_model_that_does_not_fit_reads_as_words_with_no_error_band(client, seed_catalog):
+    response = client.get("/capacity/", {"server": "8x-l40s", "model": "llama-3.1-405b"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    cell = html[html.index('data-server="8x-l40s" data-model="llama-3.1-405b"'):]
+    cell = cell[: cell.index("</td>")]
+    assert 'data-binding="does_not_fit"' in cell  # the code stays for scripts
+    assert "estimated · does not fit" in cell and "≈" not in cell
+    assert "typical error" not in cell
