@@ -30,6 +30,7 @@ from planner.capacity.specs import (
     Measurement,
     ModelSpec,
     ServerSpec,
+    binding_limit_words,
 )
 from planner.capacity.workload import (
     KV_PRECISIONS,
@@ -59,6 +60,7 @@ __all__ = [
     "sessions_from_request_rate",
     "uncertainty",
     "BINDING_LIMITS",
+    "binding_limit_words",
     "LABELS",
     "POLICIES",
     "AcceleratorSpec",

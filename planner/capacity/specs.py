@@ -46,6 +46,11 @@ BINDING_LIMITS: tuple[str, ...] = (
     "serving_stack",
 )
 
+
+def binding_limit_words(limit: str) -> str:
+    """A binding limit as people read it on a page: 'does_not_fit' -> 'does not fit'."""
+    return "time to first token" if limit == "ttft" else limit.replace("_", " ")
+
 _T = TypeVar("_T")
 
 

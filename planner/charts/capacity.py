@@ -3,6 +3,8 @@
 import pandas as pd
 import plotly.graph_objects as go
 
+from planner.capacity.specs import binding_limit_words
+
 # One colour per binding limit on the capacity matrix (planner.capacity BINDING_LIMITS order).
 BINDING_COLOURS = {
     "does_not_fit": "#BBBBBB",
@@ -44,7 +46,7 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
             z_row.append(limits.index(row["binding_limit"]))
             text_row.append(f"{int(row['sessions']):,}")
             custom_row.append(
-                [row["label"], row["binding_limit"].replace("_", " "),
+                [row["label"], binding_limit_words(row["binding_limit"]),
                  _wrap_for_hover(row["explanation"])]
             )  # fmt: skip
         z.append(z_row)
@@ -70,7 +72,7 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
             colorbar={
                 "title": {"text": "Binding limit"},
                 "tickvals": list(range(n)),
-                "ticktext": [limit.replace("_", " ") for limit in limits],
+                "ticktext": [binding_limit_words(limit) for limit in limits],
             },
             hovertemplate=(
                 "<b>%{y} × %{x}</b>: %{text} sessions per server"

@@ -3,6 +3,8 @@ import json
 
 from django import template
 
+from planner.capacity import binding_limit_words
+
 register = template.Library()
 
 
@@ -15,9 +17,9 @@ def percent(share: float | None) -> str:
 
 
 @register.filter
-def words(code: str | None) -> str:
-    """'does_not_fit' -> 'does not fit': a stored code (binding limit, label) as people read it."""
-    return (code or "").replace("_", " ")
+def limit_words(limit: str | None) -> str:
+    """A binding limit code as people read it ('ttft' -> 'time to first token')."""
+    return binding_limit_words(limit or "")
 
 
 @register.filter

@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from planner.capacity import binding_limit_words
 from planner.charts import BINDING_COLOURS, capacity_matrix_figure
 
 
@@ -25,7 +26,8 @@ def test_capacity_matrix_figure_colours_by_binding_limit_and_explains_on_hover()
     assert [list(row) for row in heatmap.text] == [["12", "0"], ["1,500", "7"]]
     assert heatmap.customdata[1][0][2] == "why s2 m1"
     assert "customdata[2]" in heatmap.hovertemplate
-    assert list(heatmap.colorbar.ticktext) == [name.replace("_", " ") for name in limits]
+    assert list(heatmap.colorbar.ticktext) == [binding_limit_words(name) for name in limits]
+    assert "time to first token" in heatmap.colorbar.ticktext
     assert fig.layout.title.text == "title"
 
 
