@@ -50,6 +50,8 @@ def test_study_page_renders_chart_and_table(client, seed_catalog):
     assert traces["8x-l40s"]["y"][4] is None  # 405B does not fit: no bar, an n/a label
     for (server, model), sessions in STUDY_SESSIONS_PER_RACK.items():
         assert f'data-server="{server}" data-model="{model}" data-sessions="{sessions}"' in html
+    # People read thousands separators; scripts read the plain figure above.
+    assert "<strong>1,216</strong>" in html and "3,097 W" in html
 
 
 def test_plotly_is_served_from_static(client):
