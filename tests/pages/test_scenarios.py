@@ -5,6 +5,7 @@ duplicating, through Django's test client."""
 import pytest
 from django.urls import reverse
 
+from inventory.models import RackType
 from planner.models import Run, Scenario
 from tests.pages.helpers import embedded_json, form_data, study_spec
 
@@ -14,6 +15,18 @@ def test_editor_needs_login(client, seed_catalog):
     response = client.get(reverse("planner:scenario-new"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_editor_shows_what_each_rack_leaves_for_servers(logged_in, seed_catalog):
+    """A 2N, derated rack's provisioned budget is not what servers may draw: the editor shows
+    both, as the solver counts them (RackType.usable_kw)."""
+    html = logged_in.get(reverse("planner:scenario-new")).content.decode()
+    rack = RackType.objects.get(name="42u-17kw-2n")
+    row = html[html.index(f"<th scope=\"row\">{rack.name}</th>"):]
+    row = row[: row.index("</tr>")]
+    assert "42.50 kW" in row and "2N feeds · 80 % derating" in row
+    assert f"{rack.usable_u}U · {rack.usable_kw:g} kW" in row
 
 
 @pytest.mark.django_db
