@@ -86,7 +86,6 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
         xaxis_title="Model",
         yaxis_title="Server",
         yaxis={"autorange": "reversed"},
-        template="plotly_white",
         margin={"t": 70, "r": 20, "b": 60, "l": 160},
         height=max(420, 60 + 38 * len(servers)),
     )

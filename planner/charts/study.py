@@ -53,7 +53,6 @@ def study_figure(
         xaxis_title=f"Model ({precision_bits}-bit weights)",
         yaxis_title=f"Concurrent sessions per rack (≥ {slo_tps:g} tokens/s each)",
         legend_title="Server",
-        template="plotly_white",
         margin={"t": 70, "r": 20, "b": 60, "l": 70},
         uniformtext_minsize=9,
     )

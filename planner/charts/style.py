@@ -122,7 +122,12 @@ def plain_layout(**fields) -> go.Layout:
 def theme() -> dict:
     # Built once per process through a figure, the one way plotly serialises a template.
     figure = go.Figure(layout={"template": "plotly_white"})
-    return json.loads(figure.to_json())["layout"]["template"]
+    template = json.loads(figure.to_json())["layout"]["template"]
+    # Thousands separators on every axis that does not set its own format ("8,000", not
+    # "8000"); d3's bare "," keeps small and fractional values as they are.
+    for axis in ("xaxis", "yaxis"):
+        template["layout"].setdefault(axis, {})["tickformat"] = ","
+    return template
 
 
 def figure_data(fig: go.Figure) -> dict:

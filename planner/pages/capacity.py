@@ -1,6 +1,5 @@
 """The capacity page: a server × model matrix of sessions for chosen settings, and what the
 catalog's corrected rows change against the seed study's. Thin around the capacity model."""
-import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -169,7 +168,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
             **view,
             "models": models,
             "rows": rows,
-            "figure": json.loads(figure.to_json()),
+            "figure": charts.figure_data(figure),
             "rack": rack,
             "rack_usable": rack_usable(rack) if rack is not None else None,
             "corrections": fixes,

@@ -1,6 +1,5 @@
 """The home page and the seed study page. Thin, as every page: they gather rows, call the
 bridge and the figure functions, and render."""
-import json
 
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
@@ -38,5 +37,5 @@ def study(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "planner/study.html",
-        {"table": table, "rows": rows, "figure": json.loads(figure.to_json())},
+        {"table": table, "rows": rows, "figure": charts.figure_data(figure)},
     )

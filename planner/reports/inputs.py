@@ -21,6 +21,7 @@ INPUT_LABELS = {
     "precision_bits": "Weight precision",
     "capacity_policy": "Capacity policy",
     "context_tokens": "Context (tokens)",
+    "workload": "Requests (prompt + output tokens)",
     "racks": "Racks",
     "servers": "Candidate servers",
     "models": "Models (min–max × weight)",
@@ -44,6 +45,28 @@ def _servers(servers: list[dict], key: str) -> str:
         available = server.get("available")
         parts.append(server[key] + ("" if available is None else f" (≤ {_count(available)})"))
     return ", ".join(parts)
+
+
+def _request_shape(workload: dict) -> str:
+    """'1,024 + 256' with the targets a planner set beside it (TTFT, KV bits, prefix hits)."""
+    text = f"{_count(workload['input_tokens'])} + {_count(workload['output_tokens'])}"
+    if workload.get("ttft_s") is not None:
+        text += f", first token ≤ {float(workload['ttft_s']):g} s"
+    if workload.get("kv_precision_bits") not in (None, 16):
+        text += f", {workload['kv_precision_bits']}-bit KV"
+    if workload.get("prefix_cache_hit_rate"):
+        text += f", {float(workload['prefix_cache_hit_rate']):.0%} prefix-cache hits"
+    if workload.get("requests_per_second") is not None:
+        text += f", {float(workload['requests_per_second']):,.6g} requests/s"
+    return text
+
+
+def _workloads(workloads: dict[str, dict]) -> str:
+    """One request shape when every model shares it, else each model's."""
+    shapes = {model: _request_shape(w) for model, w in workloads.items()}
+    if len(set(shapes.values())) == 1:
+        return next(iter(shapes.values()))
+    return "; ".join(f"{model}: {shape}" for model, shape in shapes.items())
 
 
 def _demand(model: str, lo: int, hi: int | None, weight: float | None) -> str:
@@ -74,6 +97,9 @@ def run_inputs(
         inputs["capacity_policy"] = policy
     if source.get("context_tokens") is not None:
         inputs["context_tokens"] = _count(int(source["context_tokens"]))
+    # The calibrated policy sizes each model by its requests (planner.bridge.problems).
+    if capacity.get("workloads"):
+        inputs["workload"] = _workloads(capacity["workloads"])
     if spec is not None:
         inputs["racks"] = _racks(spec.get("rack_types", []), "rack_type")
         inputs["servers"] = _servers(spec.get("servers", []), "server_model")

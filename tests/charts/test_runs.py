@@ -1,8 +1,10 @@
 """Figures of solved layouts, comparisons and sweeps (planner/charts/runs.py)."""
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from planner import charts
+from planner.charts import figure_data
 
 COLOURS = charts.server_colours(["cpu", "gpu"])
 
@@ -76,3 +78,11 @@ def test_tco_breakdown_stacks_parts_per_model_with_units():
     assert fig.layout.yaxis.title.text == "USD over 3 years"
     assert fig.layout.yaxis.tickformat == "$,.0f" and "$%{y:,.0f}" in fig.data[0].hovertemplate
     assert fig.layout.xaxis.title.text
+
+
+def test_axes_group_thousands_unless_a_chart_sets_its_own_format():
+    plain = figure_data(go.Figure(go.Bar(x=["a"], y=[8000])))
+    assert plain["layout"]["template"]["layout"]["yaxis"]["tickformat"] == ","
+    own = figure_data(
+        go.Figure(go.Bar(x=["a"], y=[8000]), layout={"yaxis": {"tickformat": "$,.0f"}}))
+    assert own["layout"]["yaxis"]["tickformat"] == "$,.0f"  # the chart's own format wins

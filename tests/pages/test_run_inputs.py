@@ -22,6 +22,22 @@ def test_differing_inputs_lists_only_what_differs():
     assert differing_inputs([a, a]) == []
 
 
+def test_a_calibrated_run_says_what_requests_it_sized_for():
+    shape = {"input_tokens": 1024, "output_tokens": 256, "ttft_s": None, "kv_precision_bits": 16,
+             "prefix_cache_hit_rate": 0.0, "requests_per_second": None}
+    problem = {"rack_types": [], "servers": [], "x-capacity": {
+        "policy": "calibrated", "workloads": {"a": shape, "b": dict(shape)}}}
+    assert run_inputs(None, problem)["workload"] == "1,024 + 256"
+    problem["x-capacity"]["workloads"]["b"] = {
+        **shape, "input_tokens": 30000, "ttft_s": 2, "kv_precision_bits": 8,
+        "prefix_cache_hit_rate": 0.5, "requests_per_second": 12.5}
+    assert run_inputs(None, problem)["workload"] == (
+        "a: 1,024 + 256; b: 30,000 + 256, first token ≤ 2 s, 8-bit KV, 50% prefix-cache hits, "
+        "12.5 requests/s")
+    # Runs from before the calibrated policy carry no workloads and list no such input.
+    assert "workload" not in run_inputs(None, {"rack_types": [], "servers": []})
+
+
 @pytest.mark.django_db(transaction=True)
 def test_run_keeps_its_spec_when_the_scenario_changes(client, seed_catalog, django_user_model):
     owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
