@@ -85,8 +85,10 @@ def compare_metric_figure(
 ) -> go.Figure:
     """One bar per run of one metric (`metrics` has columns run and `column`); n/a = no bar.
 
-    `value_format` (a Python/d3 format such as ",.0f") and `prefix` (e.g. "$") shape the labels,
-    the hover and the axis ticks alike; `digits` is how far values are rounded.
+    `value_format` (a Python/d3 format such as ",.0f") and `prefix` (e.g. "$") shape the labels
+    and the hover; the axis ticks keep the prefix but only group thousands ("800", not
+    "800.0"), and start at zero (every compared metric is a count, a share or a price).
+    `digits` is how far values are rounded.
     """
     values = [None if pd.isna(v) else round(float(v), digits) for v in metrics[column]]
     fig = go.Figure(
@@ -103,7 +105,8 @@ def compare_metric_figure(
     fig.layout = plain_layout(
         title=title,
         xaxis_title="Run",
-        yaxis={"title": {"text": axis_title}, "tickformat": value_format, "tickprefix": prefix},
+        yaxis={"title": {"text": axis_title}, "tickformat": ",", "tickprefix": prefix,
+               "rangemode": "tozero"},
         showlegend=False,
         margin={"t": 60, "r": 20, "b": 60, "l": 70},
         height=320,

@@ -272,8 +272,8 @@ def compare_context(runs: list[Run], colours: dict[str, str]) -> dict:
             charts.compare_metric_figure(
                 metrics,
                 "usd_per_million_tokens",
-                "$ per million output tokens",
-                "USD per million output tokens (TCO over the life)",
+                "$ per million output tokens (TCO over the life)",
+                "USD per million tokens",
                 value_format=",.4f",
                 prefix="$",
                 digits=6,

@@ -86,3 +86,12 @@ def test_axes_group_thousands_unless_a_chart_sets_its_own_format():
     own = figure_data(
         go.Figure(go.Bar(x=["a"], y=[8000]), layout={"yaxis": {"tickformat": "$,.0f"}}))
     assert own["layout"]["yaxis"]["tickformat"] == "$,.0f"  # the chart's own format wins
+
+
+def test_compare_metric_labels_keep_their_precision_and_the_axis_starts_at_zero():
+    metrics = pd.DataFrame({"run": ["#1", "#2"], "usd": [0.01234, None]})
+    fig = charts.compare_metric_figure(
+        metrics, "usd", "$ per million", "USD", value_format=",.4f", prefix="$", digits=4)
+    assert list(fig.data[0].text) == ["$0.0123", "n/a"]
+    assert fig.layout.yaxis.tickformat == "," and fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.yaxis.rangemode == "tozero"  # no negative axis when every run is n/a
