@@ -4,6 +4,7 @@ import json
 from django import template
 
 from planner.capacity import binding_limit_words
+from planner.reports.inputs import OBJECTIVE_LABELS
 
 register = template.Library()
 
@@ -20,6 +21,18 @@ def percent(share: float | None) -> str:
 def limit_words(limit: str | None) -> str:
     """A binding limit code as people read it ('ttft' -> 'time to first token')."""
     return binding_limit_words(limit or "")
+
+
+@register.filter
+def figure(value: int | float | None) -> str:
+    """12.5 -> '12.5', 10.0 -> '10', 1500 -> '1,500': as typed, grouped, no padded decimals."""
+    return "" if value is None else f"{float(value):,.6g}"
+
+
+@register.filter
+def objective_words(objective: str | None) -> str:
+    """'max_sessions' -> 'most sessions', as runs name their objective."""
+    return OBJECTIVE_LABELS.get(objective or "", objective or "")
 
 
 @register.filter

@@ -183,3 +183,12 @@ def test_editor_resilience_goes_into_the_spec_and_the_result_shows_the_exposure(
     table = html.split('id="exposure"')[1].split("</table>")[0]
     assert "planned for: n_plus_1_rack" in table
     assert f'data-after="rack">{exposure["after_worst_rack"]:,}<' in table
+
+
+@pytest.mark.django_db
+def test_scenario_summary_reads_in_a_planners_words(logged_in, seed_catalog, user):
+    spec = {**study_spec(), "slo_tps": 12.5, "objective": "min_power", "hall_power_kw": 1500}
+    scenario = Scenario.objects.create(name="Words", owner=user, spec=spec)
+    html = logged_in.get(reverse("planner:scenario", args=[scenario.pk])).content.decode()
+    assert "≥ 12.5 tokens/s per session" in html
+    assert "<dd>least power, hall cap 1,500 kW</dd>" in html
