@@ -38,6 +38,9 @@ def test_sweep_of_the_rack_budget(client, seed_catalog, django_user_model):
     # 24 kW -> 23 kW usable -> 39 servers (power still binds before the 40 usable U).
     assert lines["ampereone-a192"]["x"] == [11.5, 24.0]
     assert lines["ampereone-a192"]["y"] == [2 * 18 * 64, 2 * 39 * 64]
+    # Units as written (kW, not kw) and values as typed (11.5 and 24, not 11.500 and 24.0).
+    assert "<h1>Sweep: Rack power budget (kW)</h1>" in html and "Values: 11.5, 24." in html
+    assert "<td>11.5</td>" in html and "11.500" not in html
     # Sweep variants stay off the scenario's run list.
     page = client.get(reverse("planner:scenario", kwargs={"pk": scenario.pk})).content.decode()
     assert "No runs yet." in page and f"Sweep #{sweep.pk}" in page
