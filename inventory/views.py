@@ -70,7 +70,7 @@ KINDS: dict[str, CatalogKind] = {
                 ("Height", lambda s: f"{s.u_height}U"),
                 ("Power", power_cell),
                 ("Cooling", lambda s: s.get_cooling_display()),
-                ("Weight", lambda s: "n/a" if s.weight_kg is None else f"{s.weight_kg:g} kg"),
+                ("Weight", lambda s: "n/a" if s.weight_kg is None else f"{s.weight_kg:,g} kg"),
                 ("Price", price_cell),
             ),
             related=("accelerator",),
@@ -79,38 +79,38 @@ KINDS: dict[str, CatalogKind] = {
             "accelerators", "Accelerators", Accelerator, forms.AcceleratorForm,
             (
                 ("Kind", lambda a: a.get_kind_display()),
-                ("Memory", lambda a: f"{a.memory_gb:g} GB · {a.memory_bandwidth_gbps:g} GB/s"),
+                ("Memory", lambda a: f"{a.memory_gb:,g} GB · {a.memory_bandwidth_gbps:,g} GB/s"),
                 ("TFLOPS 16 / 8 / 4", lambda a: " / ".join(
-                    "–" if v is None else f"{v:g}" for v in (a.tflops_16, a.tflops_8, a.tflops_4)
+                    "–" if v is None else f"{v:,g}" for v in (a.tflops_16, a.tflops_8, a.tflops_4)
                 )),
-                ("TDP", lambda a: f"{a.tdp_w:g} W"),
+                ("TDP", lambda a: f"{a.tdp_w:,g} W"),
             ),
         ),
         CatalogKind(
             "rack-types", "Rack types", RackType, forms.RackTypeForm,
             (
                 ("Height", lambda r: f"{r.u_height}U"),
-                ("Provisioned", lambda r: f"{r.budget_kw:g} kW, {r.feeds}, {r.derating_pct:g} %"),
-                ("Usable for servers", lambda r: f"{r.usable_kw:g} kW · {r.usable_u}U"),
+                ("Provisioned", lambda r: f"{r.budget_kw:,g} kW, {r.feeds}, {r.derating_pct:,g} %"),
+                ("Usable for servers", lambda r: f"{r.usable_kw:,g} kW · {r.usable_u}U"),
                 ("Cooling", lambda r: r.get_cooling_display() + (
-                    f" ({r.cooling_kw:g} kW)" if r.cooling_kw else "")),
+                    f" ({r.cooling_kw:,g} kW)" if r.cooling_kw else "")),
                 ("Weight limit", lambda r: "none" if r.max_weight_kg is None
-                    else f"{r.max_weight_kg:g} kg"),
+                    else f"{r.max_weight_kg:,g} kg"),
             ),
         ),
         CatalogKind(
             "models", "Model classes", ModelClass, forms.ModelClassForm,
             (
-                ("Parameters", lambda m: f"{m.parameters_b:g} B" + (
-                    f" ({m.active_parameters_b:g} B active)" if m.active_parameters_b else "")),
+                ("Parameters", lambda m: f"{m.parameters_b:,g} B" + (
+                    f" ({m.active_parameters_b:,g} B active)" if m.active_parameters_b else "")),
                 ("Class", lambda m: m.get_size_class_display()),
-                ("Shape", lambda m: f"{m.layers} layers · {m.hidden_size} · "
+                ("Shape", lambda m: f"{m.layers} layers · {m.hidden_size:,} · "
                                     f"{m.attention_heads}/{m.kv_heads} heads"),
                 ("Experts", lambda m: "dense" if m.expert_count is None
                     else f"{m.experts_per_token} of {m.expert_count}"
                     + (f" + {m.shared_expert_count} shared" if m.shared_expert_count else "")),
                 ("Native bits", lambda m: "n/a" if m.native_precision_bits is None
-                    else f"{m.native_precision_bits:g}"),
+                    else f"{m.native_precision_bits:,g}"),
             ),
         ),
     )

@@ -45,6 +45,11 @@ def test_lists_are_public_and_label_estimates(client, seed_catalog):
     assert "Save a variant" not in text  # anonymous: no write actions
     for slug in ("accelerators", "rack-types", "models"):
         assert client.get(reverse("inventory:list", args=[slug])).status_code == 200
+    # Figures group thousands, as everywhere a planner reads them.
+    accelerators = client.get(reverse("inventory:list", args=["accelerators"])).content.decode()
+    assert "192 GB · 5,300 GB/s" in accelerators and "1,307 / 2,615 / –" in accelerators
+    racks = client.get(reverse("inventory:list", args=["rack-types"])).content.decode()
+    assert "1,361 kg" in racks
     assert client.get("/catalog/nope/").status_code == 404
 
 
