@@ -59,6 +59,8 @@ def predicted_rate(point: MeasuredPoint, k: ServingConstants) -> float:
     rate = point.replica.rate_per_session(
         running, point.workload, k, overlap_prefill=point.method != "static"
     )
+    # Unscaled when there are no waves: x * b / b is not always x in floating point, and the
+    # fit's flat cost surface should see the same residuals as before waves were modelled.
     return rate if running == point.sessions else rate * running / point.sessions
 
 

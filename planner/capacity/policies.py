@@ -514,7 +514,9 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     terms = replica.step_terms(load, workload, constants)
     rate = 1.0 / terms["step_s"]
     ttft = replica.ttft_s(load, workload, constants)
-    spread = uncertainty(acc.name, q.model, q.precision_bits)
+    # "Does not fit" is memory arithmetic on the weights alone, not a fitted estimate: no
+    # typical error and no evidence to quote (the result keeps its defaults).
+    spread = None if binding == "does_not_fit" else uncertainty(acc.name, q.model, q.precision_bits)
     by_memory = replica.sessions_by_memory(workload, q.memory_margin)
     limits: dict[str, float | int | None] = {
         "sessions_per_replica": per_replica,
@@ -530,7 +532,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     size = f"TP {tp}" if tp > 1 else "one accelerator per replica"
     if replica.attention_data_parallel:
         size += " with data-parallel attention (each sequence's latent KV cache on one rank)"
-    if binding == "does_not_fit":
+    if spread is None:
         text = (
             f"Estimated (calibrated serving model) for {q.describe()}: the weights "
             f"({replica.weight_bytes_per_device * tp / GB:.1f} GB) do not fit any replica "
@@ -566,11 +568,11 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             explanation=text,
             limits=limits,
         ),
-        # "Does not fit" is memory arithmetic on the weights alone, not a fitted estimate:
-        # no typical error and no evidence to quote.
-        typical_error=None if binding == "does_not_fit" else spread.typical_error,
-        uncertainty_basis="" if binding == "does_not_fit" else spread.basis,
-        evidence=() if binding == "does_not_fit" else spread.nearest,
+        **({} if spread is None else {
+            "typical_error": spread.typical_error,
+            "uncertainty_basis": spread.basis,
+            "evidence": spread.nearest,
+        }),
         workload={
             "input_tokens": workload.input_tokens,
             "output_tokens": workload.output_tokens,

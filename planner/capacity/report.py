@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from planner.capacity.evidence import ALL_KEPT_OUT, Calibration, ErrorSummary
 from planner.capacity.measurements import MeasuredPoint, catalog_rows, load_points, model_specs
 from planner.capacity.policies import sessions_at_slo
-from planner.capacity.specs import AcceleratorSpec, ServerSpec
+from planner.capacity.specs import AcceleratorSpec, ServerSpec, binding_limit_words
 from planner.capacity.workload import WORKLOAD_DEFAULTS
 
 
@@ -154,7 +154,7 @@ def study_cells_table() -> list[str]:
                 workload=WORKLOAD_DEFAULTS.with_slo(float(study["slo_tps"])),
             )  # fmt: skip
             band = (
-                "does not fit" if estimate.typical_error is None
+                binding_limit_words(estimate.binding_limit) if estimate.typical_error is None
                 else f"±{estimate.typical_error:.0%}"
             )  # fmt: skip
             cells.append(f"{study_figure:,} / {estimate.sessions:,} ({band})")
