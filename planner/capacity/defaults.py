@@ -35,6 +35,14 @@ DEFAULT_OUTPUT_TOKENS = 256
 DEFAULT_TTFT_S = None
 DEFAULT_PREFIX_CACHE_HIT_RATE = 0.0
 
+#: The serving engine a figure assumes. Its host-side cost per running sequence differs:
+#: "vllm" stands for the Python-scheduled engines (vLLM, SGLang), "tensorrt-llm" for NVIDIA's
+#: C++ batch manager (TensorRT-LLM, which MLPerf submissions and NIM's TensorRT-LLM profiles
+#: run). vLLM is the default: the engine most deployments start from.
+SERVING_STACKS = ("vllm", "tensorrt-llm")
+DEFAULT_SERVING_STACK = "vllm"
+SERVING_STACK_NAMES = {"vllm": "vLLM / SGLang", "tensorrt-llm": "TensorRT-LLM"}
+
 #: The capacity policy of a new scenario, the capacity page and a capacity query.
 DEFAULT_POLICY = "calibrated"
 #: What a saved spec that names no policy means: specs written before the calibrated policy

@@ -86,6 +86,7 @@ _GPU_FIELDS = (
     "gpu_bandwidth_efficiency", "gpu_compute_efficiency", "half_batch", "step_overhead_s",
     "all_reduce_latency_s", "moe_efficiency", "prefill_efficiency", "per_sequence_overhead_s",
     "moe_bandwidth_efficiency", "rocm_efficiency", "moe_half_expert_mb",
+    "tensorrt_llm_sequence_overhead_s",
 )  # fmt: skip
 # Bounds keep each constant physical: a step overhead of at most 3 ms (CUDA-graph launch and
 # scheduling) and an all-reduce latency of at most 30 us (NCCL small-message latency).
@@ -101,6 +102,7 @@ _GPU_BOUNDS = (
     (0.1, 1.0),
     (0.2, 1.0),
     (1e-3, 1e3),
+    (1e-7, 1e-4),
 )
 _CPU_FIELDS = ("cpu_bandwidth_efficiency", "cpu_compute_efficiency")
 _CPU_BOUNDS = ((0.05, 1.0), (0.005, 1.0))

@@ -149,6 +149,11 @@ def load_validation_points() -> tuple[MeasuredPoint, ...]:
 
 def _points(raw: dict) -> tuple[MeasuredPoint, ...]:
     methods = {key: value["method"] for key, value in raw["sources"].items()}
+    # A source names its engine when it is not the default (Python-scheduled) kind.
+    stacks = {
+        key: value.get("serving_stack", WORKLOAD_DEFAULTS.serving_stack)
+        for key, value in raw["sources"].items()
+    }
     models, accelerators = model_specs(), accelerator_specs()
     points = []
     for row in raw["measurements"]:
@@ -159,6 +164,7 @@ def _points(raw: dict) -> tuple[MeasuredPoint, ...]:
             output_tokens=int(outputs if outputs is not None else WORKLOAD_DEFAULTS.output_tokens),
             slo_tps=float(row["per_session_tps"]),
             kv_precision_bits=int(row.get("kv_bits") or WORKLOAD_DEFAULTS.kv_precision_bits),
+            serving_stack=stacks[row["source"]],
         )
         points.append(
             MeasuredPoint(

@@ -581,6 +581,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             "kv_precision_bits": workload.kv_precision_bits,
             "prefix_cache_hit_rate": workload.prefix_cache_hit_rate,
             "kv_reservation": workload.kv_reservation,
+            "serving_stack": workload.serving_stack,
         },
         kv_gb_per_session=workload.kv_tokens_reserved
         * replica.kv_bytes_per_token_per_device(workload.kv_precision_bits)

@@ -72,8 +72,11 @@ class ServingConstants:
     moe_half_expert_mb: float = 1.0
     # Prefill GEMMs run over thousands of rows: their own (higher) share of peak.
     prefill_efficiency: float = 0.6
-    # Host-side cost per running sequence per step (scheduling, sampling, detokenising).
+    # Host-side cost per running sequence per step (scheduling, sampling, detokenising) of a
+    # Python-scheduled engine (vLLM, SGLang) ...
     per_sequence_overhead_s: float = 1e-5
+    # ... and of TensorRT-LLM, whose batch manager and sampling run in C++.
+    tensorrt_llm_sequence_overhead_s: float = 1e-5
     cpu_bandwidth_efficiency: float = 0.4
     cpu_compute_efficiency: float = 0.05
     # AMD Instinct (CDNA) GPUs under ROCm: the same serving stacks (vLLM) reach a different
@@ -288,13 +291,18 @@ class Replica:
             busy = max(memory_s, decode_s + prefill_s)
         else:
             busy = max(memory_s, decode_s) + prefill_s
+        per_sequence_s = (
+            k.tensorrt_llm_sequence_overhead_s
+            if workload.serving_stack == "tensorrt-llm"
+            else k.per_sequence_overhead_s
+        )
         return {
             "memory_s": memory_s,
             "decode_compute_s": decode_s,
             "prefill_compute_s": prefill_s,
             "comm_s": comm_s,
-            "overhead_s": k.step_overhead_s + batch * k.per_sequence_overhead_s,
-            "step_s": busy + comm_s + k.step_overhead_s + batch * k.per_sequence_overhead_s,
+            "overhead_s": k.step_overhead_s + batch * per_sequence_s,
+            "step_s": busy + comm_s + k.step_overhead_s + batch * per_sequence_s,
         }
 
     def rate_per_session(

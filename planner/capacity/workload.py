@@ -66,6 +66,7 @@ class Workload:
     - `kv_reservation`: "paged" sizes the KV cache at the mean occupancy of a request over its
       life (input + output / 2, as paged attention allocates blocks as tokens arrive); "full"
       reserves input + output for every session.
+    - `serving_stack`: the engine ("vllm" or "tensorrt-llm"; `defaults.SERVING_STACKS`).
     """
 
     input_tokens: int = defaults.DEFAULT_INPUT_TOKENS
@@ -75,6 +76,7 @@ class Workload:
     kv_precision_bits: int = defaults.DEFAULT_KV_PRECISION_BITS
     prefix_cache_hit_rate: float = defaults.DEFAULT_PREFIX_CACHE_HIT_RATE
     kv_reservation: str = "paged"
+    serving_stack: str = defaults.DEFAULT_SERVING_STACK
 
     def __post_init__(self) -> None:
         if self.input_tokens < 0 or self.output_tokens < 1:
@@ -89,6 +91,8 @@ class Workload:
             raise ValueError("prefix_cache_hit_rate must be in [0, 1)")
         if self.kv_reservation not in ("paged", "full"):
             raise ValueError("kv_reservation must be 'paged' or 'full'")
+        if self.serving_stack not in defaults.SERVING_STACKS:
+            raise ValueError(f"serving_stack must be one of {', '.join(defaults.SERVING_STACKS)}")
 
     @property
     def prefill_tokens(self) -> float:

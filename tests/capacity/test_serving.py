@@ -171,6 +171,27 @@ def test_rocm_efficiency_scales_amd_gpus_only():
     )
 
 
+def test_each_engine_pays_its_own_cost_per_running_sequence():
+    k = dataclasses.replace(
+        PLAIN, per_sequence_overhead_s=9e-5, tensorrt_llm_sequence_overhead_s=5e-5
+    )
+    replica = Replica(H100, LLAMA_8B, 1, 8)
+    vllm = Workload(input_tokens=128, output_tokens=128, slo_tps=10)
+    trt = dataclasses.replace(vllm, serving_stack="tensorrt-llm")
+    assert replica.step_terms(512, vllm, k)["overhead_s"] == pytest.approx(512 * 9e-5)
+    assert replica.step_terms(512, trt, k)["overhead_s"] == pytest.approx(512 * 5e-5)
+    # The rest of the step is the same physics: only the per-sequence term differs.
+    gap = replica.step_terms(512, vllm, k)["step_s"] - replica.step_terms(512, trt, k)["step_s"]
+    assert gap == pytest.approx(512 * 4e-5)
+    # With the cheaper engine a server never sustains fewer sessions at the same SLO.
+    assert replica.sessions_at(trt, k)[0] >= replica.sessions_at(vllm, k)[0]
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="serving_stack must be one of vllm, tensorrt-llm"):
+        Workload(serving_stack="llama.cpp")
+
+
 def test_latent_attention_kv_is_one_latent_per_layer_replicated_across_tp():
     for tp in (1, 8):
         replica = Replica(B200, DEEPSEEK_V3, tp, 8)
