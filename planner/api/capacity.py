@@ -95,6 +95,10 @@ class CapacityQuerySerializer(serializers.Serializer):
         default=defaults.DEFAULT_PREFIX_CACHE_HIT_RATE, min_value=0.0, max_value=0.99,
         help_text="Share of prompt tokens served from the prefix cache.",
     )  # fmt: skip
+    serving_stack = serializers.ChoiceField(
+        choices=defaults.SERVING_STACKS, default=WORKLOAD_DEFAULTS.serving_stack,
+        help_text="Serving engine: vllm (vLLM, SGLang) or tensorrt-llm (calibrated policy).",
+    )  # fmt: skip
     max_sequences = serializers.IntegerField(
         default=DEFAULT_MAX_SEQUENCES, min_value=1, max_value=1_000_000,
         help_text="Serving stack's cap on running sequences per replica.",
@@ -108,6 +112,7 @@ class CapacityQuerySerializer(serializers.Serializer):
             "ttft_s": q.get("ttft_s"),
             "kv_precision_bits": int(q["kv_precision"]),
             "prefix_cache_hit_rate": q["prefix_cache_hit_rate"],
+            "serving_stack": q["serving_stack"],
         }
         if "input_tokens" in q or "output_tokens" in q or "context" not in q:
             return Workload(

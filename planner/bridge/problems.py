@@ -312,6 +312,8 @@ def build_problem(spec: dict) -> dict:
                 "prefix_cache_hit_rate": w.prefix_cache_hit_rate,
                 "requests_per_second": entry.get("requests_per_second"),
                 "min_sessions": demand_min_sessions(entry, w),
+                # Only when chosen: problems of specs that never name an engine stay as they were.
+                **({"serving_stack": w.serving_stack} if "serving_stack" in entry else {}),
             }
             for entry in spec["models"]
             for name, w in [(entry["model_class"], workloads[entry["model_class"]])]
@@ -334,6 +336,7 @@ def model_workload(spec: dict, entry: dict) -> Workload:
         "ttft_s": entry.get("ttft_s"),
         "kv_precision_bits": entry.get("kv_precision_bits", WORKLOAD_DEFAULTS.kv_precision_bits),
         "prefix_cache_hit_rate": entry.get("prefix_cache_hit_rate", 0.0),
+        "serving_stack": entry.get("serving_stack", WORKLOAD_DEFAULTS.serving_stack),
     }
     if "input_tokens" in entry or "output_tokens" in entry:
         return Workload(

@@ -57,6 +57,7 @@ TCO_LABELS = {
 # GB200 NVL72; see ServerModel).
 PER_SERVER_CHOICES = [("1", "1"), ("2", "2"), ("4", "4"), ("8", "8"), ("rack", "rack-scale (> 8)")]
 RACK_SCALE_MIN_ACCELERATORS = 9
+SERVING_STACK_CHOICES = list(defaults.SERVING_STACK_NAMES.items())
 POWER_BASES = [
     ("nameplate", "Nameplate (maximum) power"),
     ("typical", "Typical inference draw + headroom (nameplate where none is published)"),
@@ -88,6 +89,12 @@ class ScenarioForm(forms.Form):
         initial=defaults.DEFAULT_KV_PRECISION_BITS,
         required=False,
         empty_value=None,
+    )
+    serving_stack = forms.ChoiceField(
+        label="Serving engine (calibrated policy)",
+        choices=SERVING_STACK_CHOICES,
+        initial=defaults.DEFAULT_SERVING_STACK,
+        required=False,
     )
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
@@ -233,6 +240,7 @@ class ScenarioForm(forms.Form):
                 for key in ("min", "max", "weight", *WORKLOAD_KEYS):
                     fields[f"models[{i}].{key}"] = f"model_{model.pk}_{key}"
                 fields[f"models[{i}].kv_precision_bits"] = "kv_precision_bits"
+                fields[f"models[{i}].serving_stack"] = "serving_stack"
                 fields[f"models[{i}]"] = f"model_{model.pk}_min"
                 entry = {
                     "model_class": model.name,
@@ -247,6 +255,9 @@ class ScenarioForm(forms.Form):
                 kv = data.get("kv_precision_bits")
                 if kv is not None and kv != defaults.DEFAULT_KV_PRECISION_BITS:
                     entry["kv_precision_bits"] = kv
+                stack = data.get("serving_stack")
+                if stack and stack != defaults.DEFAULT_SERVING_STACK:
+                    entry["serving_stack"] = stack
                 models.append(entry)
         spec = {
             "version": 1,
@@ -358,6 +369,10 @@ class ScenarioForm(forms.Form):
                 (m["kv_precision_bits"] for m in spec.get("models", []) if "kv_precision_bits" in m),  # noqa: E501
                 defaults.DEFAULT_KV_PRECISION_BITS,
             ),
+            "serving_stack": next(
+                (m["serving_stack"] for m in spec.get("models", []) if "serving_stack" in m),
+                defaults.DEFAULT_SERVING_STACK,
+            ),
             "objective": spec.get("objective", "max_sessions"),
             "hall_power_kw": spec.get("hall_power_kw"),
             "resilience": spec.get("resilience", "none"),
@@ -423,6 +438,10 @@ class CapacitySettingsForm(forms.Form):
     kv_precision = forms.TypedChoiceField(
         choices=KV_CHOICES, coerce=int, initial=defaults.DEFAULT_KV_PRECISION_BITS,
         label="KV-cache precision (calibrated)",
+    )  # fmt: skip
+    serving_stack = forms.ChoiceField(
+        choices=SERVING_STACK_CHOICES, initial=defaults.DEFAULT_SERVING_STACK,
+        label="Serving engine (calibrated)",
     )  # fmt: skip
     context = forms.IntegerField(
         min_value=1,
@@ -574,6 +593,7 @@ class CapacitySettingsForm(forms.Form):
         return Workload(
             input_tokens=q["input_tokens"], output_tokens=q["output_tokens"],
             slo_tps=q["slo_tps"], ttft_s=q["ttft_s"], kv_precision_bits=q["kv_precision"],
+            serving_stack=q["serving_stack"],
         )  # fmt: skip
 
     @classmethod

@@ -7,6 +7,8 @@ problem itself, so every run can say what it solved.
 
 from typing import Any
 
+from planner.capacity import defaults
+
 OBJECTIVE_LABELS = {
     "max_sessions": "most sessions",
     "min_power": "least power",
@@ -56,6 +58,8 @@ def _request_shape(workload: dict) -> str:
         text += f", {workload['kv_precision_bits']}-bit KV"
     if workload.get("prefix_cache_hit_rate"):
         text += f", {float(workload['prefix_cache_hit_rate']):.0%} prefix-cache hits"
+    if workload.get("serving_stack") not in (None, defaults.DEFAULT_SERVING_STACK):
+        text += f", {defaults.SERVING_STACK_NAMES[workload['serving_stack']]}"
     if workload.get("requests_per_second") is not None:
         text += f", {float(workload['requests_per_second']):,.6g} requests/s"
     return text

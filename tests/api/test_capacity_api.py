@@ -32,7 +32,7 @@ def test_capacity_defaults_and_grid_setting(api_client, seed_catalog):
     assert body["query"] == {"server": "8x-l40s", "model": "llama-3.1-8b", "precision": 8,
                              "slo_tps": 10.0, "context": 4096, "policy": "batched",
                              "kv_precision": 16, "prefix_cache_hit_rate": 0.0,
-                             "max_sequences": 1024}
+                             "serving_stack": "vllm", "max_sequences": 1024}
     assert body["result"]["label"] == "estimated"
     assert body["result"]["binding_limit"] in ("memory_capacity", "memory_bandwidth", "compute")
     sessions = body["result"]["sessions"]
@@ -82,7 +82,7 @@ def test_capacity_is_in_the_openapi_schema(api_client):
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert names == {"server", "model", "precision", "slo_tps", "context", "policy",
                      "input_tokens", "output_tokens", "ttft_s", "kv_precision",
-                     "prefix_cache_hit_rate", "max_sequences"}
+                     "prefix_cache_hit_rate", "serving_stack", "max_sequences"}
 
 
 @pytest.mark.django_db
@@ -126,6 +126,7 @@ def test_capacity_workload_parameters_change_the_figure(api_client, seed_catalog
         ({"ttft_s": 0}, "ttft_s"),
         ({"kv_precision": 5}, "kv_precision"),
         ({"prefix_cache_hit_rate": 1.0}, "prefix_cache_hit_rate"),
+        ({"serving_stack": "triton"}, "serving_stack"),
         ({"max_sequences": 0}, "max_sequences"),
         ({"policy": "guess"}, "policy"),
     ],
@@ -136,6 +137,19 @@ def test_bad_workload_params_are_400_with_field_errors(api_client, seed_catalog,
     )
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_serving_engine_reaches_the_estimate(api_client, seed_catalog):
+    query = {"server": "8x-h100-sxm", "model": "llama-3.1-8b"}
+    default = api_client.get("/api/v1/capacity", query).json()
+    trt = api_client.get("/api/v1/capacity", {**query, "serving_stack": "tensorrt-llm"}).json()
+    assert default["query"]["serving_stack"] == "vllm"
+    assert default["result"]["workload"]["serving_stack"] == "vllm"
+    assert trt["result"]["workload"]["serving_stack"] == "tensorrt-llm"
+    # TensorRT-LLM's fitted cost per running sequence is the smaller one (docs/capacity.md):
+    # at the hundreds of sessions an H100 server holds, it sustains more of them.
+    assert trt["result"]["sessions"] > default["result"]["sessions"]
 
 
 @pytest.mark.django_db

@@ -50,10 +50,28 @@ def test_requests_per_second_becomes_minimum_sessions_by_littles_law(seed_catalo
 
 
 @pytest.mark.django_db
+def test_a_chosen_engine_reaches_the_problem_and_an_unchosen_one_leaves_it_as_it_was(seed_catalog):
+    # Short requests: the decode rate binds (not memory), so the engine's cost shows.
+    spec = {**BASE, "capacity_policy": "calibrated",
+            "models": [{"model_class": "llama-3.1-8b", "input_tokens": 256,
+                        "output_tokens": 128}]}  # fmt: skip
+    plain = build_problem(spec)
+    assert "serving_stack" not in plain["x-capacity"]["workloads"]["llama-3.1-8b"]
+    spec["models"][0]["serving_stack"] = "tensorrt-llm"
+    trt = build_problem(spec)
+    assert trt["x-capacity"]["workloads"]["llama-3.1-8b"]["serving_stack"] == "tensorrt-llm"
+    sessions = {s["name"]: s["sessions"]["llama-3.1-8b"] for s in trt["servers"]}
+    before = {s["name"]: s["sessions"]["llama-3.1-8b"] for s in plain["servers"]}
+    assert all(sessions[name] >= before[name] for name in before)
+    assert sessions != before
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value"),
     [("input_tokens", -1), ("output_tokens", 0), ("ttft_s", 0), ("kv_precision_bits", 5),
-     ("prefix_cache_hit_rate", 1.0), ("requests_per_second", -2), ("slo_tps", 0)],
+     ("prefix_cache_hit_rate", 1.0), ("requests_per_second", -2), ("slo_tps", 0),
+     ("serving_stack", "triton")],
 )  # fmt: skip
 def test_bad_workload_fields_name_their_path(seed_catalog, field, value):
     spec = {**BASE, "models": [{"model_class": "llama-3.1-8b", field: value}]}
@@ -105,6 +123,8 @@ def test_schema_defaults_and_choices_are_planner_capacity_defaults():
     assert props["capacity_policy"]["default"] == defaults.SPEC_POLICY_WHEN_ABSENT
     model = props["models"]["items"]["properties"]
     assert tuple(model["kv_precision_bits"]["enum"]) == defaults.KV_PRECISIONS_BITS
+    assert tuple(model["serving_stack"]["enum"]) == defaults.SERVING_STACKS
+    assert model["serving_stack"]["default"] == defaults.DEFAULT_SERVING_STACK
 
 
 @pytest.mark.django_db
@@ -132,3 +152,27 @@ def test_ternary_weights_in_a_spec_and_the_editor(client, user, seed_catalog):
     )
     assert saved.status_code == 302
     assert Scenario.objects.get(name="Ternary").spec["precision_bits"] == 1.58
+
+
+@pytest.mark.django_db
+def test_the_editor_saves_the_serving_engine_and_shows_it_again(client, user, seed_catalog):
+    from planner.models import Scenario
+    from tests.pages.helpers import form_data
+
+    client.force_login(user)
+    page = client.get(reverse("planner:scenario-new")).content.decode()
+    assert "TensorRT-LLM" in page and "Serving engine" in page
+    bad = client.post(reverse("planner:scenario-new"), form_data(serving_stack="triton"))
+    assert bad.status_code == 200 and "serving_stack" in bad.context["form"].errors
+    plain = client.post(reverse("planner:scenario-new"), form_data(name="Plain",
+                        capacity_policy="calibrated", serving_stack="vllm"))  # fmt: skip
+    assert plain.status_code == 302
+    # The default engine writes nothing: such a spec keeps the shape it had before.
+    assert all("serving_stack" not in m for m in Scenario.objects.get(name="Plain").spec["models"])
+    saved = client.post(reverse("planner:scenario-new"), form_data(name="TRT",
+                        capacity_policy="calibrated", serving_stack="tensorrt-llm"))  # fmt: skip
+    assert saved.status_code == 302
+    scenario = Scenario.objects.get(name="TRT")
+    assert {m["serving_stack"] for m in scenario.spec["models"]} == {"tensorrt-llm"}
+    edit = client.get(reverse("planner:scenario-edit", args=[scenario.pk]))
+    assert edit.context["form"]["serving_stack"].value() == "tensorrt-llm"

@@ -30,10 +30,11 @@ def test_a_calibrated_run_says_what_requests_it_sized_for():
     assert run_inputs(None, problem)["workload"] == "1,024 + 256"
     problem["x-capacity"]["workloads"]["b"] = {
         **shape, "input_tokens": 30000, "ttft_s": 2, "kv_precision_bits": 8,
-        "prefix_cache_hit_rate": 0.5, "requests_per_second": 12.5}
+        "prefix_cache_hit_rate": 0.5, "requests_per_second": 12.5,
+        "serving_stack": "tensorrt-llm"}
     assert run_inputs(None, problem)["workload"] == (
         "a: 1,024 + 256; b: 30,000 + 256, first token ≤ 2 s, 8-bit KV, 50% prefix-cache hits, "
-        "12.5 requests/s")
+        "TensorRT-LLM, 12.5 requests/s")
     # Runs from before the calibrated policy carry no workloads and list no such input.
     assert "workload" not in run_inputs(None, {"rack_types": [], "servers": []})
 
