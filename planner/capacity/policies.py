@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
+from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, SERVING_STACK_NAMES
 from planner.capacity.measurements import calibrated_constants, uncertainty
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
@@ -542,7 +542,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         text = (
             f"Estimated (calibrated serving model) for {q.describe()}, {workload.input_tokens} "
             f"prompt + {workload.output_tokens} output tokens per request, KV cache at "
-            f"{workload.kv_precision_bits}-bit: {size}, {replicas} replica(s) of "
+            f"{workload.kv_precision_bits}-bit, served by "
+            f"{SERVING_STACK_NAMES[workload.serving_stack]}: {size}, {replicas} replica(s) of "
             f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s; binding: "
             f"{binding.replace('_', ' ')}. Typical error ±{spread.typical_error:.0%} "

@@ -147,6 +147,8 @@ def test_the_serving_engine_reaches_the_estimate(api_client, seed_catalog):
     assert default["query"]["serving_stack"] == "vllm"
     assert default["result"]["workload"]["serving_stack"] == "vllm"
     assert trt["result"]["workload"]["serving_stack"] == "tensorrt-llm"
+    assert "served by TensorRT-LLM" in trt["result"]["explanation"]
+    assert "served by vLLM / SGLang" in default["result"]["explanation"]
     # TensorRT-LLM's fitted cost per running sequence is the smaller one (docs/capacity.md):
     # at the hundreds of sessions an H100 server holds, it sustains more of them.
     assert trt["result"]["sessions"] > default["result"]["sessions"]
