@@ -13,6 +13,7 @@ from inventory.seed import seed_data
 from planner import charts, solver
 from planner.bridge.figures import capacity_report, measured_profiles
 from planner.bridge.problems import rack_usable, single_model_problem
+from planner.capacity.defaults import SERVING_STACK_NAMES
 from planner.pages.forms import CapacitySettingsForm
 
 
@@ -131,7 +132,8 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "grid": grid,
     }
     shape = (
-        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request"
+        f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request, served by "
+        f"{SERVING_STACK_NAMES[q['serving_stack']]}"
         if q["policy"] == "calibrated"
         else f"{q['context']:,}-token context"
     )

@@ -94,7 +94,11 @@ def test_capacity_page_defaults_to_calibrated_with_typical_error_and_evidence(cl
     html = response.content.decode()
     assert response.context["settings"]["policy"] == "calibrated"
     assert "typical error ±" in html and "nearest evidence:" in html
-    assert "1,024 + 256 tokens per request" in html
+    assert "1,024 + 256 tokens per request, served by vLLM / SGLang" in html
+    trt = client.get("/capacity/", {"serving_stack": "tensorrt-llm"}).content.decode()
+    assert "tokens per request, served by TensorRT-LLM" in trt
+    bad = client.get("/capacity/", {"serving_stack": "triton"})
+    assert bad.status_code == 400 and "serving_stack" in bad.context["form"].errors
 
 
 @pytest.mark.django_db
