@@ -532,12 +532,59 @@ class Calibration:
     kept_out_rate_errors: dict[str, float] = field(default_factory=dict)
 
 
+LOSO = "calibrated, leave-one-source-out"
+
+
+def error_tables(
+    points: Sequence[MeasuredPoint],
+    k: ServingConstants,
+    loso: dict[str, ErrorSummary] | None = None,
+) -> dict[str, dict[str, ErrorSummary]]:
+    """The error tables of the held-out split under constants `k` (fitted on the fitting
+    split), beside the policies used before; with `loso` (one summary per table, from
+    `calibrate`), each table's leave-one-source-out row in its place."""
+    fitting, held = split(points)
+    intervals = observed_intervals(points)
+    held_sat = saturated(held, intervals)
+    calibrated = calibrated_estimator(k)
+    rate_k = lambda p: predicted_rate(p, k)  # noqa: E731
+
+    def loso_row(metric: str) -> dict[str, ErrorSummary]:
+        return {LOSO: loso[metric]} if loso else {}
+
+    return {
+        "rate": {
+            "batched, held-out": summarise(rate_errors(held, batched_rate)),
+            "batched, all rows": summarise(rate_errors(points, batched_rate)),
+            "calibrated, held-out": summarise(rate_errors(held, rate_k)),
+            **loso_row("rate"),
+            "calibrated, fitting rows (in sample)": summarise(rate_errors(fitting, rate_k)),
+        },
+        "sessions": {
+            "study, held-out": summarise(errors_for(held, study_sessions)),
+            "batched, held-out": summarise(errors_for(held, batched_sessions)),
+            "calibrated, held-out": summarise(errors_for(held, calibrated)),
+            **loso_row("sessions"),
+        },
+        "sessions, interval": {
+            "study, held-out": summarise(interval_errors(held, study_sessions, intervals)),
+            "batched, held-out": summarise(interval_errors(held, batched_sessions, intervals)),
+            "calibrated, held-out": summarise(interval_errors(held, calibrated, intervals)),
+            **loso_row("sessions, interval"),
+        },
+        "sessions, saturated rows": {
+            "batched, held-out": summarise(errors_for(held_sat, batched_sessions)),
+            "calibrated, held-out": summarise(errors_for(held_sat, calibrated)),
+            **loso_row("sessions, saturated rows"),
+        },
+    }
+
+
 def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
     """Fit on the fitting split; error tables on held-out rows and leave-one-source-out."""
     points = list(points) if points is not None else load_points()
     fitting, held = split(points)
     k = fit_constants(fitting)
-    rate_k = lambda p: predicted_rate(p, k)  # noqa: E731
     # The observed intervals are measurements, not fitted constants: every row's bounds come
     # from its own sweep in the whole dataset.
     intervals = observed_intervals(points)
@@ -558,38 +605,14 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
             "rate": summarise(rates), "sessions": summarise(points_err),
             "sessions, interval": summarise(inside),
         }  # fmt: skip
-    held_sat = saturated(held, intervals)
     loso_sat = {p.id for p in saturated(points, intervals)}
-    tables = {
-        "rate": {
-            "batched, held-out": summarise(rate_errors(held, batched_rate)),
-            "batched, all rows": summarise(rate_errors(points, batched_rate)),
-            "calibrated, held-out": summarise(rate_errors(held, rate_k)),
-            "calibrated, leave-one-source-out": summarise(loso_rate),
-            "calibrated, fitting rows (in sample)": summarise(rate_errors(fitting, rate_k)),
-        },
-        "sessions": {
-            "study, held-out": summarise(errors_for(held, study_sessions)),
-            "batched, held-out": summarise(errors_for(held, batched_sessions)),
-            "calibrated, held-out": summarise(errors_for(held, calibrated_estimator(k))),
-            "calibrated, leave-one-source-out": summarise(loso_sessions),
-        },
-        "sessions, interval": {
-            "study, held-out": summarise(interval_errors(held, study_sessions, intervals)),
-            "batched, held-out": summarise(interval_errors(held, batched_sessions, intervals)),
-            "calibrated, held-out": summarise(
-                interval_errors(held, calibrated_estimator(k), intervals)
-            ),
-            "calibrated, leave-one-source-out": summarise(loso_interval),
-        },
-        "sessions, saturated rows": {
-            "batched, held-out": summarise(errors_for(held_sat, batched_sessions)),
-            "calibrated, held-out": summarise(errors_for(held_sat, calibrated_estimator(k))),
-            "calibrated, leave-one-source-out": summarise(
-                [e for e in loso_sessions if e.id in loso_sat]
-            ),
-        },
+    loso = {
+        "rate": summarise(loso_rate),
+        "sessions": summarise(loso_sessions),
+        "sessions, interval": summarise(loso_interval),
+        "sessions, saturated rows": summarise([e for e in loso_sessions if e.id in loso_sat]),
     }
+    tables = error_tables(points, k, loso)
     cv: dict[str, float] = {}
     folds = 5
     for fold in range(folds):
