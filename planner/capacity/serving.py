@@ -48,6 +48,13 @@ DEFAULT_MAX_SEQUENCES = 1024
 BATCH_LIMIT = 1_000_000
 
 
+# Which constant holds each engine's cost per running sequence (defaults.SERVING_STACKS).
+_SEQUENCE_OVERHEAD_FIELDS = {
+    "vllm": "per_sequence_overhead_s",
+    "tensorrt-llm": "tensorrt_llm_sequence_overhead_s",
+}
+
+
 @dataclass(frozen=True)
 class ServingConstants:
     """Global constants of the serving model (fitted; see docs/capacity.md)."""
@@ -87,6 +94,10 @@ class ServingConstants:
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def sequence_overhead_s(self, serving_stack: str) -> float:
+        """Host-side cost per running sequence per step of the engine `serving_stack`."""
+        return getattr(self, _SEQUENCE_OVERHEAD_FIELDS[serving_stack])
 
 
 @dataclass(frozen=True)
@@ -291,11 +302,7 @@ class Replica:
             busy = max(memory_s, decode_s + prefill_s)
         else:
             busy = max(memory_s, decode_s) + prefill_s
-        per_sequence_s = (
-            k.tensorrt_llm_sequence_overhead_s
-            if workload.serving_stack == "tensorrt-llm"
-            else k.per_sequence_overhead_s
-        )
+        per_sequence_s = k.sequence_overhead_s(workload.serving_stack)
         return {
             "memory_s": memory_s,
             "decode_compute_s": decode_s,

@@ -15,6 +15,7 @@ from planner.capacity import (
     ServingConstants,
     Workload,
     calibrated_constants,
+    defaults,
     sessions_at_slo,
     sessions_from_request_rate,
 )
@@ -185,6 +186,14 @@ def test_each_engine_pays_its_own_cost_per_running_sequence():
     assert gap == pytest.approx(512 * 4e-5)
     # With the cheaper engine a server never sustains fewer sessions at the same SLO.
     assert replica.sessions_at(trt, k)[0] >= replica.sessions_at(vllm, k)[0]
+
+
+def test_every_engine_a_planner_may_choose_has_its_own_constant():
+    k = calibrated_constants()
+    costs = {stack: k.sequence_overhead_s(stack) for stack in defaults.SERVING_STACKS}
+    assert all(cost > 0 for cost in costs.values())
+    assert costs["vllm"] == k.per_sequence_overhead_s
+    assert costs["tensorrt-llm"] == k.tensorrt_llm_sequence_overhead_s
 
 
 def test_an_unknown_engine_is_refused():
