@@ -39,6 +39,7 @@ from planner.capacity.workload import (
     Workload,
     is_whole_bits,
     parse_weight_precision,
+    request_rate_from_sessions,
     sessions_from_request_rate,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "is_whole_bits",
     "parse_weight_precision",
     "calibrated_constants",
+    "request_rate_from_sessions",
     "sessions_from_request_rate",
     "uncertainty",
     "BINDING_LIMITS",

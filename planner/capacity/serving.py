@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields
 
 from planner.capacity.memory import GB, kv_heads_per_device
 from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
-from planner.capacity.workload import Workload
+from planner.capacity.workload import Workload, request_rate_from_sessions
 
 DEFAULT_INTERCONNECT_GBPS = 64.0  # no NVLink figure: PCIe Gen5 x16 per direction
 ACTIVATION_BYTES = 2
@@ -275,8 +275,6 @@ class Replica:
         dense, routed = self.expert_split_b()
         touched = (dense + routed * self.experts_touched_share(batch)) * 1e9
         attention_flops = batch * 4 * m.layers * context * attn_width / t
-        prefill_per_request = 2 * active * p + 2 * m.layers * p * p * attn_width
-        prefill_flops = batch / workload.output_tokens * prefill_per_request / t
         # CPUs: too few measurements to fit a batch curve, so a flat compute efficiency.
         half = k.half_batch if self.accelerator.kind == "gpu" else 0.0
         decode_s = 0.0
@@ -286,7 +284,8 @@ class Replica:
             expert_flops = 2 * routed_active * batch / t
             decode_s = (dense_equiv + attention_flops + expert_fixed) / (peak * c_eff)
             decode_s += expert_flops / (peak * c_eff * k.moe_efficiency)
-        prefill_s = prefill_flops / (peak * self._prefill_efficiency(k))
+        # Each request's prefill is paid once, spread over its output tokens (chunked prefill).
+        prefill_s = batch / workload.output_tokens * self.prefill_s(workload, k)
         comm_s = 0.0
         if t > 1:
             link = (self.accelerator.interconnect_gbps or DEFAULT_INTERCONNECT_GBPS) * GB
@@ -317,19 +316,37 @@ class Replica:
     ) -> float:
         return 1.0 / self.step_terms(batch, workload, k, overlap_prefill)["step_s"]
 
-    def ttft_s(self, batch: float, workload: Workload, k: ServingConstants) -> float:
-        """Time to first token at `batch` running sessions: own prefill, slowed by the share
-        of compute the others' prefills take, plus one decode step."""
-        terms = self.step_terms(batch, workload, k)
-        c_eff = self._prefill_efficiency(k)
+    def prefill_s(self, workload: Workload, k: ServingConstants) -> float:
+        """One request's prefill alone on the replica: linear layers plus attention over the
+        prompt tokens that need it, at the prefill efficiency."""
         m = self.model
         p = workload.prefill_tokens
         attn_width = m.attention_heads * m.head_dim
-        own = (2 * m.compute_parameters_b * 1e9 * p + 2 * m.layers * p * p * attn_width) / (
-            self.tp_degree * self.peak_tflops * 1e12 * c_eff
-        )
-        busy = terms["prefill_compute_s"] / terms["step_s"]
-        return own / max(1e-6, 1.0 - busy) + terms["step_s"]
+        flops = 2 * m.compute_parameters_b * 1e9 * p + 2 * m.layers * p * p * attn_width
+        return flops / (self.tp_degree * self.peak_tflops * 1e12 * self._prefill_efficiency(k))
+
+    def ttft_s(
+        self,
+        batch: float,
+        workload: Workload,
+        k: ServingConstants,
+        requests_per_s: float | None = None,
+    ) -> float:
+        """Time to first token at `batch` running sessions: the request's own prefill, slowed
+        by the share of the replica's compute the other requests' prefills take (the queue in
+        front of it), plus one decode step.
+
+        The others' prefills arrive at `requests_per_s`. By default that is the rate `batch`
+        sessions stand for at the SLO (`request_rate_from_sessions`, the same Little's law
+        that turns a planner's requests/s into sessions), not the rate a closed-loop benchmark
+        would send a replica that decodes faster than the SLO: charging a faster replica for
+        the extra requests it would only see there made faster hardware hold fewer sessions
+        under a first-token target. A measured row passes its own arrival rate."""
+        if requests_per_s is None:
+            requests_per_s = request_rate_from_sessions(batch, workload)
+        own = self.prefill_s(workload, k)
+        busy = requests_per_s * own
+        return own / max(1e-6, 1.0 - busy) + self.step_terms(batch, workload, k)["step_s"]
 
     def sessions_at(
         self,

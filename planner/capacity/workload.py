@@ -134,4 +134,14 @@ def sessions_from_request_rate(
     return requests_per_second * (wait + workload.output_tokens / workload.slo_tps)
 
 
+def request_rate_from_sessions(sessions: float, workload: Workload) -> float:
+    """Little's law the other way: the arrival rate, requests/s, that `sessions` in flight
+    stand for when each request stays its time to first token (the target, or none) plus
+    output tokens at the SLO rate; the inverse of `sessions_from_request_rate`."""
+    if sessions < 0:
+        raise ValueError("sessions must be >= 0")
+    wait = workload.ttft_s or 0.0
+    return sessions / (wait + workload.output_tokens / workload.slo_tps)
+
+
 WORKLOAD_DEFAULTS = Workload()

@@ -4,7 +4,7 @@ import dataclasses
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from planner.capacity import (
@@ -16,6 +16,7 @@ from planner.capacity import (
     Workload,
     calibrated_constants,
     defaults,
+    request_rate_from_sessions,
     sessions_at_slo,
     sessions_from_request_rate,
 )
@@ -67,8 +68,21 @@ def test_time_to_first_token_is_own_prefill_behind_the_others_plus_one_step():
     w = Workload(input_tokens=2000, output_tokens=200, slo_tps=10)
     terms = replica.step_terms(32, w, PLAIN)
     own = (2 * 8.03e9 * 2000 + 2 * 32 * 2000**2 * 4096) / 989e12
-    busy = terms["prefill_compute_s"] / terms["step_s"]
+    assert replica.prefill_s(w, PLAIN) == pytest.approx(own)
+    # 32 sessions at the SLO stand for 32 / (200 tokens / 10 tok/s) = 1.6 requests/s, each
+    # taking `own` seconds of the replica's prefill compute: the queue in front of a request.
+    busy = 1.6 * own
     assert replica.ttft_s(32, w, PLAIN) == pytest.approx(own / (1 - busy) + terms["step_s"])
+    # With a first-token target, a request stays that much longer: fewer arrivals per session.
+    slow = dataclasses.replace(w, ttft_s=5.0)
+    busy_slow = 32 / (5.0 + 20.0) * own
+    assert replica.ttft_s(32, slow, PLAIN) == pytest.approx(
+        own / (1 - busy_slow) + replica.step_terms(32, slow, PLAIN)["step_s"]
+    )
+    # A measured arrival rate replaces the SLO's.
+    assert replica.ttft_s(32, w, PLAIN, requests_per_s=4.0) == pytest.approx(
+        own / (1 - 4.0 * own) + terms["step_s"]
+    )
     # A lone session: its own prefill plus one step.
     alone = replica.step_terms(1, w, PLAIN)
     assert replica.ttft_s(1, w, PLAIN) > own + alone["step_s"] * 0.99
@@ -255,6 +269,7 @@ def test_cpu_bandwidth_from_channels_and_matrix_units():
 def test_littles_law_and_the_legacy_context():
     w = Workload(input_tokens=1000, output_tokens=250, slo_tps=10, ttft_s=0.5)
     assert sessions_from_request_rate(2.0, w) == pytest.approx(2.0 * (0.5 + 25))
+    assert request_rate_from_sessions(51.0, w) == pytest.approx(2.0)
     legacy = Workload.from_context(4096)
     assert (legacy.input_tokens, legacy.output_tokens) == (3840, 256)
 
@@ -306,6 +321,12 @@ def sessions(acc, model, w, bits=8, tp=2):
 @given(w=workloads, model=models, factor=factors, field=st.sampled_from(
     ["memory_gb", "memory_bandwidth_gbps", "tflops_8", "interconnect_gbps"]
 ))  # fmt: skip
+# Found by Hypothesis: when a replica's request rate followed its own decode speed, twice the
+# NVLink bandwidth (faster steps, so more requests and a longer prefill queue) cut 89 to 88.
+@example(
+    w=Workload(input_tokens=2488, output_tokens=2, slo_tps=1.0, ttft_s=1.0, kv_precision_bits=4),
+    model=LLAMA_8B, factor=2.0, field="interconnect_gbps",
+)  # fmt: skip
 def test_more_memory_bandwidth_or_compute_never_fewer_sessions(w, model, factor, field):
     bigger = dataclasses.replace(H100, **{field: getattr(H100, field) * factor})
     assert sessions(bigger, model, w) >= sessions(H100, model, w)
