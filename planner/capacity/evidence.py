@@ -25,7 +25,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.optimize import least_squares
 
-from planner.capacity.measurements import MeasuredPoint, load_points, load_validation_points
+from planner.capacity.measurements import (
+    LOSO,
+    MeasuredPoint,
+    load_points,
+    load_validation_points,
+)
 from planner.capacity.roofline import ReplicaShape, replica_shape
 from planner.capacity.serving import ServingConstants
 from planner.capacity.specs import ServerSpec
@@ -76,6 +81,26 @@ def predicted_sessions(point: MeasuredPoint, k: ServingConstants) -> float:
     if point.max_num_seqs:
         batch = min(batch, float(point.max_num_seqs))
     return max(batch, 0.5)
+
+
+def arrival_rate(point: MeasuredPoint) -> float:
+    """Requests/s a serving row's replica received, by Little's law from its sessions in
+    flight and the time each request stayed: first-token time plus output at its rate."""
+    assert point.ttft_s is not None
+    stay = point.ttft_s + point.workload.output_tokens / point.per_session_tps
+    return running_sessions(point) / stay
+
+
+def predicted_ttft(point: MeasuredPoint, k: ServingConstants) -> float:
+    """The model's time to first token at the row's load and its measured arrival rate."""
+    return point.replica.ttft_s(
+        running_sessions(point), point.workload, k, requests_per_s=arrival_rate(point)
+    )
+
+
+def with_ttft(points: Iterable[MeasuredPoint]) -> list[MeasuredPoint]:
+    """Serving rows whose source gives a mean time to first token (static batches have none)."""
+    return [p for p in points if p.ttft_s and p.method != "static"]
 
 
 # --------------------------------------------------------------------------------------
@@ -233,14 +258,44 @@ def fit_constants(
     sessions_weight: float = SESSIONS_RESIDUAL_WEIGHT,
 ) -> ServingConstants:
     """Least squares on log(predicted rate / measured rate) and on the sessions residual
-    against the intervals the same rows imply, GPUs and CPUs separately."""
+    against the intervals the same rows imply, GPUs and CPUs separately; then the first-token
+    overhead on the rows that give a first-token time, with the step constants held."""
     chosen = list(points)
     intervals = observed_intervals(chosen)
     k = start or ServingConstants()
     gpus = [p for p in chosen if p.accelerator.kind == "gpu"]
     cpus = [p for p in chosen if p.accelerator.kind == "cpu"]
     k = _fit_group(gpus, k, _GPU_FIELDS, _GPU_BOUNDS, intervals, sessions_weight)
-    return _fit_group(cpus, k, _CPU_FIELDS, _CPU_BOUNDS, intervals, sessions_weight)
+    k = _fit_group(cpus, k, _CPU_FIELDS, _CPU_BOUNDS, intervals, sessions_weight)
+    return fit_first_token_overhead(chosen, k)
+
+
+# A request's path to its first token outside the step's compute: at most 2 s (MLPerf's
+# Server scenario allows a 2 s 99th-percentile first-token time for Llama 2 70B).
+_FIRST_TOKEN_OVERHEAD_BOUNDS = (0.0, 2.0)
+
+
+def fit_first_token_overhead(
+    points: Iterable[MeasuredPoint], k: ServingConstants
+) -> ServingConstants:
+    """`k` with `first_token_overhead_s` fitted by least squares on log(predicted / measured
+    first-token time) over the rows that give one; `k` unchanged when none does. One constant
+    only: the fitting rows cannot tell a fixed overhead from a number of steps' wait (a fit
+    of both put the fixed part at its bound of 0, docs/capacity.md)."""
+    rows = with_ttft(points)
+    if not rows:
+        return k
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        kk = replace(k, first_token_overhead_s=float(theta[0]))
+        return np.array([math.log(predicted_ttft(p, kk) / p.ttft_s) for p in rows])
+
+    fit = least_squares(
+        residuals,
+        [0.05],
+        bounds=([_FIRST_TOKEN_OVERHEAD_BOUNDS[0]], [_FIRST_TOKEN_OVERHEAD_BOUNDS[1]]),
+    )
+    return replace(k, first_token_overhead_s=float(fit.x[0]))
 
 
 # --------------------------------------------------------------------------------------
@@ -295,6 +350,11 @@ def errors_for(
     points: Iterable[MeasuredPoint], estimate: Callable[[MeasuredPoint], float]
 ) -> list[PointError]:
     return [PointError(p.id, p.source, p.sessions, estimate(p)) for p in points]
+
+
+def ttft_errors(points: Iterable[MeasuredPoint], k: ServingConstants) -> list[PointError]:
+    """Measured against modelled mean time to first token, on the rows that give one."""
+    return [PointError(p.id, p.source, p.ttft_s, predicted_ttft(p, k)) for p in with_ttft(points)]  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------
@@ -399,13 +459,15 @@ def saturated(points: Iterable[MeasuredPoint], intervals: dict[str, SessionsInte
 
 
 def choose_sessions_weight(
-    fitting: Sequence[MeasuredPoint], choices: Sequence[float] = SESSIONS_WEIGHT_CHOICES,
+    fitting: Sequence[MeasuredPoint],
+    choices: Sequence[float] = SESSIONS_WEIGHT_CHOICES,
     folds: int = 3,
 ) -> dict[float, float]:
     """Score of each sessions-residual weight by cross-validation inside the fitting rows
     (folds by a different part of the same hash as the split): the mean of the median rate
     and median sessions |ln| errors plus the shares of rows off by more than 2x in each.
     Lower is better; the held-out rows are never touched."""
+
     def off(xs: list[float]) -> float:
         return sum(x > TARGET_WORST for x in xs) / len(xs)
 
@@ -532,7 +594,6 @@ class Calibration:
     kept_out_rate_errors: dict[str, float] = field(default_factory=dict)
 
 
-LOSO = "calibrated, leave-one-source-out"
 
 
 def error_tables(
@@ -577,6 +638,30 @@ def error_tables(
             "calibrated, held-out": summarise(errors_for(held_sat, calibrated)),
             **loso_row("sessions, saturated rows"),
         },
+        **_ttft_table(fitting, held, k, loso_row),
+    }
+
+
+def _ttft_table(
+    fitting: Sequence[MeasuredPoint],
+    held: Sequence[MeasuredPoint],
+    k: ServingConstants,
+    loso_row: Callable[[str], dict[str, ErrorSummary]],
+) -> dict[str, dict[str, ErrorSummary]]:
+    """The first-token table, where held-out rows give a first-token time: beside the
+    calibrated figure, the same model without the fitted overhead (as it stood before)."""
+    if not with_ttft(held):
+        return {}
+    bare = replace(k, first_token_overhead_s=0.0)
+    return {
+        "ttft": {
+            "compute terms only (no fitted overhead), held-out": summarise(
+                ttft_errors(held, bare)
+            ),
+            "calibrated, held-out": summarise(ttft_errors(held, k)),
+            **loso_row("ttft"),
+            "calibrated, fitting rows (in sample)": summarise(ttft_errors(fitting, k)),
+        }
     }
 
 
@@ -591,6 +676,7 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
     loso_rate: list[PointError] = []
     loso_sessions: list[PointError] = []
     loso_interval: list[IntervalError] = []
+    loso_ttft: list[PointError] = []
     loso_by_source: dict[str, dict[str, ErrorSummary]] = {}
     for source in sorted({p.source for p in points}):
         kk = fit_constants([p for p in points if p.source != source])
@@ -605,6 +691,9 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
             "rate": summarise(rates), "sessions": summarise(points_err),
             "sessions, interval": summarise(inside),
         }  # fmt: skip
+        if first_tokens := ttft_errors(mine, kk):
+            loso_ttft += first_tokens
+            loso_by_source[source]["ttft"] = summarise(first_tokens)
     loso_sat = {p.id for p in saturated(points, intervals)}
     loso = {
         "rate": summarise(loso_rate),
@@ -612,6 +701,8 @@ def calibrate(points: Sequence[MeasuredPoint] | None = None) -> Calibration:
         "sessions, interval": summarise(loso_interval),
         "sessions, saturated rows": summarise([e for e in loso_sessions if e.id in loso_sat]),
     }
+    if loso_ttft:
+        loso["ttft"] = summarise(loso_ttft)
     tables = error_tables(points, k, loso)
     cv: dict[str, float] = {}
     folds = 5
@@ -633,23 +724,25 @@ def kept_out_errors(
     k: ServingConstants, points: Sequence[MeasuredPoint] | None = None
 ) -> tuple[dict[str, dict[str, ErrorSummary]], dict[str, float]]:
     """The kept-out sources' rows (never fitted on) against the model at `k`: rate, sessions at
-    the point and sessions against each row's interval (from the kept-out sweeps themselves),
-    per source and in all; and each row's |ln(rate est / obs)| for the uncertainty pools."""
+    the point, sessions against each row's interval (from the kept-out sweeps themselves) and,
+    where a source gives it, the first-token time, per source and in all; and each row's
+    |ln(rate est / obs)| for the uncertainty pools."""
     points = list(points) if points is not None else list(load_validation_points())
     if not points:
         return {}, {}
     intervals = observed_intervals(points)
     estimator = calibrated_estimator(k)
-    # Each row's three errors once; the tables summarise them by source and in all.
+    # Each row's errors once; the tables summarise them by source and in all.
     errors = {
         "rate": rate_errors(points, lambda p: predicted_rate(p, k)),
         "sessions": errors_for(points, estimator),
         "sessions, interval": interval_errors(points, estimator, intervals),
+        "ttft": ttft_errors(points, k),
     }
 
     def tables(keep: Callable[[str], bool]) -> dict[str, ErrorSummary]:
-        return {metric: summarise([e for e in rows if keep(e.source)])
-                for metric, rows in errors.items()}
+        chosen = {metric: [e for e in rows if keep(e.source)] for metric, rows in errors.items()}
+        return {metric: summarise(rows) for metric, rows in chosen.items() if rows}
 
     out = {ALL_KEPT_OUT: tables(lambda source: True)}
     for name in sorted({p.source for p in points}):
@@ -694,8 +787,12 @@ def _summary_to_json(s: ErrorSummary) -> dict:
     def finite(x: float) -> float | None:
         return None if math.isinf(x) else x
 
-    return {"count": s.count, "median": finite(s.median), "worst": finite(s.worst),
-            "within_2x": s.within_2x}
+    return {
+        "count": s.count,
+        "median": finite(s.median),
+        "worst": finite(s.worst),
+        "within_2x": s.within_2x,
+    }
 
 
 def _summary_from_json(d: dict) -> ErrorSummary:
@@ -711,12 +808,18 @@ def calibration_from_json(data: dict) -> Calibration:
         constants=ServingConstants(**data["constants"]),
         fitted_on=data["fitted_on"],
         held_out=data["held_out"],
-        tables={metric: {split: _summary_from_json(s) for split, s in table.items()}
-                for metric, table in data["tables"].items()},
+        tables={
+            metric: {split: _summary_from_json(s) for split, s in table.items()}
+            for metric, table in data["tables"].items()
+        },
         cv_rate_errors=dict(data["cv_rate_log_errors"]),
-        by_source={source: {metric: _summary_from_json(s) for metric, s in table.items()}
-                   for source, table in data["by_source"].items()},
-        kept_out={source: {metric: _summary_from_json(s) for metric, s in table.items()}
-                  for source, table in data.get("kept_out", {}).items()},
+        by_source={
+            source: {metric: _summary_from_json(s) for metric, s in table.items()}
+            for source, table in data["by_source"].items()
+        },
+        kept_out={
+            source: {metric: _summary_from_json(s) for metric, s in table.items()}
+            for source, table in data.get("kept_out", {}).items()
+        },
         kept_out_rate_errors=dict(data.get("validation_rate_log_errors", {})),
     )

@@ -53,6 +53,7 @@ class MeasuredPoint:
     input_stated: bool
     output_stated: bool
     attention_data_parallel: bool = False  # the source states data-parallel attention
+    ttft_s: float | None = None  # measured mean time to first token, where the source gives it
 
     @property
     def replica(self) -> Replica:
@@ -183,6 +184,7 @@ def _points(raw: dict) -> tuple[MeasuredPoint, ...]:
                 input_stated=inputs is not None,
                 output_stated=outputs is not None,
                 attention_data_parallel=bool(row.get("attention_dp", False)),
+                ttft_s=float(row["ttft_s"]) if row.get("ttft_s") else None,
             )
         )
     return tuple(points)
@@ -196,6 +198,18 @@ def stored_calibration() -> dict:
 
 def calibrated_constants() -> ServingConstants:
     return ServingConstants(**stored_calibration()["constants"])
+
+
+# The error tables' row of estimates made by constants fitted without the row's source.
+LOSO = "calibrated, leave-one-source-out"
+
+
+def first_token_typical_error() -> float | None:
+    """Typical error of a modelled time to first token: exp(median |ln error|) - 1 over the
+    dataset's rows that give one, each estimated by constants fitted without its source
+    (None when the stored calibration has no first-token table)."""
+    row = stored_calibration()["tables"].get("ttft", {}).get(LOSO)
+    return None if row is None else math.exp(row["median"]) - 1
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,11 @@ import math
 from dataclasses import dataclass, replace
 
 from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, SERVING_STACK_NAMES
-from planner.capacity.measurements import calibrated_constants, uncertainty
+from planner.capacity.measurements import (
+    calibrated_constants,
+    first_token_typical_error,
+    uncertainty,
+)
 from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,
@@ -487,6 +491,12 @@ def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> st
     return text
 
 
+def _ttft_error() -> str:
+    """The first-token figure's typical error, for the explanation (none without a table)."""
+    error = first_token_typical_error()
+    return "" if error is None else f" (typical error ±{error:.0%})"
+
+
 def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityResult:
     """The calibrated serving model over TP 1/2/4/8 (and, for latent-attention models, TP
     with data-parallel attention): the most sessions per server wins; ties go to fewer
@@ -545,7 +555,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"{workload.kv_precision_bits}-bit, served by "
             f"{SERVING_STACK_NAMES[workload.serving_stack]}: {size}, {replicas} replica(s) of "
             f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
-            f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s; binding: "
+            f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
+            "binding: "
             f"{binding.replace('_', ' ')}. Typical error ±{spread.typical_error:.0%} "
             f"({spread.basis})."
         )

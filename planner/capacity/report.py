@@ -50,23 +50,28 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
         "sweep), so that sessions at the rate are pinned down by the rate:",
         c.tables["sessions, saturated rows"],
     )
+    if "ttft" in c.tables:
+        lines += _error_table(
+            "Error of the mean time to first token, on the rows whose source gives it, at the "
+            "row's load and its arrival rate (Little's law: sessions / (first-token time + "
+            "output tokens / per-session rate)). Only `first_token_overhead_s` is fitted on "
+            "these figures; the compute terms come from the rate fit:",
+            c.tables["ttft"],
+        )
     lines += [
         "",
         "Leave-one-source-out by source (each source estimated by constants fitted on the "
-        "others): rate / sessions at the point / sessions against the interval, median and "
-        "worst:",
+        "others): rate / sessions at the point / sessions against the interval / first-token "
+        "time (where the source gives it), median and worst:",
         "",
-        "| Source | Rows | Rate median, worst | Sessions median, worst | Interval median, worst |",
-        "|---|---|---|---|---|",
+        "| Source | Rows | Rate median, worst | Sessions median, worst | Interval median, worst "
+        "| First token median, worst |",
+        "|---|---|---|---|---|---|",
     ]
     for source, t in c.by_source.items():
-
-        def pair(s: ErrorSummary) -> str:
-            return " , ".join(s.row().split(" | ")[1:3])
-
         lines.append(
-            f"| {source} | {t['rate'].count} | {pair(t['rate'])} | {pair(t['sessions'])} | "
-            f"{pair(t['sessions, interval'])} |"
+            f"| {source} | {t['rate'].count} | {_pair(t['rate'])} | {_pair(t['sessions'])} | "
+            f"{_pair(t['sessions, interval'])} | {_pair(t.get('ttft'))} |"
         )
     lines += _kept_out_table(c)
     lines += ["", *study_cells_table()]
@@ -75,13 +80,20 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
     return "\n".join(lines)
 
 
+def _pair(s: ErrorSummary | None) -> str:
+    """Median and worst of one summary; a dash where the rows give no such figure."""
+    return "—" if s is None else " , ".join(s.row().split(" | ")[1:3])
+
+
 def _kept_out_table(c: Calibration) -> list[str]:
     """The sources kept out of the fit, estimated by the fitted constants."""
     if not c.kept_out:
         return []
     every = c.kept_out[ALL_KEPT_OUT]
 
-    def triple(s: ErrorSummary) -> str:
+    def triple(s: ErrorSummary | None) -> str:
+        if s is None:
+            return "—"
         median, worst, within = s.row().split(" | ")[1:]
         return f"{median} , {worst} , {within}"
 
@@ -91,16 +103,19 @@ def _kept_out_table(c: Calibration) -> list[str]:
         f"{len(c.kept_out) - 1} sources, found after the model's structure and constants were "
         "settled and never fitted on), each row estimated by the constants above: rate / "
         "sessions at the point / sessions against the interval (from the kept-out sweeps "
-        "themselves), median, worst and share within 2x:",
+        "themselves) / mean time to first token (rows that give it; their count in "
+        "brackets), median, worst and share within 2x:",
         "",
-        "| Source | Rows | Rate | Sessions | Interval |",
-        "|---|---|---|---|---|",
+        "| Source | Rows | Rate | Sessions | Interval | First token |",
+        "|---|---|---|---|---|---|",
     ]
     for source, t in c.kept_out.items():
         name = f"**{source}**" if source == ALL_KEPT_OUT else source
+        first = t.get("ttft")
+        counted = f"({first.count}) {triple(first)}" if first else triple(None)
         lines.append(
             f"| {name} | {t['rate'].count} | {triple(t['rate'])} | {triple(t['sessions'])} | "
-            f"{triple(t['sessions, interval'])} |"
+            f"{triple(t['sessions, interval'])} | {counted} |"
         )
     return lines
 

@@ -84,6 +84,10 @@ class ServingConstants:
     per_sequence_overhead_s: float = 1e-5
     # ... and of TensorRT-LLM, whose batch manager and sampling run in C++.
     tensorrt_llm_sequence_overhead_s: float = 1e-5
+    # Time to first token that no compute term covers: the request's path through the front
+    # end, tokeniser and scheduler before its prefill, and its wait for a batch slot; fitted
+    # on measured mean first-token times (0 where none is fitted).
+    first_token_overhead_s: float = 0.0
     cpu_bandwidth_efficiency: float = 0.4
     cpu_compute_efficiency: float = 0.05
     # AMD Instinct (CDNA) GPUs under ROCm: the same serving stacks (vLLM) reach a different
@@ -332,9 +336,9 @@ class Replica:
         k: ServingConstants,
         requests_per_s: float | None = None,
     ) -> float:
-        """Time to first token at `batch` running sessions: the request's own prefill, slowed
-        by the share of the replica's compute the other requests' prefills take (the queue in
-        front of it), plus one decode step.
+        """Time to first token at `batch` running sessions: the fitted front-end overhead,
+        the request's own prefill, slowed by the share of the replica's compute the other
+        requests' prefills take (the queue in front of it), plus one decode step.
 
         The others' prefills arrive at `requests_per_s`. By default that is the rate `batch`
         sessions stand for at the SLO (`request_rate_from_sessions`, the same Little's law
@@ -346,7 +350,8 @@ class Replica:
             requests_per_s = request_rate_from_sessions(batch, workload)
         own = self.prefill_s(workload, k)
         busy = requests_per_s * own
-        return own / max(1e-6, 1.0 - busy) + self.step_terms(batch, workload, k)["step_s"]
+        step_s = self.step_terms(batch, workload, k)["step_s"]
+        return k.first_token_overhead_s + own / max(1e-6, 1.0 - busy) + step_s
 
     def sessions_at(
         self,

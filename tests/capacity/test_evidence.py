@@ -305,3 +305,41 @@ def test_the_gpu_fit_keeps_the_best_of_its_starts(points, monkeypatch):
     monkeypatch.setattr(evidence, "_START_GRID", {})
     from_defaults = evidence.fit_constants(gpus)
     assert evidence.fit_cost(gpus, best) <= evidence.fit_cost(gpus, from_defaults) + 1e-9
+
+
+def test_first_token_time_is_modelled_at_the_rows_own_arrival_rate(points):
+    k = measurements.calibrated_constants()
+    row = next(p for p in points if p.id == "nim18-2xh100-l33-70b-c25-5000-500")
+    # Little's law on the row: 25 sessions, each staying its first token plus 500 tokens.
+    stay = row.ttft_s + 500 / row.per_session_tps
+    assert evidence.arrival_rate(row) == pytest.approx(25 / stay)
+    replica = row.replica
+    own = replica.prefill_s(row.workload, k)
+    busy = evidence.arrival_rate(row) * own
+    step = replica.step_terms(25, row.workload, k)["step_s"]
+    expected = k.first_token_overhead_s + own / (1 - busy) + step
+    assert evidence.predicted_ttft(row, k) == pytest.approx(expected)
+    # Static batches and rows without a first-token time are not compared.
+    assert all(p.ttft_s and p.method != "static" for p in evidence.with_ttft(points))
+    assert len(evidence.with_ttft(points)) >= 20
+
+
+def test_first_token_overhead_fit_recovers_a_known_overhead(points):
+    k = measurements.calibrated_constants()
+    truth = dataclasses.replace(k, first_token_overhead_s=0.3)
+    rows = evidence.with_ttft(points)
+    synthetic = [dataclasses.replace(p, ttft_s=evidence.predicted_ttft(p, truth)) for p in rows]
+    # The arrival rate uses the row's own first-token time, so the synthetic rows are not
+    # exactly the model's fixed point: the fit lands near 0.3, not on it.
+    fitted = evidence.fit_first_token_overhead(synthetic, k)
+    assert fitted.first_token_overhead_s == pytest.approx(0.3, rel=0.05)
+    assert fitted.gpu_compute_efficiency == k.gpu_compute_efficiency  # step constants held
+    no_rows = [p for p in points if not p.ttft_s]
+    assert evidence.fit_first_token_overhead(no_rows, k) == k
+
+
+def test_first_token_table_beats_the_compute_terms_alone(tables):
+    first = tables["ttft"]
+    assert first["calibrated, held-out"].count >= 5
+    bare = first["compute terms only (no fitted overhead), held-out"]
+    assert first["calibrated, held-out"].median < bare.median

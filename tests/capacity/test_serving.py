@@ -16,6 +16,7 @@ from planner.capacity import (
     Workload,
     calibrated_constants,
     defaults,
+    measurements,
     request_rate_from_sessions,
     sessions_at_slo,
     sessions_from_request_rate,
@@ -83,6 +84,9 @@ def test_time_to_first_token_is_own_prefill_behind_the_others_plus_one_step():
     assert replica.ttft_s(32, w, PLAIN, requests_per_s=4.0) == pytest.approx(
         own / (1 - 4.0 * own) + terms["step_s"]
     )
+    # The fitted front-end overhead adds to every first token.
+    slower = dataclasses.replace(PLAIN, first_token_overhead_s=0.1)
+    assert replica.ttft_s(32, w, slower) == pytest.approx(replica.ttft_s(32, w, PLAIN) + 0.1)
     # A lone session: its own prefill plus one step.
     alone = replica.step_terms(1, w, PLAIN)
     assert replica.ttft_s(1, w, PLAIN) > own + alone["step_s"] * 0.99
@@ -291,6 +295,10 @@ def test_calibrated_policy_beats_the_study_rule_and_binds_sensibly():
     assert result.sessions > 8
     assert result.typical_error is not None and len(result.evidence) == 3
     assert result.to_json()  # strict JSON
+    # The first-token figure carries its own typical error (leave-one-source-out, stored).
+    first = measurements.first_token_typical_error()
+    assert first is not None and 0 < first < 1
+    assert f"s (typical error ±{first:.0%}); binding" in result.explanation
     huge = ModelSpec("too-big", 2000, 126, 16384, 128, 8, 128)
     none = sessions_at_slo(server, huge, 16, 10.0, policy="calibrated")
     assert (none.sessions, none.binding_limit) == (0, "does_not_fit")
