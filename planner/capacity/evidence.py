@@ -30,6 +30,7 @@ from planner.capacity.measurements import (
     MeasuredPoint,
     load_points,
     load_validation_points,
+    uncertainty,
 )
 from planner.capacity.roofline import ReplicaShape, replica_shape
 from planner.capacity.serving import ServingConstants
@@ -490,6 +491,24 @@ def choose_sessions_weight(
 
 def calibrated_estimator(k: ServingConstants) -> Callable[[MeasuredPoint], float]:
     return lambda p: predicted_sessions(p, k)
+
+
+def sessions_range_holds(
+    points: Sequence[MeasuredPoint],
+    k: ServingConstants,
+    intervals: dict[str, SessionsInterval],
+) -> int:
+    """How many rows' observed sessions intervals meet the range an estimate shows: the
+    model's sessions at the row's rate made the row's typical error stricter and looser (as
+    `policies` shows `sessions_low` to `sessions_high`)."""
+    held = 0
+    for p in points:
+        factor = 1 + uncertainty(p.accelerator.name, p.model, p.weight_bits).typical_error
+        low = predicted_sessions(replace(p, per_session_tps=p.per_session_tps * factor), k)
+        high = predicted_sessions(replace(p, per_session_tps=p.per_session_tps / factor), k)
+        interval = intervals[p.id]
+        held += low < interval.high and high >= interval.low
+    return held
 
 
 def held_out_ids(points: Sequence[MeasuredPoint]) -> set[str]:

@@ -491,6 +491,37 @@ def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> st
     return text
 
 
+def _sessions_range(
+    replica: Replica,
+    workload: Workload,
+    typical_error: float,
+    max_sequences: int,
+    q: _Query,
+    replicas: int,
+) -> tuple[int, int]:
+    """Sessions per server on the same layout if each session's rate were `typical_error`
+    slower or faster than modelled: the sessions at an SLO that much stricter or looser.
+    Where the SLO is close to a replica's single-stream speed, the low end falls to 0: the
+    figure is fragile there, and the range says so."""
+
+    def at(slo_tps: float) -> int:
+        per_replica, _ = replica.sessions_at(
+            workload.with_slo(slo_tps), calibrated_constants(), max_sequences=max_sequences,
+            memory_margin=q.memory_margin,
+        )  # fmt: skip
+        return per_replica * replicas
+
+    factor = 1 + typical_error
+    return at(workload.slo_tps * factor), at(workload.slo_tps / factor)
+
+
+def _range_words(low: int, high: int) -> str:
+    """The sessions range for the explanation."""
+    if low == high:
+        return f": {low:,} sessions per server either way"
+    return f": {low:,} to {high:,} sessions per server if the rate is that far off"
+
+
 def _ttft_error() -> str:
     """The first-token figure's typical error, for the explanation (none without a table)."""
     error = first_token_typical_error()
@@ -527,6 +558,10 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     # "Does not fit" is memory arithmetic on the weights alone, not a fitted estimate: no
     # typical error and no evidence to quote (the result keeps its defaults).
     spread = None if binding == "does_not_fit" else uncertainty(acc.name, q.model, q.precision_bits)
+    low, high = (
+        (None, None) if spread is None
+        else _sessions_range(replica, workload, spread.typical_error, max_sequences, q, replicas)
+    )  # fmt: skip
     by_memory = replica.sessions_by_memory(workload, q.memory_margin)
     limits: dict[str, float | int | None] = {
         "sessions_per_replica": per_replica,
@@ -558,7 +593,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
             "binding: "
             f"{binding.replace('_', ' ')}. Typical error ±{spread.typical_error:.0%} "
-            f"({spread.basis})."
+            f"({spread.basis}){_range_words(low, high)}."
         )
     return replace(
         _result(
@@ -584,6 +619,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             "typical_error": spread.typical_error,
             "uncertainty_basis": spread.basis,
             "evidence": spread.nearest,
+            "sessions_low": low,
+            "sessions_high": high,
         }),
         workload={
             "input_tokens": workload.input_tokens,

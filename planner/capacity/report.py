@@ -6,8 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.capacity.evidence import ALL_KEPT_OUT, Calibration, ErrorSummary
-from planner.capacity.measurements import MeasuredPoint, catalog_rows, load_points, model_specs
+from planner.capacity.evidence import (
+    ALL_KEPT_OUT,
+    Calibration,
+    ErrorSummary,
+    observed_intervals,
+    sessions_range_holds,
+    split,
+)
+from planner.capacity.measurements import (
+    MeasuredPoint,
+    catalog_rows,
+    load_points,
+    load_validation_points,
+    model_specs,
+)
 from planner.capacity.policies import sessions_at_slo
 from planner.capacity.specs import AcceleratorSpec, ServerSpec, binding_limit_words
 from planner.capacity.workload import WORKLOAD_DEFAULTS
@@ -73,11 +86,28 @@ def markdown_report(c: Calibration, points: Sequence[MeasuredPoint] | None = Non
             f"| {source} | {t['rate'].count} | {_pair(t['rate'])} | {_pair(t['sessions'])} | "
             f"{_pair(t['sessions, interval'])} | {_pair(t.get('ttft'))} |"
         )
+    lines += _range_coverage(c, points)
     lines += _kept_out_table(c)
     lines += ["", *study_cells_table()]
     lines += ["", "Fitted constants (fitting split only):", ""]
     lines += [f"- `{name}` = {value:.4g}" for name, value in c.constants.as_dict().items()]
     return "\n".join(lines)
+
+
+def _range_coverage(c: Calibration, points: Sequence[MeasuredPoint]) -> list[str]:
+    """How often the sessions range an estimate shows meets what was measured."""
+    _, held = split(points)
+    kept = list(load_validation_points())
+    in_held = sessions_range_holds(held, c.constants, observed_intervals(points))
+    in_kept = sessions_range_holds(kept, c.constants, observed_intervals(kept))
+    return [
+        "",
+        "The sessions range an estimate shows (`sessions_low` to `sessions_high`: the figure at "
+        "a rate the typical error slower and faster) is a typical band, not a bound: it meets "
+        f"the measured sessions interval in {in_held} of {len(held)} held-out rows and in "
+        f"{in_kept} of {len(kept)} kept-out rows (the typical errors pool out-of-sample "
+        "residuals that include the row's own).",
+    ]
 
 
 def _pair(s: ErrorSummary | None) -> str:

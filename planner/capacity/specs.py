@@ -323,6 +323,10 @@ class CapacityResult:
     typical_error: float | None = None
     uncertainty_basis: str = ""
     evidence: tuple[str, ...] = ()
+    # ... and the sessions that error in the rate means: the figure if every session's rate
+    # were the typical error slower (low) or faster (high) than modelled.
+    sessions_low: int | None = None
+    sessions_high: int | None = None
     workload: Mapping[str, float | int | str | None] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:

@@ -96,6 +96,12 @@ def test_capacity_defaults_to_the_calibrated_policy_with_uncertainty(api_client,
     assert result["policy"] == "calibrated" and result["label"] == "estimated"
     assert result["sessions"] > 8  # far above the study's one session per GPU
     assert 0 < result["typical_error"] < 2
+    # The sessions that error means, around the figure, and said in the explanation.
+    assert result["sessions_low"] <= result["sessions"] <= result["sessions_high"]
+    assert result["sessions_low"] < result["sessions_high"]
+    assert f"{result['sessions_low']:,} to {result['sessions_high']:,} sessions" in (
+        result["explanation"]
+    )
     assert len(result["evidence"]) == 3 and all("http" in e for e in result["evidence"])
     assert result["workload"]["input_tokens"] == 1024
     assert result["workload"]["output_tokens"] == 256

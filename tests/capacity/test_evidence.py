@@ -343,3 +343,14 @@ def test_first_token_table_beats_the_compute_terms_alone(tables):
     assert first["calibrated, held-out"].count >= 5
     bare = first["compute terms only (no fitted overhead), held-out"]
     assert first["calibrated, held-out"].median < bare.median
+
+
+def test_the_sessions_range_holds_a_row_whose_interval_it_meets(points):
+    k = measurements.calibrated_constants()
+    point = next(p for p in points if p.accelerator.kind == "gpu" and p.method != "static")
+    rate = point.replica.rate_per_session(40.0, point.workload, k)
+    at_rate = dataclasses.replace(point, per_session_tps=rate)
+    Interval = evidence.SessionsInterval
+    assert evidence.sessions_range_holds([at_rate], k, {point.id: Interval(20, 80, None)}) == 1
+    far = {point.id: Interval(4000, math.inf, None)}
+    assert evidence.sessions_range_holds([at_rate], k, far) == 0

@@ -358,3 +358,19 @@ def test_lower_precision_never_fewer_sessions(w, model):
     assert counts == sorted(counts)
     kv = [sessions(B200, model, dataclasses.replace(w, kv_precision_bits=b)) for b in (16, 8, 4)]
     assert kv == sorted(kv)
+
+
+def test_sessions_range_is_the_figure_at_the_typical_error_either_way():
+    server = ServerSpec("8x-h100", 8, 6297, H100, 8)
+    result = sessions_at_slo(server, LLAMA_70B, 8, 10.0, policy="calibrated")
+    e = result.typical_error
+    slower = sessions_at_slo(server, LLAMA_70B, 8, 10.0 * (1 + e), policy="calibrated")
+    faster = sessions_at_slo(server, LLAMA_70B, 8, 10.0 / (1 + e), policy="calibrated")
+    # The same layout (TP degree) as the figure, so the ends are at most the best layouts'.
+    assert result.sessions_low <= slower.sessions and result.sessions_high <= faster.sessions
+    assert result.sessions_low < result.sessions < result.sessions_high
+    # An SLO near the replica's single-stream speed: the low end falls to 0, the range says
+    # the figure is fragile there.
+    single = Replica(H100, LLAMA_70B, 8, 8).rate_per_session(1, Workload(), K)
+    near = sessions_at_slo(server, LLAMA_70B, 8, single * 0.95, policy="calibrated")
+    assert near.sessions_low == 0 and near.sessions_high > near.sessions

@@ -94,6 +94,13 @@ def test_capacity_page_defaults_to_calibrated_with_typical_error_and_evidence(cl
     html = response.content.decode()
     assert response.context["settings"]["policy"] == "calibrated"
     assert "typical error ±" in html and "nearest evidence:" in html
+    # Each estimate shows the sessions its typical error spans.
+    cells = [c for row in response.context["rows"] for c in row["cells"] if c["sessions_low"]]
+    spread = next(c for c in cells if c["sessions_low"] < c["sessions_high"])
+    assert f"({spread['sessions_low']:,}–{spread['sessions_high']:,} sessions)" in html
+    # Where memory holds the figure, the rate's error does not move it: one number.
+    held = next(c for c in cells if c["sessions_low"] == c["sessions_high"])
+    assert f"({held['sessions_low']:,} sessions either way)" in html
     assert "1,024 + 256 tokens per request, served by vLLM / SGLang" in html
     trt = client.get("/capacity/", {"serving_stack": "tensorrt-llm"}).content.decode()
     assert "tokens per request, served by TensorRT-LLM" in trt
