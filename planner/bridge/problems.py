@@ -259,7 +259,12 @@ def build_problem(spec: dict) -> dict:
                 "label": figure.label,
                 "binding_limit": figure.binding_limit,
                 "explanation": figure.explanation,
-            }
+                # An estimate's sessions at its typical error either way (summary.sessions_range).
+                **({} if figure.sessions_low is None else {
+                    "sessions_low": figure.sessions_low,
+                    "sessions_high": figure.sessions_high,
+                }),
+            }  # fmt: skip
             if figure.sessions > 0:
                 sessions[model.name] = figure.sessions
         watts, power_label = server.planning_power_w(

@@ -35,6 +35,10 @@ class Summary:
     energy_kwh_per_day: float
     bananas_per_day: float
     sessions_by_server: dict[str, int] = field(default_factory=dict)
+    # The layout's sessions if every estimated figure in it were its typical error off
+    # (`sessions_range`); None when no placed figure is an estimate with a range.
+    sessions_low: int | None = None
+    sessions_high: int | None = None
 
     @property
     def u_share(self) -> float:
@@ -103,6 +107,27 @@ def sessions_by_server_model(result: dict) -> list[dict]:
     return [rows[key] for key in sorted(rows)]
 
 
+def sessions_range(problem: dict, result: dict) -> tuple[int, int] | None:
+    """The layout's sessions with each estimated figure at the low and at the high end of its
+    typical error (`x-capacity` figures carrying `sessions_low` / `sessions_high`), measured
+    and study-rule figures as they are; None when no placed figure has a range. Every
+    estimate at its low end at once is the cautious reading: the estimates share constants,
+    so their errors tend to go the same way."""
+    figures = (problem.get("x-capacity") or {}).get("figures") or {}
+    low = high = 0
+    ranged = False
+    for row in sessions_by_server_model(result):
+        figure = figures.get(row["server"], {}).get(row["model"], {})
+        if figure.get("sessions_low") is None or not figure.get("sessions"):
+            low += row["sessions"]
+            high += row["sessions"]
+            continue
+        ranged = True
+        low += row["servers"] * figure["sessions_low"]
+        high += row["servers"] * figure["sessions_high"]
+    return (low, high) if ranged else None
+
+
 def summarise(problem: dict, result: dict) -> Summary:
     """The totals of `result` (result v1) with the budgets of `problem` (problem v1)."""
     rack_types = {rack["name"]: rack for rack in problem.get("rack_types", [])}
@@ -113,6 +138,7 @@ def summarise(problem: dict, result: dict) -> Summary:
     by_server: dict[str, int] = {}
     for row in sessions_by_server_model(result):
         by_server[row["server"]] = by_server.get(row["server"], 0) + row["sessions"]
+    spread = sessions_range(problem, result)
     return Summary(
         status=result.get("status", "unknown"),
         objective=result.get("objective"),
@@ -132,6 +158,8 @@ def summarise(problem: dict, result: dict) -> Summary:
         energy_kwh_per_day=kwh,
         bananas_per_day=bananas,
         sessions_by_server=by_server,
+        sessions_low=spread[0] if spread else None,
+        sessions_high=spread[1] if spread else None,
     )
 
 

@@ -38,6 +38,36 @@ def test_solved_run_status_and_bom(client, seed_catalog, django_user_model):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_result_shows_the_sessions_the_estimates_typical_errors_span(
+    client, seed_catalog, django_user_model
+):
+    from planner.runs.queueing import queue_run
+
+    owner = django_user_model.objects.create_user("owner", password="a-long-test-password")
+    client.force_login(owner)
+    spec = {**study_spec(3), "capacity_policy": "calibrated"}
+    scenario = Scenario.objects.create(name="S", owner=owner, spec=spec)
+    run = queue_run(scenario)
+    run.refresh_from_db()
+    figures = run.problem["x-capacity"]["figures"]
+    h100 = figures["8x-h100-sxm"]["llama-3.1-70b"]
+    # Memory holds the 70B figure up (the high end is the same); a slower rate brings it down.
+    assert h100["sessions_low"] < h100["sessions"] <= h100["sessions_high"]
+    response = client.get(reverse("planner:run", kwargs={"pk": run.pk}))
+    summary = response.context["summary"]
+    assert summary.sessions_low < summary.sessions <= summary.sessions_high
+    html = response.content.decode()
+    assert (
+        f"{summary.sessions_low:,}–{summary.sessions_high:,} if every estimate is its typical "
+        "error off"
+    ) in html
+    # The study rule's figures are not estimates: no range.
+    study = queue_run(Scenario.objects.create(name="T", owner=owner, spec=study_spec(3)))
+    html = client.get(reverse("planner:run", kwargs={"pk": study.pk})).content.decode()
+    assert "if every estimate is its typical error off" not in html
+
+
+@pytest.mark.django_db(transaction=True)
 def test_compare_two_runs(client, seed_catalog, django_user_model):
     from planner.runs.queueing import queue_run
 

@@ -3,7 +3,14 @@
 import pytest
 
 from planner import charts
-from planner.reports.summary import KWH_PER_BANANA, elevations, energy_per_day, summarise
+from planner.reports.summary import (
+    KWH_PER_BANANA,
+    elevations,
+    energy_per_day,
+    sessions_by_server_model,
+    sessions_range,
+    summarise,
+)
 from planner.solver import solve
 from tests.example_layout import PROBLEM
 
@@ -28,6 +35,25 @@ def test_summary_against_budgets(result):
         result["totals"]["cost_usd"] / summary.sessions
     )
     assert sum(summary.sessions_by_server.values()) == summary.sessions
+
+
+def test_sessions_range_scales_each_estimate_by_its_own_ends(result):
+    # No figure carries a range (a raw problem): no range.
+    assert sessions_range(PROBLEM, result) is None
+    assert summarise(PROBLEM, result).sessions_low is None
+    rows = sessions_by_server_model(result)
+    first = rows[0]
+    per_server = first["sessions"] // first["servers"]
+    figures = {first["server"]: {first["model"]: {
+        "sessions": per_server, "sessions_low": per_server - 2, "sessions_high": per_server + 3,
+    }}}  # fmt: skip
+    problem = {**PROBLEM, "x-capacity": {"figures": figures}}
+    total = sum(row["sessions"] for row in rows)
+    low, high = sessions_range(problem, result)
+    # Only the ranged figure moves, by its servers x its own ends; the rest stay as placed.
+    assert (low, high) == (total - 2 * first["servers"], total + 3 * first["servers"])
+    summary = summarise(problem, result)
+    assert (summary.sessions_low, summary.sessions_high) == (low, high)
 
 
 def test_energy_in_bananas():
