@@ -304,25 +304,8 @@ def build_problem(spec: dict) -> dict:
         },
     }
     # Old specs (no calibrated policy, no request rates) keep their problem byte for byte.
-    if spec["capacity_policy"] == "calibrated" or any(
-        m.get("requests_per_second") is not None for m in spec["models"]
-    ):
-        problem["x-capacity"]["workloads"] = {
-            name: {
-                "input_tokens": w.input_tokens,
-                "output_tokens": w.output_tokens,
-                "slo_tps": w.slo_tps,
-                "ttft_s": w.ttft_s,
-                "kv_precision_bits": w.kv_precision_bits,
-                "prefix_cache_hit_rate": w.prefix_cache_hit_rate,
-                "requests_per_second": entry.get("requests_per_second"),
-                "min_sessions": demand_min_sessions(entry, w),
-                # Only when chosen: problems of specs that never name an engine stay as they were.
-                **({"serving_stack": w.serving_stack} if "serving_stack" in entry else {}),
-            }
-            for entry in spec["models"]
-            for name, w in [(entry["model_class"], workloads[entry["model_class"]])]
-        }
+    if sizes_by_requests(spec):
+        problem["x-capacity"]["workloads"] = workload_figures(spec)
     for key in ("resilience", "power_trains", "budget_usd", "budget_basis"):
         # Problem v1 fields added later; a spec that leaves them out builds the same problem.
         if spec.get(key) is not None:
@@ -331,6 +314,35 @@ def build_problem(spec: dict) -> dict:
         # The cost settings travel as given; absent fields keep their defaults (docs/tco.md).
         problem["tco"] = dict(spec["tco"])
     return problem
+
+
+def sizes_by_requests(spec: dict) -> bool:
+    """Whether a spec (defaults filled in) sizes its models by their requests: the calibrated
+    policy, or a model's demand stated as requests/s."""
+    return spec["capacity_policy"] == "calibrated" or any(
+        m.get("requests_per_second") is not None for m in spec["models"]
+    )
+
+
+def workload_figures(spec: dict) -> dict[str, dict]:
+    """Each model's workload as a problem's `x-capacity.workloads` records it, from a spec
+    with its defaults filled in (`SPEC_DEFAULTS`)."""
+    figures = {}
+    for entry in spec["models"]:
+        w = model_workload(spec, entry)
+        figures[entry["model_class"]] = {
+            "input_tokens": w.input_tokens,
+            "output_tokens": w.output_tokens,
+            "slo_tps": w.slo_tps,
+            "ttft_s": w.ttft_s,
+            "kv_precision_bits": w.kv_precision_bits,
+            "prefix_cache_hit_rate": w.prefix_cache_hit_rate,
+            "requests_per_second": entry.get("requests_per_second"),
+            "min_sessions": demand_min_sessions(entry, w),
+            # Only when chosen: problems of specs that never name an engine stay as they were.
+            **({"serving_stack": w.serving_stack} if "serving_stack" in entry else {}),
+        }
+    return figures
 
 
 def model_workload(spec: dict, entry: dict) -> Workload:

@@ -17,11 +17,17 @@ from planner.access import (
     regenerate_share_token,
     remember_shared,
 )
-from planner.bridge.problems import ScenarioSpecError
+from planner.bridge.problems import (
+    SPEC_DEFAULTS,
+    ScenarioSpecError,
+    sizes_by_requests,
+    workload_figures,
+)
 from planner.models import Run, Scenario, Sweep
 from planner.pages.colours import catalog_colours
 from planner.pages.forms import ScenarioForm
 from planner.pages.runs import inputs_of, result_context
+from planner.reports.inputs import workload_words
 from planner.runs.queueing import queue_run
 from planner.runs.sweeps import DEFAULT_VALUES, SERVER_OPTIONS
 
@@ -111,6 +117,15 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "planner/scenario_form.html", {"form": form, "scenario": scenario})
 
 
+def requests_words(spec: dict | None) -> str | None:
+    """The request shape a spec sizes its models by (prompt + output tokens and targets), for
+    the summary; None for a raw problem or a spec sized by sessions alone."""
+    if spec is None:
+        return None
+    filled = {**SPEC_DEFAULTS, **spec}
+    return workload_words(workload_figures(filled)) if sizes_by_requests(filled) else None
+
+
 def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
     # Sweep variants are runs too; they live on their sweep's page, not in this list.
     runs = list(scenario.runs.exclude(problem__has_key="x-sweep")[:HISTORY_RUNS])
@@ -130,6 +145,7 @@ def scenario_page_context(request: HttpRequest, scenario: Scenario) -> dict:
         "sweeps": list(scenario.sweeps.all()[:10]),
         "latest": latest,
         "owner": is_owner(request.user, scenario),
+        "requests": requests_words(scenario.spec),
     }
     if latest is not None:
         context.update(result_context(latest, catalog_colours()))

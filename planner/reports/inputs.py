@@ -65,7 +65,7 @@ def _request_shape(workload: dict) -> str:
     return text
 
 
-def _workloads(workloads: dict[str, dict]) -> str:
+def workload_words(workloads: dict[str, dict]) -> str:
     """One request shape when every model shares it, else each model's."""
     shapes = {model: _request_shape(w) for model, w in workloads.items()}
     if len(set(shapes.values())) == 1:
@@ -103,7 +103,7 @@ def run_inputs(
         inputs["context_tokens"] = _count(int(source["context_tokens"]))
     # The calibrated policy sizes each model by its requests (planner.bridge.problems).
     if capacity.get("workloads"):
-        inputs["workload"] = _workloads(capacity["workloads"])
+        inputs["workload"] = workload_words(capacity["workloads"])
     if spec is not None:
         inputs["racks"] = _racks(spec.get("rack_types", []), "rack_type")
         inputs["servers"] = _servers(spec.get("servers", []), "server_model")

@@ -192,3 +192,22 @@ def test_scenario_summary_reads_in_a_planners_words(logged_in, seed_catalog, use
     html = logged_in.get(reverse("planner:scenario", args=[scenario.pk])).content.decode()
     assert "≥ 12.5 tokens/s per session" in html
     assert "<dd>least power, hall cap 1,500 kW</dd>" in html
+    # Sized by sessions under the study rule: no request shape to show.
+    assert 'data-summary="requests"' not in html
+
+
+def test_scenario_summary_shows_the_requests_a_calibrated_spec_sizes_by(
+    logged_in, seed_catalog, user
+):
+    spec = {**study_spec(), "capacity_policy": "calibrated"}
+    shape = {"input_tokens": 2000, "output_tokens": 300}
+    spec["models"] = [
+        {**spec["models"][0], **shape, "ttft_s": 1.5, "serving_stack": "tensorrt-llm"},
+        {**spec["models"][1], **shape},
+    ]
+    scenario = Scenario.objects.create(name="Requests", owner=user, spec=spec)
+    html = logged_in.get(reverse("planner:scenario", args=[scenario.pk])).content.decode()
+    assert (
+        '<dd data-summary="requests">llama-3.1-8b: 2,000 + 300, first token ≤ 1.5 s, '
+        "TensorRT-LLM; llama-3.1-70b: 2,000 + 300 tokens</dd>"
+    ) in html
