@@ -337,7 +337,7 @@ class ErrorSummary:
         return self.median <= TARGET_MEDIAN and self.worst <= TARGET_WORST
 
 
-def summarise(errors: Sequence[PointError | IntervalError]) -> ErrorSummary:
+def summarise(errors: Sequence[PointError | IntervalError | RangeError]) -> ErrorSummary:
     logs = [e.log_error for e in errors]
     return ErrorSummary(
         count=len(logs),
@@ -493,22 +493,45 @@ def calibrated_estimator(k: ServingConstants) -> Callable[[MeasuredPoint], float
     return lambda p: predicted_sessions(p, k)
 
 
-def sessions_range_holds(
+@dataclass(frozen=True)
+class RangeError:
+    """Distance of an estimate's sessions range from the observed interval, in |ln| (0 where
+    they meet)."""
+
+    id: str
+    source: str
+    low: float
+    high: float
+    estimated_low: float
+    estimated_high: float
+
+    @property
+    def log_error(self) -> float:
+        if self.estimated_high <= 0:
+            return math.inf
+        if self.estimated_high < self.low:
+            return math.log(self.low / self.estimated_high)
+        if self.estimated_low > self.high:
+            return math.log(self.estimated_low / self.high)
+        return 0.0
+
+
+def range_errors(
     points: Sequence[MeasuredPoint],
     k: ServingConstants,
     intervals: dict[str, SessionsInterval],
-) -> int:
-    """How many rows' observed sessions intervals meet the range an estimate shows: the
-    model's sessions at the row's rate made the row's typical error stricter and looser (as
+) -> list[RangeError]:
+    """Each row's observed sessions interval against the range an estimate shows: the model's
+    sessions at the row's rate made the row's typical error stricter and looser (as
     `policies` shows `sessions_low` to `sessions_high`)."""
-    held = 0
+    errors = []
     for p in points:
         factor = 1 + uncertainty(p.accelerator.name, p.model, p.weight_bits).typical_error
         low = predicted_sessions(replace(p, per_session_tps=p.per_session_tps * factor), k)
         high = predicted_sessions(replace(p, per_session_tps=p.per_session_tps / factor), k)
         interval = intervals[p.id]
-        held += low < interval.high and high >= interval.low
-    return held
+        errors.append(RangeError(p.id, p.source, interval.low, interval.high, low, high))
+    return errors
 
 
 def held_out_ids(points: Sequence[MeasuredPoint]) -> set[str]:

@@ -345,12 +345,18 @@ def test_first_token_table_beats_the_compute_terms_alone(tables):
     assert first["calibrated, held-out"].median < bare.median
 
 
-def test_the_sessions_range_holds_a_row_whose_interval_it_meets(points):
+def test_a_sessions_range_is_scored_by_its_distance_from_the_interval(points):
     k = measurements.calibrated_constants()
     point = next(p for p in points if p.accelerator.kind == "gpu" and p.method != "static")
     rate = point.replica.rate_per_session(40.0, point.workload, k)
     at_rate = dataclasses.replace(point, per_session_tps=rate)
     Interval = evidence.SessionsInterval
-    assert evidence.sessions_range_holds([at_rate], k, {point.id: Interval(20, 80, None)}) == 1
-    far = {point.id: Interval(4000, math.inf, None)}
-    assert evidence.sessions_range_holds([at_rate], k, far) == 0
+    [meets] = evidence.range_errors([at_rate], k, {point.id: Interval(20, 80, None)})
+    assert meets.estimated_low < 40 < meets.estimated_high and meets.log_error == 0
+    [far] = evidence.range_errors([at_rate], k, {point.id: Interval(4000, math.inf, None)})
+    assert far.log_error == pytest.approx(math.log(4000 / far.estimated_high))
+    # Hand cases: below, above, meeting, and an estimate of nothing.
+    assert evidence.RangeError("a", "s", 8, 32, 1, 4).log_error == pytest.approx(math.log(2))
+    assert evidence.RangeError("a", "s", 8, 32, 64, 96).log_error == pytest.approx(math.log(2))
+    assert evidence.RangeError("a", "s", 8, 32, 4, 9).log_error == 0
+    assert evidence.RangeError("a", "s", 8, 32, 0, 0).log_error == math.inf
