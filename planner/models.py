@@ -222,6 +222,8 @@ class Sweep(models.Model):
         SLO_TPS = "slo_tps", "SLO (tokens/s per session)"
         PRECISION_BITS = "precision_bits", "Weight precision (bits)"
         RACK_COUNT = "rack_count", "Number of racks"
+        INPUT_TOKENS = "input_tokens", "Prompt tokens per request"
+        TTFT_S = "ttft_s", "First-token target (s)"
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="sweeps")
     parameter = models.CharField(max_length=20, choices=Parameter.choices)

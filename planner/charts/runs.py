@@ -144,6 +144,10 @@ def compare_servers_figure(servers: pd.DataFrame, colours: dict[str, str], title
     return fig
 
 
+#: A sweep whose values span this factor or more is drawn on a log x axis.
+LOG_AXIS_SPAN = 16
+
+
 def sweep_figure(
     points: pd.DataFrame, colours: dict[str, str], title: str, x_title: str, y_title: str
 ) -> go.Figure:
@@ -192,4 +196,8 @@ def sweep_figure(
         margin={"t": 60, "r": 20, "b": 60, "l": 70},
         height=420,
     )
+    xs = [float(x) for x in points["x"]]
+    if xs and min(xs) > 0 and max(xs) / min(xs) >= LOG_AXIS_SPAN:
+        # Values a planner steps by factors (256, 1,024, 4,096 prompt tokens) sit evenly.
+        fig.update_xaxes(type="log", tickvals=sorted(set(xs)))
     return fig

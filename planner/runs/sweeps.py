@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from planner.bridge.problems import build_problem, validate_spec
+from planner.bridge.problems import SPEC_DEFAULTS, build_problem, validate_spec
 from planner.history import current_version
 from planner.models import Run, Scenario, Sweep
 from planner.runs.queueing import run_settings
@@ -44,7 +44,12 @@ DEFAULT_VALUES = {
     "slo_tps": "5, 10, 20, 40",
     "precision_bits": "4, 8, 16",
     "rack_count": "1, 2, 4, 8",
+    "input_tokens": "256, 1024, 4096, 16384",
+    "ttft_s": "0.25, 0.5, 1, 2",
 }
+WHOLE_NUMBERS = {"precision_bits", "rack_count", "input_tokens"}
+#: Parameters of each model's workload: they change a figure under the calibrated policy only.
+WORKLOAD_PARAMETERS = {"input_tokens", "ttft_s"}
 
 
 class SweepError(ValueError):
@@ -71,12 +76,12 @@ def parse_values(parameter: str, text: str) -> list[float]:
         raise SweepError(f"give 2 to {MAX_VALUES} values")
     if any(v <= 0 for v in values):
         raise SweepError("values must be greater than 0")
-    if parameter in {"precision_bits", "rack_count"} and any(v != int(v) for v in values):
+    if parameter in WHOLE_NUMBERS and any(v != int(v) for v in values):
         raise SweepError("values must be whole numbers for this parameter")
     if parameter == "precision_bits" and any(int(v) not in PRECISIONS for v in values):
         raise SweepError("precision is 4, 8 or 16 bits")
     values = list(dict.fromkeys(values))
-    return [int(v) if parameter in {"precision_bits", "rack_count"} else v for v in values]
+    return [int(v) if parameter in WHOLE_NUMBERS else v for v in values]
 
 
 #: How a sweep picks its server options: each candidate alone, all candidates together (the
@@ -119,6 +124,10 @@ def variant_specs(
                 varied["rack_types"] = [{**varied["rack_types"][0], "count": int(value)}]
             elif parameter == "rack_budget_kw":
                 budget = float(value)
+            elif parameter in WORKLOAD_PARAMETERS:
+                # Every model's requests: "what if prompts grow to 8k" for the whole mix.
+                number = int(value) if parameter in WHOLE_NUMBERS else float(value)
+                varied["models"] = [{**m, parameter: number} for m in varied["models"]]
             variants.append(Variant(value, label, varied, budget))
     return variants
 
@@ -146,6 +155,13 @@ def start_sweep(
     """Store the sweep and its runs, then send them once they are committed."""
     if scenario.spec is None:
         raise SweepError("sweeps need a scenario made in catalog terms (a spec)")
+    policy = scenario.spec.get("capacity_policy", SPEC_DEFAULTS["capacity_policy"])
+    if parameter in WORKLOAD_PARAMETERS and policy != "calibrated":
+        label = Sweep.Parameter(parameter).label.lower()
+        raise SweepError(
+            f"the {label} changes figures under the calibrated capacity policy only; this "
+            f"scenario uses the {policy} policy (edit it to sweep this)"
+        )
     with transaction.atomic():
         sweep = Sweep.objects.create(scenario=scenario, parameter=parameter, values=values)
         variants = variant_specs(scenario.spec, parameter, values, mode)

@@ -53,6 +53,11 @@ def test_sweep_figure_lines_per_server():
     fig = charts.sweep_figure(points, COLOURS, "t", "Rack budget (kW)", "Sessions")
     assert [t.name for t in fig.data] == ["cpu", "gpu"]
     assert list(fig.data[0].x) == [10, 20] and list(fig.data[1].y) == [None]
+    assert fig.layout.xaxis.type is None  # a budget from 10 to 20 kW: a plain axis
+    # Values stepped by factors (prompt tokens 256 to 16,384) sit evenly on a log axis.
+    prompts = pd.DataFrame([{"server": "gpu", "x": x, "y": 1.0} for x in (256, 1024, 16384)])
+    log = charts.sweep_figure(prompts, COLOURS, "t", "Prompt tokens per request", "Sessions")
+    assert log.layout.xaxis.type == "log" and list(log.layout.xaxis.tickvals) == [256, 1024, 16384]
 
 
 def test_figure_data_is_json_with_the_white_theme():

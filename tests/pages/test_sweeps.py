@@ -49,3 +49,12 @@ def test_sweep_of_the_rack_budget(client, seed_catalog, django_user_model):
         {"parameter": "precision_bits", "values": "3, 5"},
     )
     assert bad.status_code == 302 and Sweep.objects.count() == 1
+    # A workload parameter on a study-policy scenario: refused with what to do next.
+    refused = client.post(
+        reverse("planner:sweep-start", kwargs={"pk": scenario.pk}),
+        {"parameter": "input_tokens", "values": "256, 4096"},
+        follow=True,
+    )
+    assert Sweep.objects.count() == 1
+    assert "calibrated capacity policy only" in refused.content.decode()
+    assert "edit it to sweep this" in refused.content.decode()

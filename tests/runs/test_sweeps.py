@@ -16,6 +16,8 @@ SPEC = {
 def test_parse_values():
     assert parse_values("rack_budget_kw", "10, 12.5;20") == [10.0, 12.5, 20.0]
     assert parse_values("precision_bits", "4,8,16") == [4, 8, 16]
+    assert parse_values("input_tokens", "256, 4096") == [256, 4096]
+    assert parse_values("ttft_s", "0.5, 2") == [0.5, 2.0]
     for parameter, text in [
         ("precision_bits", "4, 7"),
         ("rack_count", "1.5, 2"),
@@ -23,6 +25,7 @@ def test_parse_values():
         ("slo_tps", "a, b"),
         ("nope", "1, 2"),
         ("slo_tps", "0, 10"),
+        ("input_tokens", "1024.5, 2048"),
     ]:
         with pytest.raises(SweepError):
             parse_values(parameter, text)
@@ -42,6 +45,14 @@ def test_variant_specs_one_per_value_and_server():
     budget = variant_specs(SPEC, "rack_budget_kw", [20.0])
     assert budget[0].rack_budget_kw == 20.0 and budget[0].spec["rack_types"] == SPEC["rack_types"]
     assert variant_specs(SPEC, "slo_tps", [20])[0].spec["slo_tps"] == 20
+    # A workload parameter goes on every model of the mix, keeping what each model had.
+    prompts = variant_specs({**SPEC, "models": [{"model_class": "a", "min": 5}, {
+        "model_class": "b"}]}, "input_tokens", [8192])[0].spec["models"]  # fmt: skip
+    assert prompts == [
+        {"model_class": "a", "min": 5, "input_tokens": 8192}, {"model_class": "b", "input_tokens": 8192},
+    ]  # fmt: skip
+    first = variant_specs(SPEC, "ttft_s", [0.5])[0].spec["models"]
+    assert all(m["ttft_s"] == 0.5 for m in first)
 
 
 @pytest.mark.django_db
@@ -55,3 +66,25 @@ def test_cancel_marks_queued_variants(seed_catalog, user):
     assert cancel_sweep(sweep) == 4
     assert set(Run.objects.values_list("status", flat=True)) == {Run.Status.FAILED}
     assert progress(sweep)["cancelled"] is True
+
+
+@pytest.mark.django_db
+def test_a_workload_sweep_needs_the_calibrated_policy(seed_catalog, user):
+    from planner.runs.sweeps import start_sweep
+
+    study = Scenario.objects.create(name="Study", owner=user, spec=SPEC)
+    with pytest.raises(SweepError, match="calibrated capacity policy only"):
+        start_sweep(study, "input_tokens", [256, 4096])
+    calibrated = Scenario.objects.create(
+        name="Calibrated", owner=user, spec={**SPEC, "capacity_policy": "calibrated"}
+    )
+    sweep = start_sweep(calibrated, "input_tokens", [256, 16384])
+    runs = {
+        run.problem["x-sweep"]["value"]: run for run in Run.objects.all()
+        if run.problem["x-sweep"]["server"] == "8x-h100-sxm"
+    }  # fmt: skip
+    short = runs[256].problem["x-capacity"]["figures"]["8x-h100-sxm"]["llama-3.1-70b"]
+    long = runs[16384].problem["x-capacity"]["figures"]["8x-h100-sxm"]["llama-3.1-70b"]
+    # Longer prompts: more KV per session and more prefill per request, fewer sessions.
+    assert long["sessions"] < short["sessions"]
+    assert progress(sweep)["total"] == 4
