@@ -18,6 +18,7 @@ from planner.capacity import (
     is_whole_bits,
     sessions_at_slo,
 )
+from planner.capacity.defaults import UNSTATED_CONTEXT_LIMIT
 
 
 def accelerator_spec(accelerator: Accelerator) -> AcceleratorSpec:
@@ -58,15 +59,18 @@ def best_measurement(
     """The measured profile that applies: same precision, measured at an SLO at least as strict
     as the one asked for and (when the profile records it) at a context at least as long; of
     several, the one with the most sessions (each is a lower bound, so the largest is the best
-    one), then the closest SLO. `profiles` (from `measured_profiles`) saves the query."""
+    one), then the closest SLO. A profile whose source states no context stands for requests
+    of up to the default context (`UNSTATED_CONTEXT_LIMIT`): a longer request shape gets an
+    estimate instead. `profiles` (from `measured_profiles`) saves the query."""
+    unstated_applies = context_tokens is None or context_tokens <= UNSTATED_CONTEXT_LIMIT
     if not is_whole_bits(precision_bits):
         return None  # profiles are stored at whole bits; ternary weights have none
     if profiles is not None:
         candidates = [
             p for p in profiles.get((server.pk, model.pk), [])
             if p.precision_bits == precision_bits and p.slo_tps >= slo_tps
-            and (context_tokens is None or p.context_tokens is None
-                 or p.context_tokens >= context_tokens)
+            and (context_tokens is None or (p.context_tokens is None and unstated_applies)
+                 or (p.context_tokens or 0) >= context_tokens)
         ]
         candidates.sort(key=lambda p: (-p.sessions_at_slo, p.slo_tps))
         profile = candidates[0] if candidates else None
@@ -79,9 +83,8 @@ def best_measurement(
             basis=PerformanceProfile.Basis.MEASURED,
         )
         if context_tokens is not None:
-            queryset = queryset.filter(
-                Q(context_tokens__isnull=True) | Q(context_tokens__gte=context_tokens)
-            )
+            unstated = Q(context_tokens__isnull=True) if unstated_applies else Q(pk__in=[])
+            queryset = queryset.filter(unstated | Q(context_tokens__gte=context_tokens))
         profile = queryset.order_by("-sessions_at_slo", "slo_tps").first()
     if profile is None:
         return None
@@ -92,6 +95,7 @@ def best_measurement(
         sessions=profile.sessions_at_slo,
         slo_tps=profile.slo_tps,
         source=profile.source,
+        context_tokens=profile.context_tokens,
     )
 
 

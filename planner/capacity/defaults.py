@@ -26,6 +26,9 @@ KV_PRECISIONS_BITS = (4, 8, 16)
 #: Tokens of context a session holds when a figure or workload does not say (prompt and answer
 #: so far).
 DEFAULT_CONTEXT_TOKENS = 4096
+# The longest request (prompt + output tokens) a measured profile whose source states no context
+# stands for; a longer request shape gets an estimate (the seed study's CPU profiles state none).
+UNSTATED_CONTEXT_LIMIT = DEFAULT_CONTEXT_TOKENS
 CONTEXT_TOKENS_MAX = 10_000_000
 
 #: Mean request shape of the calibrated policy's workload (planner.capacity.workload): prompt

@@ -18,7 +18,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS, SERVING_STACK_NAMES
+from planner.capacity.defaults import (
+    DEFAULT_CONTEXT_TOKENS,
+    SERVING_STACK_NAMES,
+    UNSTATED_CONTEXT_LIMIT,
+)
 from planner.capacity.measurements import (
     calibrated_constants,
     first_token_typical_error,
@@ -205,6 +209,13 @@ def _measured(q: _Query, m: Measurement) -> CapacityResult:
         if m.sessions
         else f"Measured: {q.describe()} cannot hold {m.slo_tps:g} tok/s per session."
     )
+    if m.context_tokens is None:
+        text += (
+            f" The source states no context length: the figure stands for requests of up to "
+            f"{UNSTATED_CONTEXT_LIMIT:,} tokens; longer ones get an estimate."
+        )
+    else:
+        text += f" Measured at {m.context_tokens:,} tokens per session."
     return _result(
         q,
         sessions=m.sessions,

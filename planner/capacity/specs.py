@@ -257,6 +257,7 @@ class Measurement:
     sessions: int
     slo_tps: float
     source: str = ""
+    context_tokens: int | None = None  # tokens per session it was measured at; None: unstated
 
     def __post_init__(self) -> None:
         _check_bits("Measurement.precision_bits", self.precision_bits)

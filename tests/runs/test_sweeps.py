@@ -46,11 +46,12 @@ def test_variant_specs_one_per_value_and_server():
     assert budget[0].rack_budget_kw == 20.0 and budget[0].spec["rack_types"] == SPEC["rack_types"]
     assert variant_specs(SPEC, "slo_tps", [20])[0].spec["slo_tps"] == 20
     # A workload parameter goes on every model of the mix, keeping what each model had.
-    prompts = variant_specs({**SPEC, "models": [{"model_class": "a", "min": 5}, {
-        "model_class": "b"}]}, "input_tokens", [8192])[0].spec["models"]  # fmt: skip
+    mix = {**SPEC, "models": [{"model_class": "a", "min": 5}, {"model_class": "b"}]}
+    prompts = variant_specs(mix, "input_tokens", [8192])[0].spec["models"]
     assert prompts == [
-        {"model_class": "a", "min": 5, "input_tokens": 8192}, {"model_class": "b", "input_tokens": 8192},
-    ]  # fmt: skip
+        {"model_class": "a", "min": 5, "input_tokens": 8192},
+        {"model_class": "b", "input_tokens": 8192},
+    ]
     first = variant_specs(SPEC, "ttft_s", [0.5])[0].spec["models"]
     assert all(m["ttft_s"] == 0.5 for m in first)
 
