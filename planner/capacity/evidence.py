@@ -355,7 +355,10 @@ def errors_for(
 
 def ttft_errors(points: Iterable[MeasuredPoint], k: ServingConstants) -> list[PointError]:
     """Measured against modelled mean time to first token, on the rows that give one."""
-    return [PointError(p.id, p.source, p.ttft_s, predicted_ttft(p, k)) for p in with_ttft(points)]  # type: ignore[arg-type]
+    return [
+        PointError(p.id, p.source, float(p.ttft_s or 0.0), predicted_ttft(p, k))
+        for p in with_ttft(points)
+    ]
 
 
 # --------------------------------------------------------------------------------------

@@ -40,5 +40,6 @@ def test_a_profile_of_stated_context_says_it_and_covers_shorter_requests(seed_ca
     measured = best_measurement(dgx, model, 8, 25.0, 3072)
     assert measured is not None and measured.context_tokens == 3072
     figure = capacity_figure(dgx, model, precision_bits=8, slo_tps=25.0, context_tokens=3072)
-    assert figure.label == "measured" and "Measured at 3,072 tokens per session." in figure.explanation
+    assert figure.label == "measured"
+    assert "Measured at 3,072 tokens per session." in figure.explanation
     assert best_measurement(dgx, model, 8, 25.0, 8192) is None
