@@ -2,6 +2,7 @@
 
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,10 @@ def test_result_shows_the_sessions_the_estimates_typical_errors_span(
     study = queue_run(Scenario.objects.create(name="T", owner=owner, spec=study_spec(3)))
     html = client.get(reverse("planner:run", kwargs={"pk": study.pk})).content.decode()
     assert "if every estimate is its typical error off" not in html
+    # Side by side: the calibrated run shows its range under its sessions, the study run none.
+    compare = client.get(f"{reverse('planner:compare')}?runs={run.pk},{study.pk}")
+    ranges = re.findall(r"<div[^>]*data-sessions-range>([^<]*)</div>", compare.content.decode())
+    assert ranges == [f"{summary.sessions_low:,}–{summary.sessions_high:,}"]
 
 
 @pytest.mark.django_db(transaction=True)
