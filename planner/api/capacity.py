@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.models import ModelClass, ServerModel
+from planner.api.capacity_schema import capacity_response_schema
 from planner.bridge.figures import capacity_report
 from planner.capacity import (
     DEFAULT_MAX_SEQUENCES,
@@ -127,7 +128,8 @@ class CapacityQuerySerializer(serializers.Serializer):
     parameters=[CapacityQuerySerializer],
     responses={
         200: OpenApiResponse(
-            description="{query, result: capacity result (docs/capacity.md), energy: {...}}"
+            response=capacity_response_schema(),
+            description="{query, result: capacity result (docs/capacity.md), energy: {...}}",
         ),
         400: OpenApiResponse(description="Invalid query: {errors: {param: [messages]}}"),
     },

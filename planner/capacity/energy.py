@@ -57,6 +57,16 @@ def co2_kg_per_1000_session_hours(
     return kwh * grid_g_per_kwh / 1000.0
 
 
+#: The figures `energy_figures` returns, in order (the API documents them by this list).
+ENERGY_FIGURES = (
+    "watts_per_session",
+    "tokens_per_joule",
+    "kwh_per_day",
+    "co2_kg_per_day",
+    "co2_kg_per_1000_session_hours",
+)
+
+
 def energy_figures(
     result: CapacityResult, power_w: float, grid_g_per_kwh: float
 ) -> dict[str, float | None]:

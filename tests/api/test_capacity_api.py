@@ -1,3 +1,4 @@
+import jsonschema
 import pytest
 from django.test import override_settings
 
@@ -187,3 +188,37 @@ def test_bad_precision_is_a_400_that_says_what_is_accepted(api_client, seed_cata
     assert response.status_code == 400
     body = response.json()
     assert "ternary" in body["errors"]["precision"][0]
+
+
+def _json_schema(openapi: object) -> object:
+    """OpenAPI 3.0's `nullable` as JSON Schema's null type, for jsonschema to check with."""
+    if isinstance(openapi, dict):
+        schema = {key: _json_schema(value) for key, value in openapi.items() if key != "nullable"}
+        if openapi.get("nullable"):
+            if "type" in schema:
+                schema["type"] = [schema["type"], "null"]
+            if "enum" in schema:
+                schema["enum"] = [*schema["enum"], None]
+        return schema
+    if isinstance(openapi, list):
+        return [_json_schema(item) for item in openapi]
+    return openapi
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"server": "8x-h100-sxm", "model": "llama-3.1-70b"},  # calibrated, with its range
+        {"server": "ampereone-a192", "model": "llama-3.2-1b", "policy": "study"},  # measured
+        {"server": "8x-l40s", "model": "llama-3.1-405b"},  # does not fit: nulls
+    ],
+)
+def test_the_schema_documents_every_field_of_the_answer(api_client, seed_catalog, query):
+    schema = api_client.get("/api/v1/schema/", {"format": "json"}).json()
+    answer = schema["paths"]["/api/v1/capacity"]["get"]["responses"]["200"]
+    documented = answer["content"]["application/json"]["schema"]
+    body = api_client.get("/api/v1/capacity", query).json()
+    jsonschema.validate(body, _json_schema(documented))
+    assert set(documented["properties"]["result"]["properties"]) == set(body["result"])
+    assert set(documented["properties"]["energy"]["properties"]) == set(body["energy"])
