@@ -36,7 +36,7 @@ from planner.capacity.memory import (
     weight_bytes,
 )
 from planner.capacity.roofline import ReplicaShape, replica_shape
-from planner.capacity.serving import DEFAULT_MAX_SEQUENCES, Replica
+from planner.capacity.serving import DEFAULT_MAX_SEQUENCES, Replica, ServingConstants
 from planner.capacity.specs import (
     POLICIES,
     BindingLimit,
@@ -44,6 +44,7 @@ from planner.capacity.specs import (
     Measurement,
     ModelSpec,
     ServerSpec,
+    binding_limit_words,
 )
 from planner.capacity.workload import Workload
 
@@ -533,6 +534,38 @@ def _range_words(low: int, high: int) -> str:
     return f": {low:,} to {high:,} sessions per server if the rate is that far off"
 
 
+def _closest_to_first_token_target(
+    q: _Query, workload: Workload, constants: ServingConstants, configs: list[tuple[int, bool]]
+) -> tuple[int, int, str, Replica] | None:
+    """When no layout holds a session, the one whose lone session meets the rate and comes
+    closest to the first-token target (None when the target is not what stops every layout):
+    its first token is the figure the planner needs to relax the target or pick other hardware."""
+    candidates = []
+    acc = q.server.accelerator
+    for tp, dp in configs:
+        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead, dp)
+        if replica.sessions_by_memory(workload, q.memory_margin) < 1:
+            continue
+        if replica.rate_per_session(1, workload, constants) < workload.slo_tps:
+            continue
+        candidates.append((replica.ttft_s(1, workload, constants), tp, replica))
+    if not candidates:
+        return None
+    _, _, replica = min(candidates, key=lambda c: (c[0], c[1]))
+    return 0, 0, "ttft", replica
+
+
+def _ttft_advice(sessions: int, binding: str, ttft_s: float, workload: Workload) -> str:
+    """What to do when the first-token target leaves no session at all."""
+    if sessions or binding != "ttft" or workload.ttft_s is None:
+        return ""
+    return (
+        f" No layout meets the {workload.ttft_s:g} s first-token target: a lone request's "
+        f"first token takes {ttft_s:.2f} s on the closest one (this layout); relax the target, "
+        "shorten the prompts, or pick faster hardware."
+    )
+
+
 def _ttft_error() -> str:
     """The first-token figure's typical error, for the explanation (none without a table)."""
     error = first_token_typical_error()
@@ -559,6 +592,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         if best is None or per_server > best[0] or (best[2] == "does_not_fit" and per_replica):
             best = (per_server, per_replica, binding, replica)
     assert best is not None
+    if best[0] == 0 and workload.ttft_s is not None:
+        best = _closest_to_first_token_target(q, workload, constants, configs) or best
     sessions, per_replica, binding, replica = best
     tp = replica.tp_degree
     replicas = q.server.accelerator_count // tp if binding != "does_not_fit" else 0
@@ -602,9 +637,9 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"{SERVING_STACK_NAMES[workload.serving_stack]}: {size}, {replicas} replica(s) of "
             f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
-            "binding: "
-            f"{binding.replace('_', ' ')}. Typical error ±{spread.typical_error:.0%} "
-            f"({spread.basis}){_range_words(low, high)}."
+            f"binding: {binding_limit_words(binding)}."
+            f"{_ttft_advice(sessions, binding, ttft, workload)}"
+            f" Typical error ±{spread.typical_error:.0%} ({spread.basis}){_range_words(low, high)}."
         )
     return replace(
         _result(

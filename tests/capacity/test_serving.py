@@ -374,3 +374,27 @@ def test_sessions_range_is_the_figure_at_the_typical_error_either_way():
     single = Replica(H100, LLAMA_70B, 8, 8).rate_per_session(1, Workload(), K)
     near = sessions_at_slo(server, LLAMA_70B, 8, single * 0.95, policy="calibrated")
     assert near.sessions_low == 0 and near.sessions_high > near.sessions
+
+
+def test_a_first_token_target_no_layout_meets_says_how_close_the_best_comes():
+    server = ServerSpec("8x-h100", 8, 6297, H100, 8)
+    strict = Workload(input_tokens=4000, output_tokens=256, ttft_s=0.1)
+    result = sessions_at_slo(server, LLAMA_70B, 8, 10.0, policy="calibrated", workload=strict)
+    assert (result.sessions, result.binding_limit) == (0, "ttft")
+    # The layout shown is the one whose lone request gets its first token soonest (the most
+    # accelerators per replica here), and the explanation says what that first token takes.
+    k = calibrated_constants()
+    fastest = min(
+        (Replica(H100, LLAMA_70B, tp, 8).ttft_s(1, strict, k), tp) for tp in (1, 2, 4, 8)
+        if Replica(H100, LLAMA_70B, tp, 8).sessions_by_memory(strict) >= 1
+    )  # fmt: skip
+    assert result.tp_degree == fastest[1]
+    assert f"first token takes {fastest[0]:.2f} s on the closest one" in result.explanation
+    assert "binding: time to first token." in result.explanation
+    assert "relax the target" in result.explanation
+    # A target the server can meet: a figure, and no advice.
+    loose = sessions_at_slo(
+        server, LLAMA_70B, 8, 10.0, policy="calibrated",
+        workload=dataclasses.replace(strict, ttft_s=0.3),
+    )  # fmt: skip
+    assert loose.sessions > 0 and "relax the target" not in loose.explanation
