@@ -534,36 +534,53 @@ def _range_words(low: int, high: int) -> str:
     return f": {low:,} to {high:,} sessions per server if the rate is that far off"
 
 
-def _closest_to_first_token_target(
+def _closest_layout(
     q: _Query, workload: Workload, constants: ServingConstants, configs: list[tuple[int, bool]]
 ) -> tuple[int, int, str, Replica] | None:
-    """When no layout holds a session, the one whose lone session meets the rate and comes
-    closest to the first-token target (None when the target is not what stops every layout):
-    its first token is the figure the planner needs to relax the target or pick other hardware."""
-    candidates = []
-    acc = q.server.accelerator
+    """When no layout holds a session, the one that comes closest among those whose weights
+    and one session fit: the fastest lone session, or, where lone sessions are fast enough
+    everywhere and the first-token target is what stops them, the soonest first token. Its
+    figure is what the planner needs to relax a target or pick other hardware (None when no
+    layout fits a session at all)."""
+    fitting = []
     for tp, dp in configs:
-        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead, dp)
-        if replica.sessions_by_memory(workload, q.memory_margin) < 1:
-            continue
-        if replica.rate_per_session(1, workload, constants) < workload.slo_tps:
-            continue
-        candidates.append((replica.ttft_s(1, workload, constants), tp, replica))
-    if not candidates:
+        replica = Replica(
+            q.server.accelerator, q.model, tp, q.precision_bits, q.weight_overhead, dp
+        )
+        if replica.sessions_by_memory(workload, q.memory_margin) >= 1:
+            fitting.append((tp, replica))
+    if not fitting:
         return None
-    _, _, replica = min(candidates, key=lambda c: (c[0], c[1]))
-    return 0, 0, "ttft", replica
+    rates = {tp: replica.rate_per_session(1, workload, constants) for tp, replica in fitting}
+    fast = [(tp, r) for tp, r in fitting if rates[tp] >= workload.slo_tps]
+    if fast and workload.ttft_s is not None:
+        _, _, replica = min((r.ttft_s(1, workload, constants), tp, r) for tp, r in fast)
+        return 0, 0, "ttft", replica
+    if fast:
+        return None  # a lone session meets every target: something else stops the layouts
+    _, _, replica = min((-rates[tp], tp, r) for tp, r in fitting)
+    return 0, 0, "decode_rate", replica
 
 
-def _ttft_advice(sessions: int, binding: str, ttft_s: float, workload: Workload) -> str:
-    """What to do when the first-token target leaves no session at all."""
-    if sessions or binding != "ttft" or workload.ttft_s is None:
+def _zero_advice(
+    sessions: int, binding: str, rate: float, ttft_s: float, workload: Workload
+) -> str:
+    """What to do when a target leaves no session at all."""
+    if sessions:
         return ""
-    return (
-        f" No layout meets the {workload.ttft_s:g} s first-token target: a lone request's "
-        f"first token takes {ttft_s:.2f} s on the closest one (this layout); relax the target, "
-        "shorten the prompts, or pick faster hardware."
-    )
+    if binding == "ttft" and workload.ttft_s is not None:
+        return (
+            f" No layout meets the {workload.ttft_s:g} s first-token target: a lone request's "
+            f"first token takes {ttft_s:.2f} s on the closest one (this layout); relax the "
+            "target, shorten the prompts, or pick faster hardware."
+        )
+    if binding == "decode_rate":
+        return (
+            f" No layout gives a session {workload.slo_tps:g} tok/s: a lone session gets "
+            f"{rate:.1f} tok/s on the fastest one (this layout); lower the SLO, use "
+            "lower-precision weights, or pick faster hardware."
+        )
+    return ""
 
 
 def _ttft_error() -> str:
@@ -592,8 +609,8 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         if best is None or per_server > best[0] or (best[2] == "does_not_fit" and per_replica):
             best = (per_server, per_replica, binding, replica)
     assert best is not None
-    if best[0] == 0 and workload.ttft_s is not None:
-        best = _closest_to_first_token_target(q, workload, constants, configs) or best
+    if best[0] == 0:
+        best = _closest_layout(q, workload, constants, configs) or best
     sessions, per_replica, binding, replica = best
     tp = replica.tp_degree
     replicas = q.server.accelerator_count // tp if binding != "does_not_fit" else 0
@@ -638,7 +655,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
             f"binding: {binding_limit_words(binding)}."
-            f"{_ttft_advice(sessions, binding, ttft, workload)}"
+            f"{_zero_advice(sessions, binding, rate, ttft, workload)}"
             f" Typical error ±{spread.typical_error:.0%} ({spread.basis}){_range_words(low, high)}."
         )
     return replace(

@@ -398,3 +398,18 @@ def test_a_first_token_target_no_layout_meets_says_how_close_the_best_comes():
         workload=dataclasses.replace(strict, ttft_s=0.3),
     )  # fmt: skip
     assert loose.sessions > 0 and "relax the target" not in loose.explanation
+
+
+def test_an_slo_no_layout_meets_says_what_the_fastest_lone_session_gets():
+    server = ServerSpec("8x-h100", 8, 6297, H100, 8)
+    result = sessions_at_slo(server, LLAMA_70B, 8, 500.0, policy="calibrated")
+    assert (result.sessions, result.binding_limit) == (0, "decode_rate")
+    k = calibrated_constants()
+    w = Workload.from_context(4096, slo_tps=500.0)  # the legacy default the call implies
+    fastest = max(
+        (Replica(H100, LLAMA_70B, tp, 8).rate_per_session(1, w, k), tp) for tp in (1, 2, 4, 8)
+        if Replica(H100, LLAMA_70B, tp, 8).sessions_by_memory(w) >= 1
+    )  # fmt: skip
+    assert result.tp_degree == fastest[1]
+    assert f"a lone session gets {fastest[0]:.1f} tok/s on the fastest one" in result.explanation
+    assert "lower the SLO" in result.explanation
