@@ -376,6 +376,16 @@ def test_sessions_range_is_the_figure_at_the_typical_error_either_way():
     assert near.sessions_low == 0 and near.sessions_high > near.sessions
 
 
+def _lone_session_figures(w: Workload, figure: str) -> list[tuple[float, int]]:
+    """(figure of one lone session, TP degree) for each layout of Llama 3.1 70B at 8-bit on
+    8 x H100 whose weights and one session fit: `ttft_s` or `rate_per_session`."""
+    k = calibrated_constants()
+    replicas = [Replica(H100, LLAMA_70B, tp, 8) for tp in (1, 2, 4, 8)]
+    return [
+        (getattr(r, figure)(1, w, k), r.tp_degree) for r in replicas if r.sessions_by_memory(w) >= 1
+    ]
+
+
 def test_a_first_token_target_no_layout_meets_says_how_close_the_best_comes():
     server = ServerSpec("8x-h100", 8, 6297, H100, 8)
     strict = Workload(input_tokens=4000, output_tokens=256, ttft_s=0.1)
@@ -383,11 +393,7 @@ def test_a_first_token_target_no_layout_meets_says_how_close_the_best_comes():
     assert (result.sessions, result.binding_limit) == (0, "ttft")
     # The layout shown is the one whose lone request gets its first token soonest (the most
     # accelerators per replica here), and the explanation says what that first token takes.
-    k = calibrated_constants()
-    fastest = min(
-        (Replica(H100, LLAMA_70B, tp, 8).ttft_s(1, strict, k), tp) for tp in (1, 2, 4, 8)
-        if Replica(H100, LLAMA_70B, tp, 8).sessions_by_memory(strict) >= 1
-    )  # fmt: skip
+    fastest = min(_lone_session_figures(strict, "ttft_s"))
     assert result.tp_degree == fastest[1]
     assert f"first token takes {fastest[0]:.2f} s on the closest one" in result.explanation
     assert "binding: time to first token." in result.explanation
@@ -404,12 +410,8 @@ def test_an_slo_no_layout_meets_says_what_the_fastest_lone_session_gets():
     server = ServerSpec("8x-h100", 8, 6297, H100, 8)
     result = sessions_at_slo(server, LLAMA_70B, 8, 500.0, policy="calibrated")
     assert (result.sessions, result.binding_limit) == (0, "decode_rate")
-    k = calibrated_constants()
     w = Workload.from_context(4096, slo_tps=500.0)  # the legacy default the call implies
-    fastest = max(
-        (Replica(H100, LLAMA_70B, tp, 8).rate_per_session(1, w, k), tp) for tp in (1, 2, 4, 8)
-        if Replica(H100, LLAMA_70B, tp, 8).sessions_by_memory(w) >= 1
-    )  # fmt: skip
+    fastest = max(_lone_session_figures(w, "rate_per_session"))
     assert result.tp_degree == fastest[1]
     assert f"a lone session gets {fastest[0]:.1f} tok/s on the fastest one" in result.explanation
     assert "lower the SLO" in result.explanation
