@@ -570,15 +570,14 @@ def _zero_advice(
         return ""
     if binding == "ttft" and workload.ttft_s is not None:
         return (
-            f" No layout meets the {workload.ttft_s:g} s first-token target: a lone request's "
-            f"first token takes {ttft_s:.2f} s on the closest one (this layout); relax the "
-            "target, shorten the prompts, or pick faster hardware."
+            f"First token in {ttft_s:.2f} s at best (target {workload.ttft_s:g} s, a lone "
+            "request on the layout shown): relax the target, shorten the prompts or pick "
+            "faster hardware."
         )
     if binding == "decode_rate":
         return (
-            f" No layout gives a session {workload.slo_tps:g} tok/s: a lone session gets "
-            f"{rate:.1f} tok/s on the fastest one (this layout); lower the SLO, use "
-            "lower-precision weights, or pick faster hardware."
+            f"A lone session gets {rate:.1f} tok/s at best (SLO {workload.slo_tps:g}, on the "
+            "layout shown): lower the SLO or the weight precision, or pick faster hardware."
         )
     return ""
 
@@ -637,6 +636,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         "ttft_s": ttft,
         **{f"step_{name}": value for name, value in terms.items()},
     }
+    advice = _zero_advice(sessions, binding, rate, ttft, workload)
     size = f"TP {tp}" if tp > 1 else "one accelerator per replica"
     if replica.attention_data_parallel:
         size += " with data-parallel attention (each sequence's latent KV cache on one rank)"
@@ -655,7 +655,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"{per_replica} sessions = {sessions} per server at {rate:.1f} tok/s each "
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
             f"binding: {binding_limit_words(binding)}."
-            f"{_zero_advice(sessions, binding, rate, ttft, workload)}"
+            f"{' ' + advice if advice else ''}"
             f" Typical error ±{spread.typical_error:.0%} ({spread.basis}){_range_words(low, high)}."
         )
     return replace(
@@ -684,6 +684,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             "evidence": spread.nearest,
             "sessions_low": low,
             "sessions_high": high,
+            "advice": advice,
         }),
         workload={
             "input_tokens": workload.input_tokens,

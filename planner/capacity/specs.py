@@ -328,6 +328,8 @@ class CapacityResult:
     # were the typical error slower (low) or faster (high) than modelled.
     sessions_low: int | None = None
     sessions_high: int | None = None
+    # A figure of 0 that a target causes: what a lone session reaches and what to change.
+    advice: str = ""
     workload: Mapping[str, float | int | str | None] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:

@@ -395,7 +395,7 @@ def test_a_first_token_target_no_layout_meets_says_how_close_the_best_comes():
     # accelerators per replica here), and the explanation says what that first token takes.
     fastest = min(_lone_session_figures(strict, "ttft_s"))
     assert result.tp_degree == fastest[1]
-    assert f"first token takes {fastest[0]:.2f} s on the closest one" in result.explanation
+    assert f"First token in {fastest[0]:.2f} s at best (target 0.1 s" in result.explanation
     assert "binding: time to first token." in result.explanation
     assert "relax the target" in result.explanation
     # A target the server can meet: a figure, and no advice.
@@ -413,5 +413,5 @@ def test_an_slo_no_layout_meets_says_what_the_fastest_lone_session_gets():
     w = Workload.from_context(4096, slo_tps=500.0)  # the legacy default the call implies
     fastest = max(_lone_session_figures(w, "rate_per_session"))
     assert result.tp_degree == fastest[1]
-    assert f"a lone session gets {fastest[0]:.1f} tok/s on the fastest one" in result.explanation
+    assert f"A lone session gets {fastest[0]:.1f} tok/s at best (SLO 500" in result.explanation
     assert "lower the SLO" in result.explanation

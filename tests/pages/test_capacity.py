@@ -1,5 +1,6 @@
 import pandas as pd
 import pytest
+from django.utils.html import escape
 
 from planner.capacity import binding_limit_words
 from planner.charts import BINDING_COLOURS, capacity_matrix_figure
@@ -101,6 +102,14 @@ def test_capacity_page_defaults_to_calibrated_with_typical_error_and_evidence(cl
     # Where memory holds the figure, the rate's error does not move it: one number.
     held = next(c for c in cells if c["sessions_low"] == c["sessions_high"])
     assert f"({held['sessions_low']:,} sessions either way)" in html
+    # A figure of 0 that stays 0 either way shows no range: its explanation says what to change.
+    strict = client.get("/capacity/", {"ttft_s": "0.15", "input_tokens": "4000"})
+    zeros = [c for row in strict.context["rows"] for c in row["cells"] if c["sessions_high"] == 0]
+    assert zeros and "(0 sessions either way)" not in strict.content.decode()
+    # ... and says, in the cell, what a lone request gets and what to change.
+    advised = next(c for c in zeros if c["advice"])
+    assert advised["advice"].startswith("First token in") and "(target 0.15 s" in advised["advice"]
+    assert escape(advised["advice"]) in strict.content.decode()
     assert "1,024 + 256 tokens per request, served by vLLM / SGLang" in html
     trt = client.get("/capacity/", {"serving_stack": "tensorrt-llm"}).content.decode()
     assert "tokens per request, served by TensorRT-LLM" in trt
