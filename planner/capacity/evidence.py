@@ -432,13 +432,21 @@ class IntervalError:
 
     @property
     def log_error(self) -> float:
-        if self.estimated <= 0:
-            return math.inf
-        if self.estimated < self.low:
-            return math.log(self.low / self.estimated)
-        if self.estimated > self.high:
-            return math.log(self.estimated / self.high)
-        return 0.0
+        return distance_from_interval(self.low, self.high, self.estimated, self.estimated)
+
+
+def distance_from_interval(
+    low: float, high: float, estimated_low: float, estimated_high: float
+) -> float:
+    """|ln| distance of the estimates [estimated_low, estimated_high] from the observed
+    [low, high]: 0 where they meet, infinite when the estimate is 0 sessions."""
+    if estimated_high <= 0:
+        return math.inf
+    if estimated_high < low:
+        return math.log(low / estimated_high)
+    if estimated_low > high:
+        return math.log(estimated_low / high)
+    return 0.0
 
 
 def interval_errors(
@@ -510,13 +518,9 @@ class RangeError:
 
     @property
     def log_error(self) -> float:
-        if self.estimated_high <= 0:
-            return math.inf
-        if self.estimated_high < self.low:
-            return math.log(self.low / self.estimated_high)
-        if self.estimated_low > self.high:
-            return math.log(self.estimated_low / self.high)
-        return 0.0
+        return distance_from_interval(
+            self.low, self.high, self.estimated_low, self.estimated_high
+        )
 
 
 def range_errors(

@@ -506,6 +506,7 @@ def _batched_explanation(q: _Query, best: _Option, options: list[_Option]) -> st
 def _sessions_range(
     replica: Replica,
     workload: Workload,
+    constants: ServingConstants,
     typical_error: float,
     max_sequences: int,
     q: _Query,
@@ -518,7 +519,7 @@ def _sessions_range(
 
     def at(slo_tps: float) -> int:
         per_replica, _ = replica.sessions_at(
-            workload.with_slo(slo_tps), calibrated_constants(), max_sequences=max_sequences,
+            workload.with_slo(slo_tps), constants, max_sequences=max_sequences,
             memory_margin=q.memory_margin,
         )  # fmt: skip
         return per_replica * replicas
@@ -535,31 +536,25 @@ def _range_words(low: int, high: int) -> str:
 
 
 def _closest_layout(
-    q: _Query, workload: Workload, constants: ServingConstants, configs: list[tuple[int, bool]]
+    q: _Query, workload: Workload, constants: ServingConstants, layouts: list[Replica]
 ) -> tuple[int, int, str, Replica] | None:
     """When no layout holds a session, the one that comes closest among those whose weights
     and one session fit: the fastest lone session, or, where lone sessions are fast enough
     everywhere and the first-token target is what stops them, the soonest first token. Its
     figure is what the planner needs to relax a target or pick other hardware (None when no
-    layout fits a session at all)."""
-    fitting = []
-    for tp, dp in configs:
-        replica = Replica(
-            q.server.accelerator, q.model, tp, q.precision_bits, q.weight_overhead, dp
-        )
-        if replica.sessions_by_memory(workload, q.memory_margin) >= 1:
-            fitting.append((tp, replica))
+    layout fits a session at all). Ties go to fewer accelerators per replica, then plain TP."""
+    fitting = [r for r in layouts if r.sessions_by_memory(workload, q.memory_margin) >= 1]
     if not fitting:
         return None
-    rates = {tp: replica.rate_per_session(1, workload, constants) for tp, replica in fitting}
-    fast = [(tp, r) for tp, r in fitting if rates[tp] >= workload.slo_tps]
+    rated = [(r.rate_per_session(1, workload, constants), r) for r in fitting]
+    fast = [r for rate, r in rated if rate >= workload.slo_tps]
     if fast and workload.ttft_s is not None:
-        _, _, replica = min((r.ttft_s(1, workload, constants), tp, r) for tp, r in fast)
-        return 0, 0, "ttft", replica
+        soonest = min(fast, key=lambda r: (r.ttft_s(1, workload, constants), r.tp_degree))
+        return 0, 0, "ttft", soonest
     if fast:
         return None  # a lone session meets every target: something else stops the layouts
-    _, _, replica = min((-rates[tp], tp, r) for tp, r in fitting)
-    return 0, 0, "decode_rate", replica
+    _, fastest = min(rated, key=lambda rated_layout: (-rated_layout[0], rated_layout[1].tp_degree))
+    return 0, 0, "decode_rate", fastest
 
 
 def _zero_advice(
@@ -599,8 +594,11 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         (tp, dp) for tp in TP_DEGREES if tp <= q.server.accelerator_count
         for dp in (False, True) if not dp or (tp > 1 and q.model.kv_lora_rank)
     ]  # fmt: skip
-    for tp, dp in configs:
-        replica = Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead, dp)
+    layouts = [
+        Replica(acc, q.model, tp, q.precision_bits, q.weight_overhead, dp) for tp, dp in configs
+    ]
+    for replica in layouts:
+        tp = replica.tp_degree
         per_replica, binding = replica.sessions_at(
             workload, constants, max_sequences=max_sequences, memory_margin=q.memory_margin
         )
@@ -609,7 +607,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             best = (per_server, per_replica, binding, replica)
     assert best is not None
     if best[0] == 0:
-        best = _closest_layout(q, workload, constants, configs) or best
+        best = _closest_layout(q, workload, constants, layouts) or best
     sessions, per_replica, binding, replica = best
     tp = replica.tp_degree
     replicas = q.server.accelerator_count // tp if binding != "does_not_fit" else 0
@@ -622,7 +620,9 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     spread = None if binding == "does_not_fit" else uncertainty(acc.name, q.model, q.precision_bits)
     low, high = (
         (None, None) if spread is None
-        else _sessions_range(replica, workload, spread.typical_error, max_sequences, q, replicas)
+        else _sessions_range(
+            replica, workload, constants, spread.typical_error, max_sequences, q, replicas
+        )
     )  # fmt: skip
     by_memory = replica.sessions_by_memory(workload, q.memory_margin)
     limits: dict[str, float | int | None] = {
