@@ -305,7 +305,7 @@ def build_problem(spec: dict) -> dict:
     }
     # Old specs (no calibrated policy, no request rates) keep their problem byte for byte.
     if sizes_by_requests(spec):
-        problem["x-capacity"]["workloads"] = workload_figures(spec)
+        problem["x-capacity"]["workloads"] = workload_figures(spec, workloads)
     for key in ("resilience", "power_trains", "budget_usd", "budget_basis"):
         # Problem v1 fields added later; a spec that leaves them out builds the same problem.
         if spec.get(key) is not None:
@@ -324,13 +324,14 @@ def sizes_by_requests(spec: dict) -> bool:
     )
 
 
-def workload_figures(spec: dict) -> dict[str, dict]:
+def workload_figures(spec: dict, workloads: dict[str, Workload] | None = None) -> dict[str, dict]:
     """Each model's workload as a problem's `x-capacity.workloads` records it, from a spec
-    with its defaults filled in (`SPEC_DEFAULTS`)."""
+    with its defaults filled in (`SPEC_DEFAULTS`); `workloads` (by model) when already built."""
     figures = {}
     for entry in spec["models"]:
-        w = model_workload(spec, entry)
-        figures[entry["model_class"]] = {
+        name = entry["model_class"]
+        w = workloads[name] if workloads is not None else model_workload(spec, entry)
+        figures[name] = {
             "input_tokens": w.input_tokens,
             "output_tokens": w.output_tokens,
             "slo_tps": w.slo_tps,
