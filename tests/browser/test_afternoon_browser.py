@@ -213,3 +213,46 @@ def test_every_legend_swatch_differs(live_server, page, owner):
     assert len(editor) == len(set(editor)) == ServerModel.objects.count()
     page.goto(f"{live_server.url}/runs/{run.pk}/")
     page.locator(".elevations").screenshot(path=SHOTS.format("colours"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_editor_tables_narrow_to_what_the_planner_looks_for(live_server, page, owner):
+    """Find and "Ticked only" hide rows of the editor's long catalog tables; hidden rows still
+    post, Enter in the search box does not submit, and the count says what is shown."""
+    from inventory.models import ServerModel
+    from planner.models import Scenario
+
+    log_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}/scenarios/new/")
+    servers = page.locator("#server-table tbody tr")
+    total = ServerModel.objects.count()
+    find = page.get_by_label("Find servers")
+    find.fill("h200")
+    find.press("Enter")
+    assert page.url.endswith("/scenarios/new/")  # not submitted
+    shown = [row.get_attribute("data-find") for row in servers.all() if row.is_visible()]
+    assert shown and all("h200" in text for text in shown)
+    h200_count = ServerModel.objects.filter(name__contains="h200").count()
+    assert len(shown) == h200_count
+    bar = page.locator("[data-table-filter=server-table]")
+    assert bar.locator("[data-filter-count]").inner_text() == (
+        f"Showing {h200_count} of {total} · 3 ticked")
+    page.get_by_label("8x-h200-sxm", exact=True).check()
+    assert bar.locator("[data-filter-count]").inner_text().endswith("· 4 ticked")
+    find.fill("")
+    bar.get_by_label("Ticked only").check()
+    ticked = sorted(row.get_attribute("data-find").split()[0]
+                    for row in servers.all() if row.is_visible())
+    assert ticked == ["8x-h100-sxm", "8x-h200-sxm", "8x-l40s", "ampereone-a192"]
+    models = page.locator("[data-table-filter=model-table]")
+    models.get_by_label("Find models").fill("qwen3")
+    assert all("qwen3" in row.get_attribute("data-find")
+               for row in page.locator("#model-table tbody tr").all() if row.is_visible())
+    page.get_by_label("Name", exact=True).fill("Filtered editor")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/scenarios/\d+/$"))
+    spec = Scenario.objects.get(name="Filtered editor").spec
+    assert sorted(s["server_model"] for s in spec["servers"]) == ticked
+    assert {m["model_class"] for m in spec["models"]} >= {"llama-3.1-8b", "llama-3.1-70b"}
+    assert page.console_errors == []
