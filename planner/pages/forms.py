@@ -37,9 +37,15 @@ POLICIES = [
     ("batched", "Batched roofline estimate"),
 ]
 KV_CHOICES = [(bits, f"{bits}-bit") for bits in reversed(KV_PRECISIONS)]
-# Per-model workload fields (blank = the defaults of planner.capacity.defaults; the
-# calibrated policy reads them), in spec key order.
+# Per-model workload fields (the calibrated policy reads them; blank prompt and output tokens
+# take the scenario's context, as specs saved before them did), in spec key order.
 WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second")
+# Per-model spec fields the editor has no column for: kept as saved, so that editing a
+# scenario made through the API loses nothing.
+KEPT_MODEL_KEYS = ("slo_tps", "prefix_cache_hit_rate")
+# The editor's one setting for every model; a saved per-model value stays while the planner
+# leaves the setting as it was shown.
+PER_MODEL_SETTINGS = ("kv_precision_bits", "serving_stack")
 # The scenario's cost settings (spec `tco`, docs/tco.md); blank = the documented default.
 TCO_LABELS = {
     "electricity_usd_per_kwh": "Electricity (USD/kWh)",
@@ -96,6 +102,12 @@ class ScenarioForm(forms.Form):
         initial=defaults.DEFAULT_SERVING_STACK,
         required=False,
     )
+    context_tokens = forms.IntegerField(
+        label="Context (tokens per session)",
+        help_text="Study and batched policies; calibrated models with blank prompt and output",
+        required=False, min_value=1, max_value=defaults.CONTEXT_TOKENS_MAX,
+        initial=defaults.DEFAULT_CONTEXT_TOKENS,
+    )  # fmt: skip
     objective = forms.ChoiceField(choices=OBJECTIVES, initial="max_sessions")
     hall_power_kw = forms.FloatField(
         label="Hall power cap (kW, optional)", required=False, min_value=0.001
@@ -123,9 +135,16 @@ class ScenarioForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, colours: dict[str, str] | None = None, **kwargs):
+    def __init__(
+        self, *args, colours: dict[str, str] | None = None, saved_spec: dict | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.colours = colours or {}
+        # The scenario's models as saved (edit only): what the editor shows no field for.
+        self.saved_models = {
+            m["model_class"]: m for m in (saved_spec or {}).get("models", [])
+        }
         self.rack_types = list(RackType.objects.all())
         self.servers = list(ServerModel.objects.select_related("accelerator").order_by("id"))
         self.models = list(ModelClass.objects.all())
@@ -252,12 +271,7 @@ class ScenarioForm(forms.Form):
                 for key in WORKLOAD_KEYS:
                     if data.get(f"model_{model.pk}_{key}") is not None:
                         entry[key] = data[f"model_{model.pk}_{key}"]
-                kv = data.get("kv_precision_bits")
-                if kv is not None and kv != defaults.DEFAULT_KV_PRECISION_BITS:
-                    entry["kv_precision_bits"] = kv
-                stack = data.get("serving_stack")
-                if stack and stack != defaults.DEFAULT_SERVING_STACK:
-                    entry["serving_stack"] = stack
+                entry.update(self._per_model_settings(model.name, data))
                 models.append(entry)
         spec = {
             "version": 1,
@@ -268,6 +282,7 @@ class ScenarioForm(forms.Form):
             "precision_bits": data.get("precision_bits"),
             "capacity_policy": data.get("capacity_policy"),
             "objective": data.get("objective"),
+            "context_tokens": data.get("context_tokens") or defaults.DEFAULT_CONTEXT_TOKENS,
             "hall_power_kw": data.get("hall_power_kw"),
             "power_basis": data.get("power_basis") or "nameplate",
             "power_headroom_pct": data.get("power_headroom_pct") or 0,
@@ -287,6 +302,23 @@ class ScenarioForm(forms.Form):
         if tco:
             spec["tco"] = tco
         return spec, fields
+
+    def _per_model_settings(self, model_name: str, data: dict) -> dict:
+        """One model's fields beyond its row: those the editor has no field for, as saved; KV
+        precision and engine from the one setting, or as saved while the setting is unchanged."""
+        saved = self.saved_models.get(model_name)
+        entry = {key: saved[key] for key in KEPT_MODEL_KEYS if saved and key in saved}
+        for key in PER_MODEL_SETTINGS:
+            if saved is not None and key not in self.changed_data:
+                if key in saved:
+                    entry[key] = saved[key]
+                continue
+            value = data.get(key)
+            default = (defaults.DEFAULT_KV_PRECISION_BITS if key == "kv_precision_bits"
+                       else defaults.DEFAULT_SERVING_STACK)
+            if value not in (None, "") and value != default:
+                entry[key] = value
+        return entry
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -374,6 +406,7 @@ class ScenarioForm(forms.Form):
                 defaults.DEFAULT_SERVING_STACK,
             ),
             "objective": spec.get("objective", "max_sessions"),
+            "context_tokens": spec.get("context_tokens", defaults.DEFAULT_CONTEXT_TOKENS),
             "hall_power_kw": spec.get("hall_power_kw"),
             "resilience": spec.get("resilience", "none"),
             "power_trains": (spec.get("power_trains") or {}).get("count"),

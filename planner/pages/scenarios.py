@@ -23,6 +23,7 @@ from planner.bridge.problems import (
     sizes_by_requests,
     workload_figures,
 )
+from planner.capacity.defaults import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS
 from planner.models import Run, Scenario, Sweep
 from planner.pages.colours import catalog_colours
 from planner.pages.forms import ScenarioForm
@@ -62,6 +63,9 @@ def default_initial() -> dict:
     for model in form.models:
         if model.name in study["model_classes"]:
             initial[f"model_{model.pk}_use"] = True
+        # The documented request shape, as the capacity page and the API default to it.
+        initial[f"model_{model.pk}_input_tokens"] = DEFAULT_INPUT_TOKENS
+        initial[f"model_{model.pk}_output_tokens"] = DEFAULT_OUTPUT_TOKENS
     return initial
 
 
@@ -111,7 +115,10 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "This scenario holds a raw problem v1; edit it through the API.")
         return redirect("planner:scenario", pk=scenario.pk)
     initial = ScenarioForm.initial_from_spec(scenario.name, scenario.description, scenario.spec)
-    form = ScenarioForm(request.POST or None, initial=initial, colours=catalog_colours())
+    form = ScenarioForm(
+        request.POST or None, initial=initial, colours=catalog_colours(),
+        saved_spec=scenario.spec,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         return save_and_maybe_solve(request, form, scenario)
     return render(request, "planner/scenario_form.html", {"form": form, "scenario": scenario})

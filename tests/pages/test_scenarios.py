@@ -211,3 +211,75 @@ def test_scenario_summary_shows_the_requests_a_calibrated_spec_sizes_by(
         '<dd data-summary="requests">llama-3.1-8b: 2,000 + 300, first token ≤ 1.5 s, '
         "TensorRT-LLM; llama-3.1-70b: 2,000 + 300 tokens</dd>"
     ) in html
+
+
+@pytest.mark.django_db
+def test_editing_keeps_what_the_editor_has_no_field_for(logged_in, seed_catalog, user):
+    """A scenario made through the API with its own context, per-model SLOs, prefix-cache hit
+    rates and mixed KV precisions loses none of them when saved unchanged in the editor; a
+    changed KV setting then applies to every model."""
+    spec = {
+        "version": 1,
+        "rack_types": [{"rack_type": "std-42u", "count": 1}],
+        "servers": [{"server_model": "8x-h100-sxm"}],
+        "models": [
+            {"model_class": "llama-3.1-8b", "min": 0, "slo_tps": 25, "prefix_cache_hit_rate": 0.5,
+             "kv_precision_bits": 8},
+            {"model_class": "llama-3.1-70b", "min": 0, "serving_stack": "tensorrt-llm"},
+        ],
+        "capacity_policy": "calibrated",
+        "context_tokens": 8192,
+    }
+    scenario = Scenario.objects.create(name="From the API", owner=user, spec=spec)
+    edit = reverse("planner:scenario-edit", kwargs={"pk": scenario.pk})
+    page = logged_in.get(edit)
+    assert 'name="context_tokens" value="8192"' in page.content.decode()
+    form = page.context["form"]
+    posted = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        posted[name] = "on" if value is True else value
+    response = logged_in.post(edit, posted)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    scenario.refresh_from_db()
+    assert scenario.spec["context_tokens"] == 8192
+    models = {m["model_class"]: m for m in scenario.spec["models"]}
+    assert models["llama-3.1-8b"]["slo_tps"] == 25
+    assert models["llama-3.1-8b"]["prefix_cache_hit_rate"] == 0.5
+    assert models["llama-3.1-8b"]["kv_precision_bits"] == 8
+    assert "kv_precision_bits" not in models["llama-3.1-70b"]
+    assert models["llama-3.1-70b"]["serving_stack"] == "tensorrt-llm"
+    assert "serving_stack" not in models["llama-3.1-8b"]
+
+    logged_in.post(edit, {**posted, "kv_precision_bits": "4"})
+    scenario.refresh_from_db()
+    assert {m["kv_precision_bits"] for m in scenario.spec["models"]} == {4}
+
+
+@pytest.mark.django_db
+def test_new_scenario_sizes_by_the_documented_request(logged_in, seed_catalog):
+    """A new scenario starts at 1,024 prompt + 256 output tokens per request, as the capacity
+    page and the API do; the context setting is shown and saved."""
+    from planner.bridge.problems import model_workload, validate_spec
+    from planner.capacity import Workload
+
+    form = logged_in.get(reverse("planner:scenario-new")).context["form"]
+    model_8b = next(m for m in form.models if m.name == "llama-3.1-8b")
+    assert form[f"model_{model_8b.pk}_input_tokens"].value() == 1024
+    assert form[f"model_{model_8b.pk}_output_tokens"].value() == 256
+    assert form["context_tokens"].value() == 4096
+    data = form_data(capacity_policy="calibrated", context_tokens="8192")
+    data[f"model_{model_8b.pk}_input_tokens"] = "1024"
+    data[f"model_{model_8b.pk}_output_tokens"] = "256"
+    logged_in.post(reverse("planner:scenario-new"), data)
+    spec = validate_spec(Scenario.objects.get(name="Two racks").spec)
+    assert spec["context_tokens"] == 8192
+    entry = next(m for m in spec["models"] if m["model_class"] == "llama-3.1-8b")
+    workload = model_workload(spec, entry)
+    assert (workload.input_tokens, workload.output_tokens) == (
+        Workload().input_tokens, Workload().output_tokens)
+    other = next(m for m in spec["models"] if m["model_class"] == "llama-3.1-70b")
+    blank = model_workload(spec, other)  # blank prompt and output: the context, as documented
+    assert blank.input_tokens + blank.output_tokens == 8192
