@@ -62,10 +62,12 @@ def test_plotly_is_served_from_static(client):
 
 
 @pytest.mark.django_db
-def test_home_links_to_the_study(client):
+def test_home_links_to_the_study_and_the_capacity_page(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert reverse("planner:study") in response.content.decode()
+    html = response.content.decode()
+    assert reverse("planner:study") in html
+    assert f'class="card" href="{reverse("planner:capacity")}"' in html
 
 
 @pytest.mark.django_db
