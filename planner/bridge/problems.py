@@ -126,6 +126,8 @@ SPEC_SCHEMA = json.loads(
         encoding="utf-8"
     )
 )
+#: The most models a scenario spec takes (its schema's limit).
+SPEC_MAX_MODELS = SPEC_SCHEMA["properties"]["models"]["maxItems"]
 SPEC_DEFAULTS = {
     "slo_tps": defaults.DEFAULT_SLO_TPS,
     "precision_bits": defaults.DEFAULT_PRECISION_BITS,

@@ -12,7 +12,7 @@ from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
 from planner.bridge.figures import capacity_report, measured_profiles
-from planner.bridge.problems import rack_usable, single_model_problem
+from planner.bridge.problems import SPEC_MAX_MODELS, rack_usable, single_model_problem
 from planner.capacity.defaults import SERVING_STACK_NAMES
 from planner.pages.forms import CapacitySettingsForm
 
@@ -130,6 +130,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "clear_url": f"?{clear_query}",
         "all_url": f"?{clear_query}&all=on" if clear_query else "?all=on",
         "grid": grid,
+        "spec_max_models": SPEC_MAX_MODELS,
     }
     shape = (
         f"{q['input_tokens']:,} + {q['output_tokens']:,} tokens per request, served by "

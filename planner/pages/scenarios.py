@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from inventory.models import RackType
 from inventory.seed import seed_data
 from planner import solver
 from planner.access import (
@@ -19,6 +20,7 @@ from planner.access import (
 )
 from planner.bridge.problems import (
     SPEC_DEFAULTS,
+    SPEC_MAX_MODELS,
     ScenarioSpecError,
     sizes_by_requests,
     workload_figures,
@@ -26,7 +28,7 @@ from planner.bridge.problems import (
 from planner.capacity.defaults import DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS
 from planner.models import Run, Scenario, Sweep
 from planner.pages.colours import catalog_colours
-from planner.pages.forms import ScenarioForm
+from planner.pages.forms import CapacitySettingsForm, ScenarioForm
 from planner.pages.runs import inputs_of, result_context
 from planner.reports.inputs import workload_words
 from planner.runs.queueing import queue_run
@@ -46,6 +48,49 @@ def key_inputs(run: Run) -> dict[str, str]:
     else:
         shown["hall_power_kw"] = f"hall cap {shown.get('hall_power_kw')}"
     return shown
+
+
+def capacity_initial(query, initial: dict) -> tuple[dict, list[str]]:
+    """The editor started from a capacity page's query ("Plan racks with these"): that page's
+    servers and models ticked, its settings and request shape, and what was done, in words.
+    A query the capacity page would refuse leaves `initial` as it is, and says so."""
+    capacity = CapacitySettingsForm.from_query(query)
+    if not capacity.is_valid():
+        return initial, ["The capacity settings in the link are not valid; the editor starts "
+                         "as a new scenario."]
+    q = capacity.cleaned_data
+    study = seed_data()["study"]
+    servers = {s.pk for s in capacity.chosen_servers(study["server_models"])}
+    models = capacity.chosen_models(study["model_classes"])
+    ticked = {m.pk for m in models[:SPEC_MAX_MODELS]}
+    started = {key: value for key, value in initial.items()
+               if not key.endswith("_use") and not key.endswith("_tokens")}
+    started.update(
+        slo_tps=q["slo_tps"], precision_bits=q["precision"], capacity_policy=q["policy"],
+        kv_precision_bits=q["kv_precision"], serving_stack=q["serving_stack"],
+        context_tokens=q["context"],
+    )  # fmt: skip
+    for server in capacity.all_servers:
+        started[f"server_{server.pk}_use"] = server.pk in servers
+    for model in capacity.all_models:
+        started[f"model_{model.pk}_use"] = model.pk in ticked
+        started[f"model_{model.pk}_input_tokens"] = q["input_tokens"]
+        started[f"model_{model.pk}_output_tokens"] = q["output_tokens"]
+        started[f"model_{model.pk}_ttft_s"] = q["ttft_s"]
+    racks = " + ".join(f"{count} × {name}" for name, count in rack_counts(started))
+    notes = [f"From the capacity page: its {len(servers):,} servers and {len(ticked):,} models "
+             f"ticked, with its settings and request, in the seed study's hall ({racks}). "
+             "Change any of it before saving."]
+    if len(models) > SPEC_MAX_MODELS:
+        notes.append(f"The page showed {len(models):,} models; a scenario takes at most "
+                     f"{SPEC_MAX_MODELS}, so the {SPEC_MAX_MODELS} smallest are ticked.")
+    return started, notes
+
+
+def rack_counts(initial: dict) -> list[tuple[str, int]]:
+    """The racks an editor's initial values set, by name."""
+    return [(rack.name, initial[f"rack_{rack.pk}_count"]) for rack in RackType.objects.all()
+            if initial.get(f"rack_{rack.pk}_count")]
 
 
 def default_initial() -> dict:
@@ -102,10 +147,15 @@ def solve_and_redirect(request: HttpRequest, scenario: Scenario):
 
 @login_required
 def scenario_new(request: HttpRequest) -> HttpResponse:
-    form = ScenarioForm(request.POST or None, initial=default_initial(), colours=catalog_colours())
+    initial, notes = default_initial(), []
+    if request.GET:  # "Plan racks with these" on the capacity page
+        initial, notes = capacity_initial(request.GET, initial)
+    form = ScenarioForm(request.POST or None, initial=initial, colours=catalog_colours())
     if request.method == "POST" and form.is_valid():
         return save_and_maybe_solve(request, form, None)
-    return render(request, "planner/scenario_form.html", {"form": form, "scenario": None})
+    return render(
+        request, "planner/scenario_form.html", {"form": form, "scenario": None, "notes": notes}
+    )
 
 
 @login_required

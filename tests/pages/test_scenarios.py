@@ -283,3 +283,58 @@ def test_new_scenario_sizes_by_the_documented_request(logged_in, seed_catalog):
     other = next(m for m in spec["models"] if m["model_class"] == "llama-3.1-70b")
     blank = model_workload(spec, other)  # blank prompt and output: the context, as documented
     assert blank.input_tokens + blank.output_tokens == 8192
+
+
+CAPACITY_QUERY = {
+    "accelerator": "nvidia-h200-sxm", "per_server": "8", "min_params_b": "60",
+    "max_params_b": "80", "slo_tps": "20", "input_tokens": "2048", "output_tokens": "512",
+    "kv_precision": "8", "precision": "8",
+}
+
+
+@pytest.mark.django_db
+def test_plan_racks_with_the_capacity_pages_servers_and_models(logged_in, seed_catalog):
+    """"Plan racks with these" opens the editor with the capacity page's servers, models,
+    settings and request; the scenario it saves sizes each server by the page's figures."""
+    from urllib.parse import urlencode
+
+    from planner.bridge.problems import build_problem, validate_spec
+
+    capacity = logged_in.get(reverse("planner:capacity"), CAPACITY_QUERY)
+    link = capacity.content.decode()
+    assert 'id="plan-racks"' in link
+    assert f"{reverse('planner:scenario-new')}?{urlencode(CAPACITY_QUERY)}".replace(
+        "&", "&amp;") in link
+    page = logged_in.get(reverse("planner:scenario-new"), CAPACITY_QUERY)
+    form = page.context["form"]
+    assert "From the capacity page: its 2 servers and 4 models ticked" in page.content.decode()
+    posted = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None and value is not False:
+            posted[name] = "on" if value is True else value
+    logged_in.post(reverse("planner:scenario-new"), {**posted, "name": "From capacity"})
+    spec = validate_spec(Scenario.objects.get(name="From capacity").spec)
+    assert sorted(s["server_model"] for s in spec["servers"]) == ["8x-h200-sxm", "dgx-h200"]
+    assert [m["model_class"] for m in spec["models"]] == [
+        "llama-2-70b", "deepseek-r1-distill-llama-70b", "llama-3.1-70b", "qwen2.5-72b"]
+    assert spec["slo_tps"] == 20 and spec["capacity_policy"] == "calibrated"
+    assert {(m["input_tokens"], m["output_tokens"], m["kv_precision_bits"])
+            for m in spec["models"]} == {(2048, 512, 8)}
+    problem = build_problem(spec)
+    cells = {(row["server"].name, cell["model"]): cell["sessions"]
+             for row in capacity.context["rows"] for cell in row["cells"]}
+    assert len(cells) == 8
+    for server in problem["servers"]:
+        for model, sessions in server["sessions"].items():
+            assert sessions == cells[(server["name"], model)], (server["name"], model)
+
+
+@pytest.mark.django_db
+def test_plan_racks_with_more_models_than_a_scenario_takes(logged_in, seed_catalog):
+    page = logged_in.get(reverse("planner:scenario-new"), {"all": "on"}).content.decode()
+    assert "a scenario takes at most 20, so the 20 smallest are ticked" in page
+    bad = logged_in.get(reverse("planner:scenario-new"), {"slo_tps": "-1"})
+    assert bad.status_code == 200
+    assert "The capacity settings in the link are not valid" in bad.content.decode()
+    assert 'id="editor-preset"' not in bad.content.decode()
