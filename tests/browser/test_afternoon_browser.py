@@ -256,3 +256,29 @@ def test_editor_tables_narrow_to_what_the_planner_looks_for(live_server, page, o
     assert sorted(s["server_model"] for s in spec["servers"]) == ticked
     assert {m["model_class"] for m in spec["models"]} >= {"llama-3.1-8b", "llama-3.1-70b"}
     assert page.console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_plan_racks_from_the_capacity_page(live_server, page, owner):
+    """From a filtered capacity page to the editor with its servers and models: only those
+    rows show (Ticked only starts on), and solving sizes the hall with them."""
+    from inventory.models import ModelClass
+
+    log_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}/capacity/?accelerator=nvidia-h200-sxm&per_server=8"
+              "&min_params_b=60&max_params_b=80&slo_tps=20")
+    page.locator("#plan-racks").click()
+    page.wait_for_url(re.compile(r"/scenarios/new/\?"))
+    shown = sorted(row.get_attribute("data-find").split()[0]
+                   for row in page.locator("#server-table tbody tr").all() if row.is_visible())
+    assert shown == ["8x-h200-sxm", "dgx-h200"]
+    assert page.locator("[data-table-filter=model-table] [data-filter-count]").inner_text() == (
+        f"Showing 4 of {ModelClass.objects.count()} · 4 ticked")
+    page.get_by_label("Name", exact=True).fill("H200 hall")
+    page.get_by_role("button", name="Save and solve").click()
+    page.wait_for_url(re.compile(r"/runs/\d+/$"))
+    page.wait_for_selector("#run-state[data-state=succeeded]", timeout=30000)
+    assert "dgx-h200" in page.locator("#result").inner_text() or (
+        "8x-h200-sxm" in page.locator("#result").inner_text())
+    assert page.console_errors == []
