@@ -111,7 +111,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "workload": form.workload(),
     }
     grid = settings.GRID_CO2_G_PER_KWH
-    # Only the chosen pairs are computed: the whole catalog is ~3,400 reports (seconds), the
+    # Only the chosen pairs are computed: the whole catalog is ~5,000 reports (seconds), the
     # default the seed study's 3 servers × 5 models.
     study = seed_data()["study"]
     servers = form.chosen_servers(study["server_models"])

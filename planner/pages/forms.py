@@ -517,7 +517,7 @@ class CapacitySettingsForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any"}),
     )  # fmt: skip
     all = forms.BooleanField(
-        label="Every server and model where no filter is set (slow: ~3,400 figures)",
+        label="Every server and model where no filter is set (slow: ~5,000 figures)",
         required=False,
     )
 
