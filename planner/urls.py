@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("study/", home.study, name="study"),
     path("capacity/", capacity.capacity, name="capacity"),
+    path("capacity/table.csv", capacity.capacity_csv, name="capacity-csv"),
     path("scenarios/new/", scenarios.scenario_new, name="scenario-new"),
     path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario"),
     path("scenarios/<int:pk>/edit/", scenarios.scenario_edit, name="scenario-edit"),

@@ -7,6 +7,7 @@ import pandas as pd
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
@@ -15,6 +16,7 @@ from planner.bridge.figures import capacity_report, measured_profiles
 from planner.bridge.problems import SPEC_MAX_MODELS, rack_usable, single_model_problem
 from planner.capacity.defaults import SERVING_STACK_NAMES
 from planner.pages.forms import CapacitySettingsForm
+from planner.reports.capacity_table import capacity_table
 
 
 @dataclass(frozen=True)
@@ -98,24 +100,61 @@ def corrections(
     return rack, out
 
 
-def capacity(request: HttpRequest) -> HttpResponse:
-    form = CapacitySettingsForm.from_query(request.GET)
-    if not form.is_valid():
-        return render(request, "planner/capacity.html", {"form": form}, status=400)
+def figure_settings(form: CapacitySettingsForm) -> dict:
+    """The capacity settings of a valid form, as `capacity_report` takes them."""
     q = form.cleaned_data
-    settings_ = {
+    return {
         "precision_bits": q["precision"],
         "slo_tps": q["slo_tps"],
         "context_tokens": q["context"],
         "policy": q["policy"],
         "workload": form.workload(),
     }
-    grid = settings.GRID_CO2_G_PER_KWH
-    # Only the chosen pairs are computed: the whole catalog is ~5,000 reports (seconds), the
-    # default the seed study's 3 servers × 5 models.
+
+
+def chosen_pairs(form: CapacitySettingsForm) -> tuple[list[ServerModel], list[ModelClass]]:
+    """The servers and models a valid form asks for (the seed study's when it names none).
+    Only these pairs are computed: the whole catalog is ~5,000 reports (seconds)."""
     study = seed_data()["study"]
-    servers = form.chosen_servers(study["server_models"])
-    models = form.chosen_models(study["model_classes"])
+    return (form.chosen_servers(study["server_models"]),
+            form.chosen_models(study["model_classes"]))
+
+
+def pair_reports(
+    servers: list[ServerModel], models: list[ModelClass], settings_: dict, grid: float
+) -> list[list[dict]]:
+    """One capacity report per server × model, row by row (server-major)."""
+    profiles = measured_profiles(settings_["precision_bits"])  # one query, not one per pair
+    return [
+        [capacity_report(server, model, grid_g_co2_per_kwh=grid, profiles=profiles, **settings_)
+         for model in models]
+        for server in servers
+    ]
+
+
+def capacity_csv(request: HttpRequest) -> HttpResponse:
+    """The page's figures for the same query as CSV (planner/reports/capacity_table.py)."""
+    form = CapacitySettingsForm.from_query(request.GET)
+    if not form.is_valid():
+        lines = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        return HttpResponse("\n".join(["Bad capacity settings:", *lines]), status=400,
+                            content_type="text/plain; charset=utf-8")
+    servers, models = chosen_pairs(form)
+    reports = pair_reports(servers, models, figure_settings(form), settings.GRID_CO2_G_PER_KWH)
+    frame = capacity_table(report for row in reports for report in row)
+    response = HttpResponse(frame.to_csv(index=False), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="capacity.csv"'
+    return response
+
+
+def capacity(request: HttpRequest) -> HttpResponse:
+    form = CapacitySettingsForm.from_query(request.GET)
+    if not form.is_valid():
+        return render(request, "planner/capacity.html", {"form": form}, status=400)
+    q = form.cleaned_data
+    settings_ = figure_settings(form)
+    grid = settings.GRID_CO2_G_PER_KWH
+    servers, models = chosen_pairs(form)
     clear_query = urlencode(form.settings_query())
     view = {
         "form": form,
@@ -128,6 +167,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "server_filtered": form.server_filtered(),
         "model_filtered": form.model_filtered(),
         "clear_url": f"?{clear_query}",
+        "csv_url": f"{reverse('planner:capacity-csv')}?{request.GET.urlencode()}",
         "all_url": f"?{clear_query}&all=on" if clear_query else "?all=on",
         "grid": grid,
         "spec_max_models": SPEC_MAX_MODELS,
@@ -141,17 +181,11 @@ def capacity(request: HttpRequest) -> HttpResponse:
     view["shape"] = shape
     if not servers or not models:
         return render(request, "planner/capacity.html", view)
-    profiles = measured_profiles(settings_["precision_bits"])  # one query, not one per pair
     rows, cells = [], []
-    for server in servers:
-        row_cells = []
-        for model in models:
-            report = capacity_report(
-                server, model, grid_g_co2_per_kwh=grid, profiles=profiles, **settings_
-            )
-            cell = {**report["result"], "energy": report["energy"]}
-            row_cells.append(cell)
-            cells.append(cell)
+    reports_by_server = pair_reports(servers, models, settings_, grid)
+    for server, reports in zip(servers, reports_by_server, strict=True):
+        row_cells = [{**report["result"], "energy": report["energy"]} for report in reports]
+        cells.extend(row_cells)
         rows.append({"server": server, "cells": row_cells})
     frame = pd.DataFrame(
         cells, columns=["server", "model", "sessions", "label", "binding_limit", "explanation"]

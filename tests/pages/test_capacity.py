@@ -162,3 +162,30 @@ def test_a_model_that_does_not_fit_reads_as_words_with_no_error_band(client, see
     assert 'data-binding="does_not_fit"' in cell  # the code stays for scripts
     assert "estimated · does not fit" in cell and "≈" not in cell
     assert "typical error" not in cell
+
+
+@pytest.mark.django_db
+def test_capacity_csv_holds_the_pages_figures(client, seed_catalog):
+    """The page's CSV link gives the same figures, one row per server × model shown, with the
+    settings they were computed at; bad settings are a 400 that names the field."""
+    import io
+
+    query = {"slo_tps": "20", "input_tokens": "2048", "model": ["llama-3.1-8b", "llama-3.1-70b"]}
+    page = client.get("/capacity/", query)
+    assert 'id="capacity-csv"' in page.content.decode()
+    assert escape(page.context["csv_url"]) in page.content.decode()
+    response = client.get(page.context["csv_url"])
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="capacity.csv"' in response["Content-Disposition"]
+    frame = pd.read_csv(io.StringIO(response.content.decode()))
+    cells = [cell for row in page.context["rows"] for cell in row["cells"]]
+    assert len(frame) == len(cells) == 3 * 2
+    for cell, (_, row) in zip(cells, frame.iterrows(), strict=True):
+        assert (row["server"], row["model"]) == (cell["server"], cell["model"])
+        assert row["sessions_per_server"] == cell["sessions"]
+        assert row["label"] == cell["label"] and row["binding_limit"] == cell["binding_limit"]
+    assert set(frame["slo_tps"]) == {20.0} and set(frame["input_tokens"]) == {2048}
+    bad = client.get("/capacity/table.csv", {"slo_tps": "-1"})
+    assert bad.status_code == 400
+    assert "slo_tps" in bad.content.decode()
