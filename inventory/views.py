@@ -83,6 +83,10 @@ KINDS: dict[str, CatalogKind] = {
                 ("TFLOPS 16 / 8 / 4", lambda a: " / ".join(
                     "–" if v is None else f"{v:,g}" for v in (a.tflops_16, a.tflops_8, a.tflops_4)
                 )),
+                ("Link to peers", lambda a: (
+                    f"{a.interconnect_gbps:,g} GB/s per direction" if a.interconnect_gbps
+                    else "–" if a.kind == Accelerator.Kind.CPU else "PCIe Gen5 (assumed)"
+                )),
                 ("TDP", lambda a: f"{a.tdp_w:,g} W"),
             ),
         ),

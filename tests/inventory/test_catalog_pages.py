@@ -48,6 +48,9 @@ def test_lists_are_public_and_label_estimates(client, seed_catalog):
     # Figures group thousands, as everywhere a planner reads them.
     accelerators = client.get(reverse("inventory:list", args=["accelerators"])).content.decode()
     assert "192 GB · 5,300 GB/s" in accelerators and "1,307 / 2,615 / –" in accelerators
+    # The link tensor parallelism runs over, as the estimate reads it.
+    assert "537.6 GB/s per direction" in accelerators  # MI355X Infinity Fabric
+    assert "PCIe Gen5 (assumed)" in accelerators  # RTX PRO 6000: no NVLink figure
     racks = client.get(reverse("inventory:list", args=["rack-types"])).content.decode()
     assert "1,361 kg" in racks
     assert client.get("/catalog/nope/").status_code == 404
