@@ -224,6 +224,8 @@ class Sweep(models.Model):
         RACK_COUNT = "rack_count", "Number of racks"
         INPUT_TOKENS = "input_tokens", "Prompt tokens per request"
         TTFT_S = "ttft_s", "First-token target (s)"
+        OUTPUT_TOKENS = "output_tokens", "Output tokens per request"
+        KV_PRECISION_BITS = "kv_precision_bits", "KV-cache precision (bits)"
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="sweeps")
     parameter = models.CharField(max_length=20, choices=Parameter.choices)

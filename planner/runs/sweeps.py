@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from planner.bridge.problems import SPEC_DEFAULTS, build_problem, validate_spec
+from planner.bridge.problems import SPEC_DEFAULTS, build_problem, model_workload, validate_spec
+from planner.capacity import KV_PRECISIONS
 from planner.history import current_version
 from planner.models import Run, Scenario, Sweep
 from planner.runs.queueing import run_settings
@@ -46,10 +47,13 @@ DEFAULT_VALUES = {
     "rack_count": "1, 2, 4, 8",
     "input_tokens": "256, 1024, 4096, 16384",
     "ttft_s": "0.25, 0.5, 1, 2",
+    "output_tokens": "64, 256, 1024, 4096",
+    "kv_precision_bits": "16, 8, 4",
 }
-WHOLE_NUMBERS = {"precision_bits", "rack_count", "input_tokens"}
+WHOLE_NUMBERS = {"precision_bits", "rack_count", "input_tokens", "output_tokens",
+                 "kv_precision_bits"}
 #: Parameters of each model's workload: they change a figure under the calibrated policy only.
-WORKLOAD_PARAMETERS = {"input_tokens", "ttft_s"}
+WORKLOAD_PARAMETERS = {"input_tokens", "ttft_s", "output_tokens", "kv_precision_bits"}
 
 
 class SweepError(ValueError):
@@ -80,6 +84,8 @@ def parse_values(parameter: str, text: str) -> list[float]:
         raise SweepError("values must be whole numbers for this parameter")
     if parameter == "precision_bits" and any(int(v) not in PRECISIONS for v in values):
         raise SweepError("precision is 4, 8 or 16 bits")
+    if parameter == "kv_precision_bits" and any(int(v) not in KV_PRECISIONS for v in values):
+        raise SweepError(f"KV-cache precision is {' or '.join(map(str, KV_PRECISIONS))} bits")
     values = list(dict.fromkeys(values))
     return [int(v) if parameter in WHOLE_NUMBERS else v for v in values]
 
@@ -127,9 +133,22 @@ def variant_specs(
             elif parameter in WORKLOAD_PARAMETERS:
                 # Every model's requests: "what if prompts grow to 8k" for the whole mix.
                 number = int(value) if parameter in WHOLE_NUMBERS else float(value)
-                varied["models"] = [{**m, parameter: number} for m in varied["models"]]
+                varied["models"] = [
+                    {**request_shape(varied, m), parameter: number} for m in varied["models"]
+                ]
             variants.append(Variant(value, label, varied, budget))
     return variants
+
+
+def request_shape(spec: dict, entry: dict) -> dict:
+    """A model entry with its prompt and output tokens written out, as its spec sizes it: a
+    model sized by the spec's context keeps that prompt when only its output is swept (and
+    the other way round), instead of falling back to the documented defaults."""
+    if "input_tokens" in entry and "output_tokens" in entry:
+        return entry
+    workload = model_workload({**SPEC_DEFAULTS, **spec}, entry)
+    return {"input_tokens": workload.input_tokens, "output_tokens": workload.output_tokens,
+            **entry}
 
 
 def variant_problem(variant: Variant, sweep_id: int) -> dict:

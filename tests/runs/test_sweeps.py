@@ -18,6 +18,8 @@ def test_parse_values():
     assert parse_values("precision_bits", "4,8,16") == [4, 8, 16]
     assert parse_values("input_tokens", "256, 4096") == [256, 4096]
     assert parse_values("ttft_s", "0.5, 2") == [0.5, 2.0]
+    assert parse_values("output_tokens", "64, 4096") == [64, 4096]
+    assert parse_values("kv_precision_bits", "16, 8, 4") == [16, 8, 4]
     for parameter, text in [
         ("precision_bits", "4, 7"),
         ("rack_count", "1.5, 2"),
@@ -26,6 +28,8 @@ def test_parse_values():
         ("nope", "1, 2"),
         ("slo_tps", "0, 10"),
         ("input_tokens", "1024.5, 2048"),
+        ("output_tokens", "100, 200.5"),
+        ("kv_precision_bits", "16, 6"),
     ]:
         with pytest.raises(SweepError):
             parse_values(parameter, text)
@@ -49,11 +53,21 @@ def test_variant_specs_one_per_value_and_server():
     mix = {**SPEC, "models": [{"model_class": "a", "min": 5}, {"model_class": "b"}]}
     prompts = variant_specs(mix, "input_tokens", [8192])[0].spec["models"]
     assert prompts == [
-        {"model_class": "a", "min": 5, "input_tokens": 8192},
-        {"model_class": "b", "input_tokens": 8192},
+        {"model_class": "a", "min": 5, "input_tokens": 8192, "output_tokens": 256},
+        {"model_class": "b", "input_tokens": 8192, "output_tokens": 256},
     ]
     first = variant_specs(SPEC, "ttft_s", [0.5])[0].spec["models"]
     assert all(m["ttft_s"] == 0.5 for m in first)
+    # A model sized by the spec's context keeps its prompt when only its output is swept
+    # (4,096 - 256 = 3,840), and a model with its own shape keeps its own.
+    shaped = {**SPEC, "context_tokens": 4096, "models": [
+        {"model_class": "a"}, {"model_class": "b", "input_tokens": 500, "output_tokens": 50}]}
+    answers = variant_specs(shaped, "output_tokens", [2048])[0].spec["models"]
+    assert [(m["input_tokens"], m["output_tokens"]) for m in answers] == [(3840, 2048),
+                                                                         (500, 2048)]
+    kv = variant_specs(shaped, "kv_precision_bits", [8])[0].spec["models"]
+    assert [m["kv_precision_bits"] for m in kv] == [8, 8]
+    assert [(m["input_tokens"], m["output_tokens"]) for m in kv] == [(3840, 256), (500, 50)]
 
 
 @pytest.mark.django_db
@@ -89,3 +103,12 @@ def test_a_workload_sweep_needs_the_calibrated_policy(seed_catalog, user):
     # Longer prompts: more KV per session and more prefill per request, fewer sessions.
     assert long["sessions"] < short["sessions"]
     assert progress(sweep)["total"] == 4
+    # Lower KV precision: half the KV bytes per session, never fewer sessions.
+    start_sweep(calibrated, "kv_precision_bits", [16, 8])
+    kv_runs = {
+        run.problem["x-sweep"]["value"]: run for run in Run.objects.filter(name__contains="KV")
+        if run.problem["x-sweep"]["server"] == "8x-h100-sxm"
+    }  # fmt: skip
+    wide = kv_runs[16].problem["x-capacity"]["figures"]["8x-h100-sxm"]["llama-3.1-70b"]
+    narrow = kv_runs[8].problem["x-capacity"]["figures"]["8x-h100-sxm"]["llama-3.1-70b"]
+    assert narrow["sessions"] > wide["sessions"]
