@@ -357,14 +357,21 @@ class CapacityResult:
 @lru_cache(maxsize=1024)
 def accelerator_family(name: str) -> str:
     """Architecture family used to pool residuals: similar silicon and serving software."""
+    # First match wins: "h20" also matches the H200 and "a10" the A100, same families.
     table = (
         ("h100", "nvidia-hopper"), ("h200", "nvidia-hopper"), ("gh200", "nvidia-hopper"),
+        ("h20", "nvidia-hopper"),
         ("b200", "nvidia-blackwell"), ("b300", "nvidia-blackwell"), ("gb200", "nvidia-blackwell"),
-        ("a100", "nvidia-ampere"), ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
+        ("rtx-pro-6000", "nvidia-blackwell"),
+        ("a100", "nvidia-ampere"), ("a10", "nvidia-ampere"),
+        ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
         ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
+        ("mi210", "amd-cdna2"), ("mi250", "amd-cdna2"),
+        ("gaudi", "intel-gaudi"),
     )  # fmt: skip
     lowered = name.lower()
     for needle, family in table:
         if needle in lowered:
             return family
-    return "cpu" if any(s in lowered for s in ("ampere", "xeon", "epyc", "graviton")) else "other"
+    cpus = ("ampere", "xeon", "epyc", "graviton", "grace")
+    return "cpu" if any(s in lowered for s in cpus) else "other"

@@ -113,3 +113,16 @@ def test_on_the_catalog_a_higher_slo_never_raises_sessions_and_estimates_are_mon
             if all(f.label == "estimated" for f in by_bits):
                 sessions = [f.sessions for f in by_bits]
                 assert sessions == sorted(sessions), (server, model)
+
+
+def test_every_seed_accelerator_has_an_architecture_family():
+    """Uncertainty pools and the ROCm factor go by family: a new row must not fall into
+    "other" (an AMD GPU there would be estimated at CUDA's efficiency)."""
+    from planner.capacity.specs import accelerator_family
+
+    for row in seed_data()["accelerators"]:
+        family = accelerator_family(row["name"])
+        assert family != "other", row["name"]
+        assert (family == "cpu") == (row["kind"] == "cpu"), (row["name"], family)
+        if row["vendor"] == "AMD" and row["kind"] == "gpu":
+            assert family.startswith("amd-"), row["name"]
