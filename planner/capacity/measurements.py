@@ -229,10 +229,45 @@ def _describe(p: MeasuredPoint) -> str:
     )
 
 
+#: A GPU whose compute-to-bandwidth ratio lies beyond the measured GPUs' range by more than
+#: this factor either way is an extrapolation: the small-batch and prefill terms, fitted where
+#: FLOPS and bandwidth come in the proportions measured, may not carry over (e.g. an H20, with
+#: a tenth of an H100's 8-bit FLOPS per byte).
+EXTRAPOLATION_FACTOR = 1.5
+
+
+def flop_per_byte(accelerator: AcceleratorSpec) -> float:
+    """Dense 8-bit FLOP per byte of memory bandwidth: where decode turns compute-bound."""
+    return accelerator.tflops_8 * 1e3 / accelerator.memory_bandwidth_gbps
+
+
+@lru_cache(maxsize=1)
+def measured_gpu_flop_per_byte() -> tuple[float, float]:
+    """The lowest and highest `flop_per_byte` of the GPUs the measurements ran on."""
+    ratios = [flop_per_byte(p.accelerator) for p in load_points() + load_validation_points()
+              if p.accelerator.kind == "gpu"]
+    return min(ratios), max(ratios)
+
+
+def extrapolation(accelerator: AcceleratorSpec) -> str:
+    """Why an estimate for this GPU is an extrapolation, or "" where it is not."""
+    if accelerator.kind != "gpu" or accelerator.memory_bandwidth_gbps <= 0:
+        return ""
+    low, high = measured_gpu_flop_per_byte()
+    ratio = flop_per_byte(accelerator)
+    if low / EXTRAPOLATION_FACTOR <= ratio <= high * EXTRAPOLATION_FACTOR:
+        return ""
+    return (f"extrapolated: {accelerator.name} has {ratio:,.0f} FLOP per byte at 8-bit, outside "
+            f"the {low:,.0f}-{high:,.0f} of the GPUs measured")
+
+
 @lru_cache(maxsize=4096)
-def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> Uncertainty:
+def uncertainty(
+    accelerator_name: str, model: ModelSpec, weight_bits: float, extrapolated: str = ""
+) -> Uncertainty:
     """Pools the stored out-of-sample errors of similar rows: same accelerator family and
-    model size class; then same family; then same kind (GPU / CPU); then all rows."""
+    model size class; then same family; then same kind (GPU / CPU); then all rows. An
+    `extrapolated` accelerator (`extrapolation`) pools with its kind at best, and says why."""
     # Out-of-sample errors only: each dataset row's five-fold error, and each kept-out row's
     # error under the stored constants (those rows never entered a fit).
     points = load_points() + load_validation_points()
@@ -247,7 +282,8 @@ def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> 
         (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
         ("all rows", lambda p: True),
     )
-    for basis, keep in tiers:  # noqa: B007 (the tier that stops the loop names the basis)
+    # Its family's rows say nothing about a part unlike any measured one.
+    for basis, keep in tiers[2:] if extrapolated else tiers:  # noqa: B007 (names the basis)
         chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
         if len(chosen) >= 3:
             break
@@ -263,4 +299,5 @@ def uncertainty(accelerator_name: str, model: ModelSpec, weight_bits: float) -> 
         )
 
     nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
-    return Uncertainty(typical, f"{basis} ({len(chosen)} rows, out of sample)", nearest)
+    said = f"{basis} ({len(chosen)} rows, out of sample)"
+    return Uncertainty(typical, f"{said}; {extrapolated}" if extrapolated else said, nearest)

@@ -25,6 +25,7 @@ from planner.capacity.defaults import (
 )
 from planner.capacity.measurements import (
     calibrated_constants,
+    extrapolation,
     first_token_typical_error,
     uncertainty,
 )
@@ -617,7 +618,9 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     ttft = replica.ttft_s(load, workload, constants)
     # "Does not fit" is memory arithmetic on the weights alone, not a fitted estimate: no
     # typical error and no evidence to quote (the result keeps its defaults).
-    spread = None if binding == "does_not_fit" else uncertainty(acc.name, q.model, q.precision_bits)
+    spread = None if binding == "does_not_fit" else uncertainty(
+        acc.name, q.model, q.precision_bits, extrapolation(acc)
+    )
     low, high = (
         (None, None) if spread is None
         else _sessions_range(

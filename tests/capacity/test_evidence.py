@@ -172,6 +172,22 @@ def test_uncertainty_pools_similar_rows_and_names_evidence(points):
     assert "cpu" in cpu.basis.lower() or "CPU" in cpu.basis
 
 
+def test_a_gpu_unlike_any_measured_one_is_an_extrapolation(points):
+    """An H20 has a tenth of an H100's 8-bit FLOPS per byte: its family's rows do not speak
+    for it, so its typical error pools all GPU rows and says it is an extrapolation."""
+    specs = measurements.accelerator_specs()
+    low, high = measurements.measured_gpu_flop_per_byte()
+    assert low < measurements.flop_per_byte(specs["nvidia-h100-sxm5-80gb"]) < high
+    assert measurements.extrapolation(specs["nvidia-h100-sxm5-80gb"]) == ""
+    assert measurements.extrapolation(specs["ampereone-a192-32x"]) == ""  # CPUs: not this rule
+    why = measurements.extrapolation(specs["nvidia-h20"])
+    assert why.startswith("extrapolated: nvidia-h20 has 74 FLOP per byte")
+    model = {p.model.name: p.model for p in points}["llama-3.1-70b"]
+    spread = measurements.uncertainty("nvidia-h20", model, 8, why)
+    assert spread.basis.startswith("all GPU rows") and spread.basis.endswith(why)
+    assert measurements.uncertainty("nvidia-h20", model, 8).basis.startswith("nvidia-hopper")
+
+
 def _sweep(points, rows):
     """Synthetic rows of one sweep (same system as the first dataset row): (id, c, r)."""
     base = points[0]
