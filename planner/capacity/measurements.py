@@ -299,5 +299,9 @@ def uncertainty(
         )
 
     nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
-    said = f"{basis} ({len(chosen)} rows, out of sample)"
-    return Uncertainty(typical, f"{said}; {extrapolated}" if extrapolated else said, nearest)
+    said = [f"{basis} ({len(chosen)} rows, out of sample)"]
+    if not any(p.family == family for p in points):
+        said.append(f"no measurement of {family} accelerators yet")
+    if extrapolated:
+        said.append(extrapolated)
+    return Uncertainty(typical, "; ".join(said), nearest)

@@ -186,6 +186,11 @@ def test_a_gpu_unlike_any_measured_one_is_an_extrapolation(points):
     spread = measurements.uncertainty("nvidia-h20", model, 8, why)
     assert spread.basis.startswith("all GPU rows") and spread.basis.endswith(why)
     assert measurements.uncertainty("nvidia-h20", model, 8).basis.startswith("nvidia-hopper")
+    # A family no measurement ran on says so.
+    gaudi = measurements.uncertainty("intel-gaudi2", model, 8)
+    assert gaudi.basis.startswith("all GPU rows")
+    assert gaudi.basis.endswith("no measurement of intel-gaudi accelerators yet")
+    assert "no measurement" not in spread.basis
 
 
 def _sweep(points, rows):
