@@ -320,12 +320,15 @@ class ReadCacheMiddleware:
         the session's user id (None: anonymous, or a token caller)."""
         local = local_entries.get(key)
         keys = [generation_key] if local is not None else [generation_key, key]
+        # A public answer (the catalog's) needs no user: `answer` reads none, and the throttle
+        # finds the caller's id in the session. A URL's answers are all public or all owned.
+        public = local is not None and local["owner"] == PUBLIC
         session = None if "HTTP_AUTHORIZATION" in request.META else request.session
         session_cache_key = preloadable_session_key(session)
         guessed_user_id = None
         if session_cache_key is not None:
             keys.append(session_cache_key)
-            guessed_user_id = session_users.get(session.session_key)
+            guessed_user_id = None if public else session_users.get(session.session_key)
             if guessed_user_id is not None:
                 keys.append(user_key(guessed_user_id))
         store = cache()
@@ -336,7 +339,7 @@ class ReadCacheMiddleware:
         if session_cache_key is not None:
             seed_session(session, found.get(session_cache_key))
         user_id = session.get(auth.SESSION_KEY)
-        if user_id is None:
+        if user_id is None or public:
             return found, None
         if user_id != guessed_user_id:  # a session new to this process, or a guess gone stale
             session_users.put(session.session_key, user_id)

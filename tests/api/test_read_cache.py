@@ -214,6 +214,26 @@ def test_a_known_session_reads_in_one_round_trip_without_moving_the_body(user, r
 
 
 @pytest.mark.django_db
+def test_a_signed_in_catalog_read_fetches_no_user(user, seed_catalog, monkeypatch, settings):
+    """A public answer reads no user: the one trip carries the generation and the session
+    only, and the signed-in caller is still counted in the user throttle (by the session)."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute",
+                                                          "user": "3/minute"}}
+    client = signed_in(user)
+    url = "/api/v1/rack-types"
+    first = client.get(url)
+    counting = CountingCache(read_versions.cache())
+    monkeypatch.setattr(read_cache, "cache", lambda: counting)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert len(counting.trips) == 1 and counting.trips[0][0] == "get_many"
+    assert not any(key.startswith("read:user:") for key in counting.trips[0][1])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 429  # the fourth read of this user in a minute
+
+
+@pytest.mark.django_db
 def test_a_wrong_guess_of_the_session_user_costs_a_trip_not_the_answer(user, run,
                                                                        django_user_model):
     other = django_user_model.objects.create_user("other", password="x")
