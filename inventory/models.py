@@ -419,7 +419,7 @@ class ModelClass(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["parameters_b"]
+        ordering = ["parameters_b", "name"]  # ties (two 70 B models) in one order everywhere
         verbose_name = "model class"
         verbose_name_plural = "model classes"
 
