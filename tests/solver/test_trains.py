@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from planner.solver import ProblemError, check_layout, solve, trains, validate_problem
@@ -16,6 +17,8 @@ from planner.solver.check import _feed_w
 from tests.solver.test_properties import assert_valid, instances
 
 TOL = 1e-6
+#: The most rack fillings or layouts x train assignments the brute force walks through.
+MAX_ENUMERATED = 300_000
 
 
 def brute_force(data: dict[str, Any]) -> float | None:
@@ -38,6 +41,10 @@ def brute_force(data: dict[str, Any]) -> float | None:
     def fillings(cap_u: int, cap_w: float) -> list[tuple]:
         out = set()
         ranges = [range(cap_u // servers[i]["u"] + 1) for i, _, _ in pairs]
+        # An oracle for small halls only: a draw whose enumeration would take minutes (seen:
+        # a CI run stuck here for over ten) is rejected, not solved.
+        if math.prod(len(r) for r in ranges) > MAX_ENUMERATED:
+            reject()
         for counts in itertools.product(*ranges):
             picked = list(zip(counts, pairs, strict=True))
             if sum(k * servers[i]["u"] for k, (i, _, _) in picked) > cap_u:
@@ -57,6 +64,10 @@ def brute_force(data: dict[str, Any]) -> float | None:
         options = fillings(
             rack["u"] - rack["reserved_u"], (rack["power_kw"] - rack["reserved_kw"]) * 1000
         )
+        if len(layouts) * math.comb(len(options) + rack["count"] - 1, rack["count"]) * (
+            k_trains ** (len(layouts[0]) + rack["count"])
+        ) > MAX_ENUMERATED:
+            reject()
         layouts = [
             chosen + list(combo)
             for chosen in layouts
