@@ -43,9 +43,12 @@ WORKLOAD_KEYS = ("input_tokens", "output_tokens", "ttft_s", "requests_per_second
 # Per-model spec fields the editor has no column for: kept as saved, so that editing a
 # scenario made through the API loses nothing.
 KEPT_MODEL_KEYS = ("slo_tps", "prefix_cache_hit_rate")
-# The editor's one setting for every model; a saved per-model value stays while the planner
-# leaves the setting as it was shown.
-PER_MODEL_SETTINGS = ("kv_precision_bits", "serving_stack")
+# The editor's one setting for every model, with the default a spec leaves unwritten; a saved
+# per-model value stays while the planner leaves the setting as it was shown.
+PER_MODEL_SETTINGS = {
+    "kv_precision_bits": defaults.DEFAULT_KV_PRECISION_BITS,
+    "serving_stack": defaults.DEFAULT_SERVING_STACK,
+}
 # The scenario's cost settings (spec `tco`, docs/tco.md); blank = the documented default.
 TCO_LABELS = {
     "electricity_usd_per_kwh": "Electricity (USD/kWh)",
@@ -308,14 +311,12 @@ class ScenarioForm(forms.Form):
         precision and engine from the one setting, or as saved while the setting is unchanged."""
         saved = self.saved_models.get(model_name)
         entry = {key: saved[key] for key in KEPT_MODEL_KEYS if saved and key in saved}
-        for key in PER_MODEL_SETTINGS:
+        for key, default in PER_MODEL_SETTINGS.items():
             if saved is not None and key not in self.changed_data:
                 if key in saved:
                     entry[key] = saved[key]
                 continue
             value = data.get(key)
-            default = (defaults.DEFAULT_KV_PRECISION_BITS if key == "kv_precision_bits"
-                       else defaults.DEFAULT_SERVING_STACK)
             if value not in (None, "") and value != default:
                 entry[key] = value
         return entry

@@ -63,8 +63,7 @@ def capacity_initial(query, initial: dict) -> tuple[dict, list[str]]:
     servers = {s.pk for s in capacity.chosen_servers(study["server_models"])}
     models = capacity.chosen_models(study["model_classes"])
     ticked = {m.pk for m in models[:SPEC_MAX_MODELS]}
-    started = {key: value for key, value in initial.items()
-               if not key.endswith("_use") and not key.endswith("_tokens")}
+    started = {key: value for key, value in initial.items() if not key.endswith("_use")}
     started.update(
         slo_tps=q["slo_tps"], precision_bits=q["precision"], capacity_policy=q["policy"],
         kv_precision_bits=q["kv_precision"], serving_stack=q["serving_stack"],
