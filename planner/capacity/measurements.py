@@ -261,6 +261,16 @@ def extrapolation(accelerator: AcceleratorSpec) -> str:
             f"the {low:,.0f}-{high:,.0f} of the GPUs measured")
 
 
+def floor_peak_scale(accelerator: AcceleratorSpec) -> float:
+    """For a GPU far below the measured FLOPS-per-byte band (`extrapolation`), the factor that
+    charges the small-GEMM floor as if the GPU had the band's lowest ratio: the other reading
+    of an extrapolation, which the estimate's range shows beside the fitted one. 1 elsewhere."""
+    if not extrapolation(accelerator):
+        return 1.0
+    low, _ = measured_gpu_flop_per_byte()
+    return max(1.0, low / flop_per_byte(accelerator))
+
+
 @lru_cache(maxsize=4096)
 def uncertainty(
     accelerator_name: str, model: ModelSpec, weight_bits: float, extrapolated: str = ""

@@ -27,6 +27,8 @@ from planner.capacity.measurements import (
     calibrated_constants,
     extrapolation,
     first_token_typical_error,
+    floor_peak_scale,
+    measured_gpu_flop_per_byte,
     uncertainty,
 )
 from planner.capacity.memory import (
@@ -529,6 +531,37 @@ def _sessions_range(
     return at(workload.slo_tps * factor), at(workload.slo_tps / factor)
 
 
+def _sessions_with_floor_held(
+    replica: Replica,
+    workload: Workload,
+    constants: ServingConstants,
+    max_sequences: int,
+    q: _Query,
+    replicas: int,
+) -> int | None:
+    """For a GPU far below the measured FLOPS-per-byte band, sessions per server on the same
+    layout with the small-GEMM floor charged as if it sat at the band's edge instead of
+    extrapolated to it (None for any other accelerator). Nothing measured says which of the
+    two readings holds, so the range spans both."""
+    scale = floor_peak_scale(replica.accelerator)
+    if scale == 1.0:
+        return None
+    per_replica, _ = replace(replica, floor_peak_scale=scale).sessions_at(
+        workload, constants, max_sequences=max_sequences, memory_margin=q.memory_margin
+    )
+    return per_replica * replicas
+
+
+def _floor_held_words(held: int, low: int, high: int) -> str:
+    """The other reading of an extrapolated GPU, and the range spanning both, in words."""
+    edge, _ = measured_gpu_flop_per_byte()
+    return (
+        f"; {held:,} with the small-batch floor held at the {edge:,.0f} FLOP per byte of the "
+        f"least compute-rich GPU measured instead of extrapolated (range shown: {low:,} to "
+        f"{high:,}, both readings)"
+    )
+
+
 def _range_words(low: int, high: int) -> str:
     """The sessions range for the explanation."""
     if low == high:
@@ -627,6 +660,13 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             replica, workload, constants, spread.typical_error, max_sequences, q, replicas
         )
     )  # fmt: skip
+    held = None if spread is None else _sessions_with_floor_held(
+        replica, workload, constants, max_sequences, q, replicas
+    )
+    range_words = "" if low is None else _range_words(low, high)
+    if held is not None:
+        high = max(high, held)  # type: ignore[type-var]
+        range_words += _floor_held_words(held, low, high)  # type: ignore[arg-type]
     by_memory = replica.sessions_by_memory(workload, q.memory_margin)
     limits: dict[str, float | int | None] = {
         "sessions_per_replica": per_replica,
@@ -659,7 +699,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             f"(>= {workload.slo_tps:g}), time to first token {ttft:.2f} s{_ttft_error()}; "
             f"binding: {binding_limit_words(binding)}."
             f"{' ' + advice if advice else ''}"
-            f" Typical error ±{spread.typical_error:.0%} ({spread.basis}){_range_words(low, high)}."
+            f" Typical error ±{spread.typical_error:.0%} ({spread.basis}){range_words}."
         )
     return replace(
         _result(

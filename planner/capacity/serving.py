@@ -118,6 +118,11 @@ class Replica:
     # its own share of the sequences, so a sequence's latent KV cache lives on one rank
     # instead of on every one; the experts stay tensor / expert parallel.
     attention_data_parallel: bool = False
+    # The small-GEMM floor (`half_batch` rows' worth of FLOPs per weight touched) was fitted
+    # on GPUs whose FLOPS per byte of bandwidth lie in a measured band; this scales the peak
+    # that floor is charged at, e.g. to hold it at the band's edge for a GPU far below it
+    # (`measurements.floor_peak_scale`). 1 charges it at the device's own peak.
+    floor_peak_scale: float = 1.0
 
     # --- hardware peaks -------------------------------------------------------------
     @property
@@ -288,6 +293,11 @@ class Replica:
             expert_flops = 2 * routed_active * batch / t
             decode_s = (dense_equiv + attention_flops + expert_fixed) / (peak * c_eff)
             decode_s += expert_flops / (peak * c_eff * k.moe_efficiency)
+            if self.floor_peak_scale != 1.0:
+                # The floor's FLOP-equivalents (touched params x half_batch) at the scaled
+                # peak; the branch keeps the default arithmetic bit for bit.
+                floor_flops = 2 * touched * half / t
+                decode_s -= floor_flops / (peak * c_eff) * (1.0 - 1.0 / self.floor_peak_scale)
         # Each request's prefill is paid once, spread over its output tokens (chunked prefill).
         prefill_s = batch / workload.output_tokens * self.prefill_s(workload, k)
         comm_s = 0.0

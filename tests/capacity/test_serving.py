@@ -376,6 +376,51 @@ def test_sessions_range_is_the_figure_at_the_typical_error_either_way():
     assert near.sessions_low == 0 and near.sessions_high > near.sessions
 
 
+
+def test_the_small_gemm_floor_can_be_charged_at_a_scaled_peak():
+    """The floor is `half_batch` rows' worth of FLOPs per weight touched; `floor_peak_scale`
+    charges those (and nothing else) at peak x scale. Scale 1 is the default arithmetic."""
+    k = dataclasses.replace(PLAIN, half_batch=100.0)
+    w = Workload(input_tokens=1000, output_tokens=250, slo_tps=10)
+    plain = Replica(H100, LLAMA_70B, 2, 8)
+    held = dataclasses.replace(plain, floor_peak_scale=4.0)
+    assert plain.step_terms(16, w, k) == dataclasses.replace(
+        plain, floor_peak_scale=1.0
+    ).step_terms(16, w, k)
+    floor_s = 2 * 70.55e9 * 100 / 2 / 1979e12  # touched params x half_batch, TP 2, 8-bit peak
+    saved = plain.step_terms(16, w, k)["decode_compute_s"] - held.step_terms(16, w, k)[
+        "decode_compute_s"
+    ]
+    assert saved == pytest.approx(floor_s * (1 - 1 / 4))
+    assert held.rate_per_session(16, w, k) >= plain.rate_per_session(16, w, k)
+
+
+def test_an_extrapolated_gpu_shows_the_floor_held_at_the_measured_band_too():
+    """An H20 (74 FLOP per byte at 8-bit, the measured GPUs 306-848): the range spans the
+    fitted floor extrapolated to it and the floor held at the band's edge."""
+    specs = measurements.accelerator_specs()
+    h20, h100 = specs["nvidia-h20"], specs["nvidia-h100-sxm5-80gb"]
+    low, _ = measurements.measured_gpu_flop_per_byte()
+    assert measurements.floor_peak_scale(h20) == pytest.approx(low / 74, rel=0.01)
+    assert measurements.floor_peak_scale(h100) == 1.0
+    server = ServerSpec("8x-h20", 8, 6500, h20, 8)
+    result = sessions_at_slo(server, LLAMA_70B, 8, 20.0, policy="calibrated")
+    replica = Replica(h20, LLAMA_70B, result.tp_degree, 8)
+    held = dataclasses.replace(replica, floor_peak_scale=measurements.floor_peak_scale(h20))
+    w = Workload.from_context(4096, slo_tps=20.0)
+    per_replica, _ = held.sessions_at(w, calibrated_constants())
+    held_sessions = per_replica * (8 // result.tp_degree)
+    assert held_sessions > result.sessions
+    assert result.sessions_high >= held_sessions
+    assert f"; {held_sessions:,} with the small-batch floor held at the {low:,.0f} FLOP" in (
+        result.explanation
+    )
+    ordinary = sessions_at_slo(
+        ServerSpec("8x-h100", 8, 6297, h100, 8), LLAMA_70B, 8, 20.0, policy="calibrated"
+    )
+    assert "floor held" not in ordinary.explanation
+
+
 def _lone_session_figures(w: Workload, figure: str) -> list[tuple[float, int]]:
     """(figure of one lone session, TP degree) for each layout of Llama 3.1 70B at 8-bit on
     8 x H100 whose weights and one session fit: `ttft_s` or `rate_per_session`."""
