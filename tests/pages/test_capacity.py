@@ -165,6 +165,19 @@ def test_a_model_that_does_not_fit_reads_as_words_with_no_error_band(client, see
 
 
 @pytest.mark.django_db
+def test_an_extrapolated_gpu_says_so_in_its_cell(client, seed_catalog):
+    query = {"server": ["8x-mi210", "8x-h100-sxm"], "model": "llama-3.3-70b", "slo_tps": 20}
+    html = client.get("/capacity/", query).content.decode()
+
+    def cell(server: str) -> str:
+        text = html[html.index(f'data-server="{server}" data-model="llama-3.3-70b"'):]
+        return text[: text.index("</td>")]
+
+    assert "<strong>extrapolated</strong>" in cell("8x-mi210")
+    assert "extrapolated" not in cell("8x-h100-sxm")
+
+
+@pytest.mark.django_db
 def test_capacity_csv_holds_the_pages_figures(client, seed_catalog):
     """The page's CSV link gives the same figures, one row per server × model shown, with the
     settings they were computed at; bad settings are a 400 that names the field."""
