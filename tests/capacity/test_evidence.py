@@ -186,11 +186,14 @@ def test_a_gpu_unlike_any_measured_one_is_an_extrapolation(points):
     spread = measurements.uncertainty("nvidia-h20", model, 8, why)
     assert spread.basis.startswith("all GPU rows") and spread.basis.endswith(why)
     assert measurements.uncertainty("nvidia-h20", model, 8).basis.startswith("nvidia-hopper")
-    # A family no measurement ran on says so.
-    gaudi = measurements.uncertainty("intel-gaudi2", model, 8)
-    assert gaudi.basis.startswith("all GPU rows")
-    assert gaudi.basis.endswith("no measurement of intel-gaudi accelerators yet")
+    # A family no measurement ran on says so (CDNA 2 pools all GPU rows for both reasons).
+    cdna2 = measurements.uncertainty("amd-mi210", model, 8)
+    assert cdna2.basis.startswith("all GPU rows")
+    assert cdna2.basis.endswith("no measurement of amd-cdna2 accelerators yet")
     assert "no measurement" not in spread.basis
+    # Gaudi has kept-out rows (Intel's Optimum Habana reference runs): its own family's errors.
+    gaudi = measurements.uncertainty("intel-gaudi2", model, 8)
+    assert gaudi.basis.startswith("intel-gaudi, large") and "no measurement" not in gaudi.basis
 
 
 def _sweep(points, rows):
