@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -271,6 +272,23 @@ def floor_peak_scale(accelerator: AcceleratorSpec) -> float:
     return max(1.0, low / flop_per_byte(accelerator))
 
 
+def source_balanced_median(points: Sequence[MeasuredPoint], errors: dict[str, float]) -> float:
+    """Median of the points' errors with every source weighing the same: each row weighs
+    1 / (its source's rows among them), so one source of hundreds of rows from one harness and
+    software release does not set the typical error of every estimate near it alone."""
+    per_source = Counter(p.source for p in points)
+    weighted = sorted((errors[p.id], 1.0 / per_source[p.source]) for p in points)
+    half = sum(w for _, w in weighted) / 2
+    seen = 0.0
+    for i, (error, weight) in enumerate(weighted):
+        seen += weight
+        if math.isclose(seen, half):
+            return (error + weighted[i + 1][0]) / 2 if i + 1 < len(weighted) else error
+        if seen > half:
+            return error
+    return weighted[-1][0]
+
+
 @lru_cache(maxsize=4096)
 def uncertainty(
     accelerator_name: str, model: ModelSpec, weight_bits: float, extrapolated: str = ""
@@ -294,10 +312,10 @@ def uncertainty(
     )
     # Its family's rows say nothing about a part unlike any measured one.
     for basis, keep in tiers[2:] if extrapolated else tiers:  # noqa: B007 (names the basis)
-        chosen = [errors[p.id] for p in points if keep(p) and p.id in errors]
-        if len(chosen) >= 3:
+        pooled = [p for p in points if keep(p) and p.id in errors]
+        if len(pooled) >= 3:
             break
-    typical = math.exp(statistics.median(chosen)) - 1
+    typical = math.exp(source_balanced_median(pooled, errors)) - 1
 
     def distance(p: MeasuredPoint) -> float:
         return (
@@ -309,7 +327,9 @@ def uncertainty(
         )
 
     nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
-    said = [f"{basis} ({len(chosen)} rows, out of sample)"]
+    sources_pooled = len({p.source for p in pooled})
+    sources_word = "source" if sources_pooled == 1 else "sources"
+    said = [f"{basis} ({len(pooled)} rows from {sources_pooled} {sources_word}, out of sample)"]
     if not any(p.family == family for p in points):
         said.append(f"no measurement of {family} accelerators yet")
     if extrapolated:

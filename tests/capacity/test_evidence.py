@@ -138,10 +138,34 @@ def test_uncertainty_pools_the_kept_out_residuals():
     kept = [p for p in measurements.load_validation_points()
             if p.family == "amd-cdna3" and p.size_class == medium]
     assert len(kept) >= 3
-    errors = sorted(stored["validation_rate_log_errors"][p.id] for p in kept)
+    errors = stored["validation_rate_log_errors"]
     spread = measurements.uncertainty("amd-mi300x", models["deepseek-r1"], 8)
-    assert spread.typical_error == pytest.approx(math.exp(statistics.median(errors)) - 1)
+    balanced = measurements.source_balanced_median(kept, errors)
+    assert spread.typical_error == pytest.approx(math.exp(balanced) - 1)
+    sources = len({p.source for p in kept})
     assert spread.basis.startswith("amd-cdna3, medium")
+    assert f"({len(kept)} rows from {sources} sources, out of sample)" in spread.basis
+
+
+def test_every_source_weighs_the_same_in_a_pool():
+    """One source of many rows does not outvote the others: each row weighs 1 / its
+    source's rows; with one source it is the plain median."""
+    base = measurements.load_points()[0]
+
+    def rows(source: str, n: int) -> list:
+        return [dataclasses.replace(base, id=f"{source}{i}", source=source) for i in range(n)]
+
+    big, small_a, small_b = rows("big", 9), rows("a", 1), rows("b", 1)
+    errors = {**{p.id: 3.0 for p in big}, "a0": 1.0, "b0": 2.0}
+    assert statistics.median(errors.values()) == 3.0  # counted row by row, "big" decides
+    # Weights: big 1/9 each (1 in all), a 1, b 1: half is 1.5, reached inside b's row.
+    assert measurements.source_balanced_median(big + small_a + small_b, errors) == 2.0
+    plain = {p.id: float(i) for i, p in enumerate(big)}
+    assert measurements.source_balanced_median(big, plain) == statistics.median(plain.values())
+    even = big[:4]
+    assert measurements.source_balanced_median(even, plain) == statistics.median(
+        [plain[p.id] for p in even]
+    )
 
 
 def test_stored_constants_fit_as_well_as_a_refit_here(points, refit):
