@@ -172,15 +172,16 @@ class ReplicaShape:
             memory_margin,
         )
 
+    # Both limits compare the rate as it is reported (1 / step), not the step with 1 / SLO:
+    # in floating point the two can disagree at the edge (a step of exactly 1 / 26.25 s is
+    # reported as 26.249999999999996 tok/s).
     def bandwidth_limit(self, slo_tps: float) -> int:
         """Largest batch whose memory-traffic term (plus TP comm) meets the SLO."""
-        budget = 1.0 / slo_tps
-        return largest_batch(lambda b: _memory_and_comm(self.step_time(b)) <= budget)
+        return largest_batch(lambda b: 1.0 / _memory_and_comm(self.step_time(b)) >= slo_tps)
 
     def compute_limit(self, slo_tps: float) -> int:
         """Largest batch whose compute term (plus TP comm) meets the SLO."""
-        budget = 1.0 / slo_tps
-        return largest_batch(lambda b: _compute_and_comm(self.step_time(b)) <= budget)
+        return largest_batch(lambda b: 1.0 / _compute_and_comm(self.step_time(b)) >= slo_tps)
 
 
 def _memory_and_comm(step: StepTime) -> float:
