@@ -365,7 +365,8 @@ def accelerator_family(name: str) -> str:
         ("rtx-pro-6000", "nvidia-blackwell"),
         ("a100", "nvidia-ampere"), ("a10", "nvidia-ampere"),
         ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"),
-        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi355", "amd-cdna4"),
+        ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi350", "amd-cdna4"),
+        ("mi355", "amd-cdna4"),
         ("mi210", "amd-cdna2"), ("mi250", "amd-cdna2"),
         ("gaudi", "intel-gaudi"),
     )  # fmt: skip
