@@ -514,11 +514,12 @@ def _sessions_range(
     max_sequences: int,
     q: _Query,
     replicas: int,
-) -> tuple[int, int]:
+) -> tuple[int, int, str]:
     """Sessions per server on the same layout if each session's rate were `typical_error`
-    slower or faster than modelled: the sessions at an SLO that much stricter or looser.
-    Where the SLO is close to a replica's single-stream speed, the low end falls to 0: the
-    figure is fragile there, and the range says so."""
+    slower or faster than modelled: the sessions at an SLO that much stricter or looser, and
+    the range in words. Where the SLO is close to a replica's single-stream speed, the low end
+    falls to 0: the figure is fragile there, and the range says so. For an extrapolated GPU
+    the high end also covers the small-GEMM floor held at the measured band."""
 
     def at(slo_tps: float) -> int:
         per_replica, _ = replica.sessions_at(
@@ -528,7 +529,13 @@ def _sessions_range(
         return per_replica * replicas
 
     factor = 1 + typical_error
-    return at(workload.slo_tps * factor), at(workload.slo_tps / factor)
+    low, high = at(workload.slo_tps * factor), at(workload.slo_tps / factor)
+    words = _range_words(low, high)
+    held = _sessions_with_floor_held(replica, workload, constants, max_sequences, q, replicas)
+    if held is not None:
+        high = max(high, held)
+        words += _floor_held_words(held, low, high)
+    return low, high, words
 
 
 def _sessions_with_floor_held(
@@ -654,19 +661,12 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     spread = None if binding == "does_not_fit" else uncertainty(
         acc.name, q.model, q.precision_bits, extrapolation(acc)
     )
-    low, high = (
-        (None, None) if spread is None
+    low, high, range_words = (
+        (None, None, "") if spread is None
         else _sessions_range(
             replica, workload, constants, spread.typical_error, max_sequences, q, replicas
         )
     )  # fmt: skip
-    held = None if spread is None else _sessions_with_floor_held(
-        replica, workload, constants, max_sequences, q, replicas
-    )
-    range_words = "" if low is None else _range_words(low, high)
-    if held is not None:
-        high = max(high, held)  # type: ignore[type-var]
-        range_words += _floor_held_words(held, low, high)  # type: ignore[arg-type]
     by_memory = replica.sessions_by_memory(workload, q.memory_margin)
     limits: dict[str, float | int | None] = {
         "sessions_per_replica": per_replica,
