@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, ServerModel
-from inventory.seed import LoadReport, upsert_profile
+from inventory.seed import LoadReport, profile_row, upsert_profiles
 from planner.capacity import (
     DEFAULT_CONTEXT_TOKENS,
     AcceleratorSpec,
@@ -195,13 +195,13 @@ def derive_study_profiles(
     """
     rule = data["study_rule_profiles"]
     rule_models = [model_classes[name] for name in rule.get("model_classes", model_classes)]
+    rows = []
     for server_name in rule["server_models"]:
         for model in rule_models:
             sessions, source = derive_study_profile(
                 servers[server_name], model, rule["precision_bits"], float(rule["slo_tps"])
             )
-            upsert_profile(
-                report,
+            rows.append(profile_row(
                 servers[server_name],
                 model,
                 rule["precision_bits"],
@@ -209,4 +209,5 @@ def derive_study_profiles(
                 sessions,
                 PerformanceProfile.Basis.DERIVED,
                 source,
-            )
+            ))
+    upsert_profiles(report, rows)

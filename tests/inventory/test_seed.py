@@ -1,7 +1,10 @@
+import copy
+
 import pytest
+from django.core.exceptions import ValidationError
 
 from inventory.models import Accelerator, ModelClass, PerformanceProfile, RackType, ServerModel
-from inventory.seed import load_seed_catalog
+from inventory.seed import load_seed_catalog, seed_data
 
 STUDY_SESSIONS_PER_SERVER = {
     # server: sessions for 1B, 3B, 8B, 70B, 405B (the seed study's footnotes and rules)
@@ -57,3 +60,49 @@ def test_reloading_restores_an_edited_figure():
     report = load_seed_catalog()
     assert report.updated == {"server models": 1}
     assert ServerModel.objects.get(name="8x-l40s").power_w == 3097
+
+
+@pytest.mark.django_db
+def test_a_first_load_inserts_each_table_at_once(django_assert_max_num_queries):
+    # One lookup and two inserts (rows, history) per table, not five or six queries per row.
+    with django_assert_max_num_queries(25):
+        load_seed_catalog()
+    server = ServerModel.objects.get(name="8x-h100-sxm")
+    assert server.history.count() == 1  # the insert kept its history row
+    assert server.accelerator.name == "nvidia-h100-sxm5-80gb"
+
+
+@pytest.mark.django_db
+def test_a_load_retires_cached_catalog_answers(monkeypatch):
+    from inventory import catalog_cache
+
+    bumps = []
+    monkeypatch.setattr(catalog_cache, "bump", lambda: bumps.append(1))
+    load_seed_catalog()
+    assert bumps  # bulk inserts send no post_save; the loader bumps the version itself
+
+
+def _seed_with(**changes):
+    data = copy.deepcopy(seed_data())
+    for table, rows in changes.items():
+        data[table] = rows(data[table])
+    return data
+
+
+@pytest.mark.django_db
+def test_a_name_listed_twice_is_an_error_and_nothing_is_saved():
+    data = _seed_with(rack_types=lambda rows: rows + [rows[0]])
+    with pytest.raises(ValidationError, match="listed twice"):
+        load_seed_catalog(data)
+    assert not RackType.objects.exists() and not Accelerator.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_row_is_validated_before_it_is_inserted():
+    def broken(rows):
+        return [{**rows[0], "name": "broken-rack", "reserved_u": rows[0]["u_height"] + 1}]
+
+    with pytest.raises(ValidationError):
+        load_seed_catalog(_seed_with(rack_types=broken))
+    assert not RackType.objects.exists()
+
