@@ -23,6 +23,19 @@ def require_service(name: str, available: bool, why: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hasher():
+    """Hash test passwords with MD5: the production hasher (PBKDF2, a million rounds) costs
+    0.5-1.5 s per user created or logged in, and the suite does that hundreds of times.
+    Deployments keep Django's default hashers (config/settings.py sets none)."""
+    from django.test.utils import override_settings
+
+    quick = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    quick.enable()
+    yield
+    quick.disable()
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Run tasks in-process unless a test asks for a real worker."""

@@ -15,8 +15,6 @@ PASSWORD = "a-long-test-password"
 @pytest.fixture(autouse=True)
 def lockout_after_three(settings):
     settings.AXES_FAILURE_LIMIT = 3
-    # Hashing is not what is tested here: the quick hasher keeps these tests fast.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def log_in(client, username: str, password: str, address: str = "10.0.0.1"):
