@@ -93,6 +93,7 @@ def test_catalog_breadth():
     assert {row["name"] for row in data["model_classes"]} >= {
         "smollm2-135m", "mistral-nemo-12b", "deepseek-v3", "gpt-oss-120b", "qwen3-30b-a3b",
         "llama-4-maverick", "mixtral-8x22b", "phi-4", "gemma-3-27b",
+        "qwen3-0.6b", "qwen3-1.7b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b",
     }
 
 
