@@ -87,7 +87,8 @@ def test_catalog_breadth():
     assert {"1x-gh200", "2x-gh200", "4x-gh200", "gb200-nvl72", "gb300-nvl72"} <= servers
     cpus = {row["name"] for row in data["accelerators"] if row["kind"] == "cpu"}
     assert {"ampereone-a192-32x", "ampere-altra-max-m128-30", "intel-xeon-6980p",
-            "amd-epyc-9755", "nvidia-grace"} <= cpus
+            "amd-epyc-9755", "amd-epyc-9554", "nvidia-grace"} <= cpus
+    assert {"1x-epyc-9554", "2x-epyc-9554"} <= servers
     moe = [row for row in data["model_classes"] if row.get("expert_count")]
     assert len(moe) >= 9
     assert {row["name"] for row in data["model_classes"]} >= {
