@@ -80,19 +80,21 @@ def test_catalog_breadth():
     for short in (
         "h100-sxm", "h100-pcie", "h100-nvl", "h200-sxm", "h200-nvl", "b200", "b300", "l4",
         "l40s", "rtx-pro-6000", "a100-40gb", "a100-80gb", "mi300x", "mi325x", "mi350x", "mi355x",
-        "gaudi3", "a10", "l40", "h20", "gaudi2", "mi210",
+        "gaudi3", "a10", "l40", "h20", "gaudi2", "mi210", "rtx-6000-ada",
     ):
         for count in (1, 2, 4, 8):
             assert f"{count}x-{short}" in servers, (count, short)
     assert {"1x-gh200", "2x-gh200", "4x-gh200", "gb200-nvl72", "gb300-nvl72"} <= servers
     cpus = {row["name"] for row in data["accelerators"] if row["kind"] == "cpu"}
     assert {"ampereone-a192-32x", "ampere-altra-max-m128-30", "intel-xeon-6980p",
-            "amd-epyc-9755", "nvidia-grace"} <= cpus
+            "amd-epyc-9755", "amd-epyc-9554", "nvidia-grace"} <= cpus
+    assert {"1x-epyc-9554", "2x-epyc-9554"} <= servers
     moe = [row for row in data["model_classes"] if row.get("expert_count")]
     assert len(moe) >= 9
     assert {row["name"] for row in data["model_classes"]} >= {
         "smollm2-135m", "mistral-nemo-12b", "deepseek-v3", "gpt-oss-120b", "qwen3-30b-a3b",
         "llama-4-maverick", "mixtral-8x22b", "phi-4", "gemma-3-27b",
+        "qwen3-0.6b", "qwen3-1.7b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b",
     }
 
 

@@ -65,7 +65,11 @@ def test_reloading_restores_an_edited_figure():
 @pytest.mark.django_db
 def test_a_first_load_inserts_each_table_at_once(django_assert_max_num_queries):
     # One lookup and two inserts (rows, history) per table, not five or six queries per row.
-    with django_assert_max_num_queries(25):
+    # SQLite splits a bulk insert at its bound-parameter limit, so there the count grows by one
+    # query per ~1,000 more values as the catalog grows (26 queries at 36 accelerators, 114
+    # servers and 57 model classes); PostgreSQL sends one insert per table. Per-row loading
+    # would be about 1,500 queries.
+    with django_assert_max_num_queries(30):
         load_seed_catalog()
     server = ServerModel.objects.get(name="8x-h100-sxm")
     assert server.history.count() == 1  # the insert kept its history row
