@@ -14,6 +14,7 @@ dataset's own `models` section.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 from collections import Counter
@@ -289,48 +290,97 @@ def source_balanced_median(points: Sequence[MeasuredPoint], errors: dict[str, fl
     return weighted[-1][0]
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """The out-of-sample evidence, indexed once: the dataset's rows (each with its five-fold
+    error) and the kept-out rows (each with its error under the stored constants). The
+    capacity page asks for thousands of estimates, each weighing every point; the points
+    share a few hundred (accelerator, model size, weight bits, MoE) kinds, so distances are
+    worked out per kind."""
+
+    points: tuple[MeasuredPoint, ...]
+    families: tuple[str, ...]
+    kinds: tuple[tuple[str, str, float, float, bool], ...]
+    kind_of: tuple[int, ...]  # index into `kinds`, per point
+
+
+@lru_cache(maxsize=1)
+def _evidence() -> _Evidence:
+    points = load_points() + load_validation_points()
+    kinds: dict[tuple[str, str, float, float, bool], int] = {}
+    kind_of = tuple(
+        kinds.setdefault(
+            (p.accelerator.name, p.family, p.model.compute_parameters_b, p.weight_bits,
+             p.model.is_moe),
+            len(kinds),
+        )  # fmt: skip
+        for p in points
+    )
+    return _Evidence(points, tuple(p.family for p in points), tuple(kinds), kind_of)
+
+
+@lru_cache(maxsize=256)
+def _pooled(
+    family: str, klass: str, extrapolated: bool
+) -> tuple[str, tuple[MeasuredPoint, ...], float]:
+    """(basis, rows, typical error) of the first tier with at least three rows that have an
+    error: same family and size class; same family; same kind (GPU / CPU); all rows. An
+    extrapolated accelerator starts at its kind: its family's rows say nothing about a part
+    unlike any measured one."""
+    errors = _out_of_sample_errors()
+    is_cpu = family == "cpu"
+    tiers = (
+        (f"{family}, {klass}", lambda p: p.family == family and p.size_class == klass),
+        (family, lambda p: p.family == family),
+        (f"all {'CPU' if is_cpu else 'GPU'} rows",
+         lambda p: (p.accelerator.kind == "cpu") == is_cpu),
+        ("all rows", lambda p: True),
+    )  # fmt: skip
+    for basis, keep in tiers[2:] if extrapolated else tiers:  # noqa: B007 (names the basis)
+        pooled = tuple(p for p in _evidence().points if keep(p) and p.id in errors)
+        if len(pooled) >= 3:
+            break
+    return basis, pooled, math.exp(source_balanced_median(pooled, errors)) - 1
+
+
+@lru_cache(maxsize=1)
+def _out_of_sample_errors() -> dict[str, float]:
+    """Each dataset row's five-fold error and each kept-out row's error under the stored
+    constants (those rows never entered a fit), by row id."""
+    stored = stored_calibration()
+    return {**stored["cv_rate_log_errors"], **stored.get("validation_rate_log_errors", {})}
+
+
 @lru_cache(maxsize=4096)
 def uncertainty(
     accelerator_name: str, model: ModelSpec, weight_bits: float, extrapolated: str = ""
 ) -> Uncertainty:
-    """Pools the stored out-of-sample errors of similar rows: same accelerator family and
-    model size class; then same family; then same kind (GPU / CPU); then all rows. An
-    `extrapolated` accelerator (`extrapolation`) pools with its kind at best, and says why."""
-    # Out-of-sample errors only: each dataset row's five-fold error, and each kept-out row's
-    # error under the stored constants (those rows never entered a fit).
-    points = load_points() + load_validation_points()
-    stored = stored_calibration()
-    errors = {**stored["cv_rate_log_errors"], **stored.get("validation_rate_log_errors", {})}
+    """Pools the stored out-of-sample errors of similar rows (`_pooled`) and names the three
+    measurements nearest the estimate. An `extrapolated` accelerator (`extrapolation`) pools
+    with its kind at best, and says why."""
+    evidence = _evidence()
     family = accelerator_family(accelerator_name)
-    klass = size_class(model)
-    kind = "cpu" if family == "cpu" else "gpu"
-    tiers = (
-        (f"{family}, {klass}", lambda p: p.family == family and p.size_class == klass),
-        (family, lambda p: p.family == family),
-        (f"all {kind.upper()} rows", lambda p: (p.accelerator.kind == "cpu") == (kind == "cpu")),
-        ("all rows", lambda p: True),
-    )
-    # Its family's rows say nothing about a part unlike any measured one.
-    for basis, keep in tiers[2:] if extrapolated else tiers:  # noqa: B007 (names the basis)
-        pooled = [p for p in points if keep(p) and p.id in errors]
-        if len(pooled) >= 3:
-            break
-    typical = math.exp(source_balanced_median(pooled, errors)) - 1
+    basis, pooled, typical = _pooled(family, size_class(model), bool(extrapolated))
 
-    def distance(p: MeasuredPoint) -> float:
+    def distance(kind: tuple[str, str, float, float, bool]) -> float:
+        name, kind_family, parameters_b, bits, is_moe = kind
         return (
-            (0.0 if p.accelerator.name == accelerator_name else 1.0)
-            + (0.0 if p.family == family else 2.0)
-            + abs(math.log(p.model.compute_parameters_b / model.compute_parameters_b))
-            + abs(math.log(p.weight_bits / weight_bits)) * 0.5
-            + (0.0 if p.model.is_moe == model.is_moe else 1.0)
+            (0.0 if name == accelerator_name else 1.0)
+            + (0.0 if kind_family == family else 2.0)
+            + abs(math.log(parameters_b / model.compute_parameters_b))
+            + abs(math.log(bits / weight_bits)) * 0.5
+            + (0.0 if is_moe == model.is_moe else 1.0)
         )
 
-    nearest = tuple(_describe(p) for p in sorted(points, key=distance)[:3])
+    by_kind = [distance(kind) for kind in evidence.kinds]
+    by_point = [by_kind[kind] for kind in evidence.kind_of]
+    # nsmallest over indices keeps sorted()'s order among equal distances: the earlier row.
+    closest = heapq.nsmallest(3, range(len(by_point)), key=by_point.__getitem__)
+    nearest = tuple(_describe(evidence.points[i]) for i in closest)
     sources_pooled = len({p.source for p in pooled})
     sources_word = "source" if sources_pooled == 1 else "sources"
     said = [f"{basis} ({len(pooled)} rows from {sources_pooled} {sources_word}, out of sample)"]
-    if not any(p.family == family for p in points):
+    if family not in evidence.families:
         said.append(f"no measurement of {family} accelerators yet")
     if extrapolated:
         said.append(extrapolated)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from planner.capacity.memory import GB, kv_heads_per_device
 from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
@@ -132,7 +133,9 @@ class Replica:
             return acc.memory_channels * acc.memory_mts * 8 / 1000
         return acc.memory_bandwidth_gbps
 
-    @property
+    # Cached: a replica is immutable, and a capacity search asks for its step time at a dozen
+    # batch sizes (the every-pair capacity page: hundreds of thousands of steps).
+    @cached_property
     def peak_tflops(self) -> float:
         """Dense peak at the weight precision: FP4 only where the device has 4-bit units,
         8 bits and below at the 8-bit rate, else 16-bit; CPUs from cores x clock x FLOP/cycle
@@ -168,6 +171,10 @@ class Replica:
     def expert_split_b(self) -> tuple[float, float]:
         """(dense, routed-expert) parameters in billions; routed experts are sized from
         total - active = (E - k) x one expert's parameters over all layers."""
+        return self._expert_split_b
+
+    @cached_property
+    def _expert_split_b(self) -> tuple[float, float]:
         m = self.model
         if not m.is_moe:
             return m.parameters_b, 0.0
@@ -217,9 +224,11 @@ class Replica:
 
     def _stack_factor(self, k: ServingConstants) -> float:
         """Share of the CUDA-fitted GPU efficiencies this device's software stack reaches."""
-        if accelerator_family(self.accelerator.name).startswith("amd-"):
-            return k.rocm_efficiency
-        return 1.0
+        return k.rocm_efficiency if self._runs_rocm else 1.0
+
+    @cached_property
+    def _runs_rocm(self) -> bool:
+        return accelerator_family(self.accelerator.name).startswith("amd-")
 
     def _prefill_efficiency(self, k: ServingConstants) -> float:
         if self.accelerator.kind == "cpu":
@@ -263,11 +272,11 @@ class Replica:
         p = workload.prefill_tokens
         attn_width = m.attention_heads * m.head_dim
         kv_read = batch * context * self.kv_bytes_per_token_per_device(workload.kv_precision_bits)
-        _, routed_b = self.expert_split_b()
-        routed_read = (
-            routed_b * self.experts_touched_share(batch) * GB * self.bytes_per_weight / t
-        )
-        dense_read = self.weights_read_per_device(batch) - routed_read
+        dense, routed = self.expert_split_b()
+        share = self.experts_touched_share(batch)
+        routed_read = routed * share * GB * self.bytes_per_weight / t
+        # As weights_read_per_device(batch), without working the split and share out again.
+        dense_read = (dense + routed * share) * GB * self.bytes_per_weight / t - routed_read
         moe_bw = 1.0
         if self.accelerator.kind == "gpu" and m.is_moe:
             expert_mb = self.expert_bytes_per_layer_per_device() / 1e6
@@ -281,8 +290,7 @@ class Replica:
         # touches, that is 2 x (active x b + touched params x half_batch) FLOP-equivalents;
         # for a mixture of experts the touched params are the dense ones plus the experts hit.
         routed_active = self.routed_active_parameters_b() * 1e9
-        dense, routed = self.expert_split_b()
-        touched = (dense + routed * self.experts_touched_share(batch)) * 1e9
+        touched = (dense + routed * share) * 1e9
         attention_flops = batch * 4 * m.layers * context * attn_width / t
         # CPUs: too few measurements to fit a batch curve, so a flat compute efficiency.
         half = k.half_batch if self.accelerator.kind == "gpu" else 0.0

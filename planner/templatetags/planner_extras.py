@@ -2,6 +2,10 @@
 import json
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 from planner.capacity import binding_limit_words
 from planner.reports.inputs import OBJECTIVE_LABELS
@@ -93,3 +97,56 @@ def change_value(value: object) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(", ", ": "))
     return str(value)
+
+
+@register.simple_tag
+def capacity_cell(cell: dict) -> SafeString:
+    """One cell (<td>) of the capacity table: the figure, its label, binding limit and watts
+    per session, its typical error with the sessions it spans, the nearest evidence and any
+    advice. Built here rather than in the template: the every-pair view has thousands of
+    cells, and the template language spent most of that page's time on their filters."""
+    sessions = f"{cell['sessions']:,}"
+    typical = cell.get("typical_error")
+    details = [escape(cell["label"])]
+    if cell["binding_limit"] != cell["label"]:
+        details.append(escape(limit_words(cell["binding_limit"])))
+    watts = (cell.get("energy") or {}).get("watts_per_session")
+    if watts:
+        details.append(f"{floatformat(watts, 1)} W/session")
+    parts = [
+        format_html(
+            '<td data-server="{}" data-model="{}" data-sessions="{}"\n'
+            '            data-label="{}" data-binding="{}" title="{}" tabindex="0">\n'
+            "          <strong>{}{}</strong>\n"
+            '          <div class="muted small">{}</div>\n          ',
+            cell["server"], cell["model"], cell["sessions"], cell["label"],
+            cell["binding_limit"], cell["explanation"], "≈ " if typical is not None else "",
+            sessions, mark_safe(" · ".join(details)),
+        )
+    ]
+    if typical is not None:
+        parts.append(_typical_error_html(cell, typical))
+    parts.append("\n          ")
+    if cell.get("advice"):
+        parts.append(format_html('<div class="small advice" data-advice>{}</div>', cell["advice"]))
+    parts.append("\n        </td>")
+    return mark_safe("".join(parts))
+
+
+def _typical_error_html(cell: dict, typical: float) -> str:
+    low, high = cell.get("sessions_low"), cell.get("sessions_high")
+    text = []
+    if "extrapolated" in (cell.get("uncertainty_basis") or ""):
+        text.append("<strong>extrapolated</strong> (a GPU unlike any measured; the range spans "
+                    "two readings) · ")
+    text.append(f"typical error ±{round(typical * 100)} %")
+    if high:
+        spans = (f"{low:,} sessions either way" if low == high else f"{low:,}–{high:,} sessions")
+        text.append(f" ({spans})")
+    if cell.get("evidence"):
+        text.append(", nearest evidence: " + escape(Truncator(cell["evidence"][0]).chars(60)))
+    return format_html(
+        '<div class="muted small" data-typical-error="{}" data-sessions-low="{}" '
+        'data-sessions-high="{}">{}</div>',
+        typical, low, high, mark_safe("".join(text)),
+    )

@@ -125,7 +125,9 @@ def test_model_size_range(client, seed_catalog):
     expected = ModelClass.objects.filter(parameters_b__gte=30, parameters_b__lte=75)
     assert models and set(models) == set(expected.values_list("name", flat=True))
     _, models = shown(client.get("/capacity/", {**STUDY, "max_params_b": 1}))
-    assert set(models) == {"smollm2-135m", "smollm2-360m", "gemma-3-1b"}
+    assert set(models) == {
+        "smollm2-135m", "smollm2-360m", "qwen2.5-0.5b", "qwen3-0.6b", "gemma-3-1b"
+    }
 
 
 @pytest.mark.django_db
