@@ -111,5 +111,5 @@ class ReusingRedisCache(RedisCache):
     def validate_key(self, key: str) -> None:
         """Redis takes any key. Django's check warns of keys memcached would refuse (over 250
         characters, spaces, control characters) by looking at every character of every key on
-        every call: a few microseconds per key on each kept read (four keys). The tests' local
-        cache still runs it."""
+        every call: a few microseconds per key on each kept read (four keys). The local cache
+        skips it too (config/local_cache.py)."""
