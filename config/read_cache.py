@@ -52,6 +52,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBSession
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from rest_framework.authentication import TokenAuthentication
@@ -323,9 +324,14 @@ def seed_session(session, data: object) -> None:
 
 
 def entry_key(request: HttpRequest) -> str:
+    """The entry of this host, path, query and `Accept`. The host as the request names it:
+    what `get_host()` answers once it has checked it against ALLOWED_HOSTS, which
+    CommonMiddleware (above) did already; a host it would refuse never reaches a view that
+    keeps an answer. The path and query as they came, without `get_full_path`'s quoting."""
+    meta = request.META
     digest = hashlib.sha256(
-        "\x00".join([request.get_host(), request.get_full_path(),
-                     request.META.get("HTTP_ACCEPT", "")]).encode("utf-8")
+        "\x00".join([request._get_raw_host(), meta.get("SCRIPT_NAME", ""), request.path_info,
+                     meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT", "")]).encode("utf-8")
     ).hexdigest()[:32]
     return f"{ENTRY_PREFIX}{digest}"
 
@@ -340,6 +346,22 @@ def throttles_allow(request: HttpRequest, user) -> bool:
         drf_request._user = user
     return all(throttle().allow_request(drf_request, None)
                for throttle in api_settings.DEFAULT_THROTTLE_CLASSES)
+
+
+class KeptHeaders(ResponseHeaders):
+    """A kept answer's headers, checked (encoding, no newlines) once per entry in this process
+    rather than one by one on every answer: Django's ResponseHeaders, filled from the checked
+    mapping it built the first time (a copy: the middlewares above add their own headers)."""
+
+    def __init__(self, checked: dict) -> None:
+        self._store = dict(checked)
+
+    @classmethod
+    def of(cls, entry: dict) -> KeptHeaders:
+        checked = entry.get("checked_headers")
+        if checked is None:  # this process's copy keeps it (LocalEntries: the same dict)
+            checked = entry["checked_headers"] = ResponseHeaders(entry["headers"])._store
+        return cls(checked)
 
 
 class ReadCacheMiddleware:
@@ -442,7 +464,9 @@ class ReadCacheMiddleware:
             return None
         if not throttles_allow(request, user):
             return None
-        return HttpResponse(entry["body"], status=200, headers=entry["headers"])
+        response = HttpResponse(entry["body"], status=200)
+        response.headers = KeptHeaders.of(entry)
+        return response
 
     def keep(self, response: HttpResponse, key: str, generation_key: str,
              generation: int | None) -> None:

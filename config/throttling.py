@@ -25,15 +25,18 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 def caller_id(request: Request) -> str | None:
     """The signed-in user's id, or None for an anonymous caller."""
+    # META and the session read from Django's request: DRF's hands them over only after its
+    # own attribute lookup failed (an AttributeError raised and caught, each time).
+    django_request = request._request
     resolve = (
         "_user" in request.__dict__  # the view authenticated already
-        or "HTTP_AUTHORIZATION" in request.META
+        or "HTTP_AUTHORIZATION" in django_request.META
         or any(isinstance(a, ForcedAuthentication) for a in request.authenticators)  # tests
     )
     if resolve:
         user = request.user
         return str(user.pk) if user and user.is_authenticated else None
-    return request.session.get(SESSION_KEY)
+    return django_request.session.get(SESSION_KEY)
 
 
 class CompactHistory:

@@ -64,9 +64,10 @@ def test_a_kept_read_has_the_views_headers(user, run, seed_catalog,
         first = client.get(url, HTTP_ACCEPT="application/json")
         assert first.status_code == 200
         assert first["X-Frame-Options"] and first["Content-Security-Policy"]
-        with django_assert_num_queries(0):
-            again = client.get(url, HTTP_ACCEPT="application/json")
-        assert dict(again.items()) == dict(first.items())
+        for _ in range(2):  # the kept headers are copied: nothing added above them stays
+            with django_assert_num_queries(0):
+                again = client.get(url, HTTP_ACCEPT="application/json")
+            assert dict(again.items()) == dict(first.items())
 
 
 @pytest.mark.django_db
