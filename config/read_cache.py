@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
 import time
 from collections.abc import Callable
@@ -51,13 +52,22 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBSession
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from config.read_versions import bump, cache, enabled, remember_user, token_key, user_key
+from config.read_versions import (
+    USER_RECORD,
+    bump,
+    cache,
+    enabled,
+    remember_user,
+    token_key,
+    user_key,
+)
 
 logger = logging.getLogger(__name__)
 #: The session backend whose users the cache may stand in for (ModelBackend.get_user: the
@@ -74,23 +84,70 @@ ENTRY_PREFIX = "read:entry:v2:"
 NOT_FETCHED = object()
 
 
-def cached_session_user(request: HttpRequest, user=NOT_FETCHED):
+class SessionHashes:
+    """This process's session auth hashes by (secret key, password hash): the HMAC Django
+    computes on every signed-in request (`get_session_auth_hash`, a function of the two), once
+    per user and key. Bounded: the oldest go first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.hashes: dict[tuple[str, str], str] = {}
+
+    def of(self, user: CachedUser) -> str:
+        key = (settings.SECRET_KEY, user.password)
+        found = self.hashes.get(key)
+        if found is None:
+            found = self.hashes[key] = user.row().get_session_auth_hash()
+            if len(self.hashes) > self.size:
+                del self.hashes[next(iter(self.hashes))]
+        return found
+
+
+session_hashes = SessionHashes()
+
+
+class CachedUser:
+    """A user as the cache keeps it (read_versions.user_record): what a kept read checks, and
+    the row, unpickled on the first `row()` only (a kept read never asks for it)."""
+
+    __slots__ = ("pk", "is_active", "is_staff", "password", "_blob", "_row")
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, record: tuple, row=None) -> None:
+        _, self.pk, self.is_active, self.is_staff, self.password, self._blob = record
+        self._row = row
+
+    @classmethod
+    def of(cls, record: object) -> CachedUser | None:
+        """The record's user; None for no record or one this release does not read."""
+        if (isinstance(record, tuple) and len(record) == 6 and record[0] == USER_RECORD):
+            return cls(record)
+        return None
+
+    def row(self):
+        if self._row is None:
+            self._row = pickle.loads(self._blob)  # noqa: S301 - our own cache's record
+        return self._row
+
+
+def cached_session_user(request: HttpRequest, record=NOT_FETCHED) -> CachedUser | None:
     """The session's user from the cache when the session still proves it (same checks as
     `django.contrib.auth.get_user` for ModelBackend); None sends the caller the usual way.
-    `user`: the cache's entry for the session's user id, when the caller fetched it already."""
+    `record`: the cache's entry for the session's user id, when the caller fetched it already."""
     session = request.session
     user_id = session.get(auth.SESSION_KEY)
     if user_id is None or session.get(auth.BACKEND_SESSION_KEY) != MODEL_BACKEND:
         return None
     if MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS:
         return None
-    if user is NOT_FETCHED:
-        user = cache().get(user_key(user_id))
+    if record is NOT_FETCHED:
+        record = cache().get(user_key(user_id))
+    user = CachedUser.of(record)
     if user is None or str(user.pk) != str(user_id) or not user.is_active:
         return None
     session_hash = session.get(auth.HASH_SESSION_KEY)
-    if not session_hash or not constant_time_compare(session_hash,
-                                                     user.get_session_auth_hash()):
+    if not session_hash or not constant_time_compare(session_hash, session_hashes.of(user)):
         return None  # Django's get_user decides (key fallbacks, flushing the session)
     return user
 
@@ -100,7 +157,8 @@ def session_user(request: HttpRequest):
         user = None
         if enabled():
             try:
-                user = cached_session_user(request)
+                cached = cached_session_user(request)
+                user = cached.row() if cached is not None else None
             except Exception:  # noqa: BLE001 - the cache is an accelerator
                 logger.warning("read cache: session user lookup failed", exc_info=True)
         if user is None:
@@ -123,7 +181,7 @@ class CachedAuthenticationMiddleware(AuthenticationMiddleware):
         request.user = SimpleLazyObject(lambda: session_user(request))
 
 
-def token_user(header: str):
+def token_user(header: str) -> CachedUser | None:
     """The active user of `Authorization: Token <key>`, or None (the view then answers)."""
     from_header = header.split()
     if len(from_header) != 2 or from_header[0].lower() != "token":
@@ -131,18 +189,17 @@ def token_user(header: str):
     return user_of_token(from_header[1])
 
 
-def user_of_token(key: str):
+def user_of_token(key: str) -> CachedUser | None:
     """The active user a token key names, through the cache; None for no such token."""
     store = cache()
     user_id = store.get(token_key(key))
-    user = store.get(user_key(user_id)) if user_id is not None else None
+    user = CachedUser.of(store.get(user_key(user_id))) if user_id is not None else None
     if user is None:
         token = auth_token_model().objects.select_related("user").filter(key=key).first()
         if token is None:
             return None
-        user = token.user
-        store.set(token_key(key), user.pk, timeout=settings.READ_CACHE_AUTH_TIMEOUT_S)
-        remember_user(user)
+        store.set(token_key(key), token.user.pk, timeout=settings.READ_CACHE_AUTH_TIMEOUT_S)
+        user = CachedUser(remember_user(token.user), row=token.user)
     return user if user.is_active else None
 
 
@@ -154,11 +211,12 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str):
         if enabled():
             try:
-                user = user_of_token(key)
+                cached = user_of_token(key)
             except Exception:  # noqa: BLE001 - the cache is an accelerator
                 logger.warning("read cache: token lookup failed", exc_info=True)
-                user = None
-            if user is not None:
+                cached = None
+            if cached is not None:
+                user = cached.row()
                 return user, auth_token_model()(key=key, user=user)
         return super().authenticate_credentials(key)
 
@@ -266,9 +324,14 @@ def seed_session(session, data: object) -> None:
 
 
 def entry_key(request: HttpRequest) -> str:
+    """The entry of this host, path, query and `Accept`. The host as the request names it:
+    what `get_host()` answers once it has checked it against ALLOWED_HOSTS, which
+    CommonMiddleware (above) did already; a host it would refuse never reaches a view that
+    keeps an answer. The path and query as they came, without `get_full_path`'s quoting."""
+    meta = request.META
     digest = hashlib.sha256(
-        "\x00".join([request.get_host(), request.get_full_path(),
-                     request.META.get("HTTP_ACCEPT", "")]).encode("utf-8")
+        "\x00".join([request._get_raw_host(), meta.get("SCRIPT_NAME", ""), request.path_info,
+                     meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT", "")]).encode("utf-8")
     ).hexdigest()[:32]
     return f"{ENTRY_PREFIX}{digest}"
 
@@ -277,9 +340,28 @@ def throttles_allow(request: HttpRequest, user) -> bool:
     """The views' throttles, counting this request (rest_framework's own classes)."""
     drf_request = Request(request)
     if user is not None:
-        drf_request.user = user  # the throttle's caller is this user (config/throttling.py)
+        # The throttle's caller is this user (config/throttling.py). Set on the DRF request
+        # only: a CachedUser must never become the Django request's user, which a view
+        # answering after a refusal would read.
+        drf_request._user = user
     return all(throttle().allow_request(drf_request, None)
                for throttle in api_settings.DEFAULT_THROTTLE_CLASSES)
+
+
+class KeptHeaders(ResponseHeaders):
+    """A kept answer's headers, checked (encoding, no newlines) once per entry in this process
+    rather than one by one on every answer: Django's ResponseHeaders, filled from the checked
+    mapping it built the first time (a copy: the middlewares above add their own headers)."""
+
+    def __init__(self, checked: dict) -> None:
+        self._store = dict(checked)
+
+    @classmethod
+    def of(cls, entry: dict) -> KeptHeaders:
+        checked = entry.get("checked_headers")
+        if checked is None:  # this process's copy keeps it (LocalEntries: the same dict)
+            checked = entry["checked_headers"] = ResponseHeaders(entry["headers"])._store
+        return cls(checked)
 
 
 class ReadCacheMiddleware:
@@ -297,16 +379,17 @@ class ReadCacheMiddleware:
         key = entry_key(request)
         try:
             found, user_id = self.fetch(request, generation_key, key)
+            caller = None
             if user_id is not None and not hasattr(request, "_cached_user"):
-                user = cached_session_user(request, found.get(user_key(user_id)))
-                if user is not None:
-                    request._cached_user = user
+                caller = cached_session_user(request, found.get(user_key(user_id)))
             generation = found.get(generation_key)
             entry = found.get(key)
             if generation is not None and entry and entry["generation"] == generation:
-                answer = self.answer(request, entry)
+                answer = self.answer(request, entry, caller)
                 if answer is not None:
                     return answer
+            if caller is not None and not hasattr(request, "_cached_user"):
+                request._cached_user = caller.row()  # the view's user, without a trip
         except Exception:  # noqa: BLE001 - the cache is an accelerator; answer without it
             logger.warning("read cache unavailable; answering from the view", exc_info=True)
             return self.get_response(request)
@@ -361,7 +444,10 @@ class ReadCacheMiddleware:
         if entry and entry["generation"] == generation:
             local_entries.put(key, entry)
 
-    def answer(self, request: HttpRequest, entry: dict) -> HttpResponse | None:
+    def answer(self, request: HttpRequest, entry: dict,
+               caller: CachedUser | None = None) -> HttpResponse | None:
+        """The kept answer if this caller may have it now (`caller`: the session's user as
+        the cache keeps it, when the session proved it)."""
         header = request.META.get("HTTP_AUTHORIZATION")
         if header:
             user = token_user(header)
@@ -370,7 +456,7 @@ class ReadCacheMiddleware:
         elif entry["owner"] == PUBLIC:
             user = None  # a public read needs no user (the throttle finds the caller itself)
         else:
-            user = request.user
+            user = caller if caller is not None else request.user
         if entry["owner"] != PUBLIC and not (
             user is not None and user.is_authenticated
             and (user.is_staff or user.pk == entry["owner"])
@@ -378,7 +464,9 @@ class ReadCacheMiddleware:
             return None
         if not throttles_allow(request, user):
             return None
-        return HttpResponse(entry["body"], status=200, headers=entry["headers"])
+        response = HttpResponse(entry["body"], status=200)
+        response.headers = KeptHeaders.of(entry)
+        return response
 
     def keep(self, response: HttpResponse, key: str, generation_key: str,
              generation: int | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import time
 from typing import Any
 
@@ -91,15 +92,29 @@ def row_changed(sender: type[Model], **kwargs: Any) -> None:
 
 
 def user_key(user_id: object) -> str:
-    return f"read:user:{user_id}"
+    """Where a user's record is kept (v2: `user_record`'s tuple, no longer the pickled row)."""
+    return f"read:user:v2:{user_id}"
 
 
 def token_key(key: str) -> str:
     return "read:token:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def remember_user(user) -> None:
-    cache().set(user_key(user.pk), user, timeout=settings.READ_CACHE_AUTH_TIMEOUT_S)
+def user_record(user) -> tuple:
+    """What the cache keeps of a user: the facts a kept read checks (id, active, staff, the
+    password hash its sessions are proved against) and the row pickled apart, unpickled only
+    when a view needs the user (config/read_cache.py's CachedUser)."""
+    return (USER_RECORD, user.pk, user.is_active, bool(getattr(user, "is_staff", False)),
+            user.password, pickle.dumps(user, pickle.HIGHEST_PROTOCOL))
+
+
+USER_RECORD = "user:v1"
+
+
+def remember_user(user) -> tuple:
+    record = user_record(user)
+    cache().set(user_key(user.pk), record, timeout=settings.READ_CACHE_AUTH_TIMEOUT_S)
+    return record
 
 
 def forget_user(sender: type[Model], instance: Model, **kwargs: Any) -> None:

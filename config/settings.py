@@ -331,7 +331,7 @@ PROBLEM_LIMITS = {
 # Throttle counters live in the default cache: per process unless CACHE_REDIS_URL shares them
 # between the web workers.
 CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
-LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+LOCAL_CACHE = {"BACKEND": "config.local_cache.LocalCache"}  # LocMemCache, keys unchecked
 CACHES = {
     "default": {"BACKEND": "config.redis_cache.ReusingRedisCache",
                 "LOCATION": CACHE_REDIS_URL} if CACHE_REDIS_URL else LOCAL_CACHE,

@@ -16,6 +16,8 @@ cache pickles it as one block of bytes on each request instead of one object per
 from array import array
 
 from django.contrib.auth import SESSION_KEY
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.utils.functional import cached_property
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -23,22 +25,33 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 def caller_id(request: Request) -> str | None:
     """The signed-in user's id, or None for an anonymous caller."""
+    # META and the session read from Django's request: DRF's hands them over only after its
+    # own attribute lookup failed (an AttributeError raised and caught, each time).
+    django_request = request._request
     resolve = (
         "_user" in request.__dict__  # the view authenticated already
-        or "HTTP_AUTHORIZATION" in request.META
+        or "HTTP_AUTHORIZATION" in django_request.META
         or any(isinstance(a, ForcedAuthentication) for a in request.authenticators)  # tests
     )
     if resolve:
         user = request.user
         return str(user.pk) if user and user.is_authenticated else None
-    return request.session.get(SESSION_KEY)
+    return django_request.session.get(SESSION_KEY)
 
 
 class CompactHistory:
     """DRF's sliding-window throttle, its history (newest first) an `array("d")`: the list
-    operations DRF uses (insert, pop, [-1], len) work on it unchanged."""
+    operations DRF uses (insert, pop, [-1], len) work on it unchanged.
+
+    The default cache is looked up once per throttle (one request): DRF's class attribute is
+    Django's proxy, which looks the backend up again on each use (a context-local lookup),
+    the get and the set of every counted request."""
 
     history: array | list
+
+    @cached_property
+    def cache(self):
+        return caches[DEFAULT_CACHE_ALIAS]
 
     def throttle_success(self) -> bool:
         if not isinstance(self.history, array):

@@ -43,3 +43,25 @@ def test_a_list_kept_before_still_counts_and_old_entries_leave_the_window(three_
     history = caches["default"].get(KEY)
     assert isinstance(history, array) and len(history) == 3 and history[-1] == now - 10
     assert client.get(URL).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_throttle_looks_the_default_cache_up_once(three_a_minute, monkeypatch):
+    """One lookup per throttle for its get and set (DRF's proxy looks it up on each use); the
+    local cache takes the throttle's keys unchecked (config/local_cache.py)."""
+    from config import throttling
+    from config.local_cache import LocalCache
+
+    assert isinstance(caches["default"], LocalCache)
+    lookups = []
+    real = throttling.caches
+
+    class Counting:
+        def __getitem__(self, alias):
+            lookups.append(alias)
+            return real[alias]
+
+    monkeypatch.setattr(throttling, "caches", Counting())
+    assert APIClient().get(URL).status_code == 200
+    assert lookups == ["default", "default"]  # each throttle's get and set share one lookup
+    assert len(caches["default"].get(KEY)) == 1
