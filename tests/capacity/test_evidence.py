@@ -409,3 +409,12 @@ def test_a_sessions_range_is_scored_by_its_distance_from_the_interval(points):
     assert evidence.RangeError("a", "s", 8, 32, 64, 96).log_error == pytest.approx(math.log(2))
     assert evidence.RangeError("a", "s", 8, 32, 4, 9).log_error == 0
     assert evidence.RangeError("a", "s", 8, 32, 0, 0).log_error == math.inf
+
+
+def test_the_vllm_sources_quote_the_engine_release_they_ran():
+    """The docs' "Engine generation" rests on these: the dataset's largest vLLM source ran
+    vLLM 0.11.1 (the V1 engine), and ROCm's kept-out table vLLM 0.10.0 with V1 on."""
+    notes = {name: source.get("notes", "") for name, source in measurements.sources().items()}
+    assert "| LLM/MLLM | vLLM | 0.11.1 |" in notes["ml-energy-leaderboard"]
+    assert "VLLM_V1_USE_PREFILL_DECODE_ATTENTION=1" in notes["rocm-vllm-devdocker-2025-08"]
+    assert "vLLM v0.10.0" in measurements.sources()["rocm-vllm-devdocker-2025-08"]["title"]
