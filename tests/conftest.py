@@ -4,10 +4,11 @@ Services: tests that need PostgreSQL or Redis call `require_service(...)`. Where
 absent they skip, except under REQUIRE_SERVICES=1 (CI), where they fail.
 """
 import os
+import shutil
 
 import pytest
 
-from bench.processes import configure_celery
+from bench.processes import PrivateRedis, configure_celery
 
 
 def services_required() -> bool:
@@ -21,6 +22,17 @@ def require_service(name: str, available: bool, why: str) -> None:
     if services_required():
         pytest.fail(f"{message} (REQUIRE_SERVICES=1)")
     pytest.skip(message)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a free port (fault and cache tests restart it)."""
+    require_service("redis-server", shutil.which("redis-server") is not None,
+                    "install redis-server (.ci/run does)")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True, scope="session")

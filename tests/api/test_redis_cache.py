@@ -2,7 +2,6 @@
 answers as Django's does on a connection of the thread's own, survives a restarted Redis,
 fails (for the read cache to answer from the view) while Redis is away, and the read cache's
 fast path answers through it."""
-import shutil
 import threading
 
 import pytest
@@ -12,22 +11,10 @@ from django.test import override_settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
-from bench.processes import PrivateRedis
 from config import read_versions
 from config.redis_cache import ReusingRedisCache
 from planner.models import Run, Scenario
 from planner.solver.examples import STUDY_RACK_PROBLEM
-from tests.conftest import require_service
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require_service("redis-server", shutil.which("redis-server") is not None,
-                    "install redis-server (.ci/run does)")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

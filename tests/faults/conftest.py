@@ -1,20 +1,9 @@
 """Fixtures for the fault tests: a private Redis, worker subprocesses on the test database."""
-import shutil
 
 import pytest
 
-from bench.processes import PrivateRedis, Worker, database_url
+from bench.processes import Worker, database_url
 from tests.conftest import configure_celery, require_service
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require_service("redis-server", shutil.which("redis-server") is not None,
-                    "install redis-server (.ci/run does)")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
