@@ -69,6 +69,8 @@ def upsert_many(
     loading the catalog row by row cost five or six queries a row, and tests load it hundreds
     of times.
     """
+    if not rows:
+        return []
     existing = _existing(model, [lookup for lookup, _ in rows])
     result: list[models.Model] = []
     new: dict[tuple, models.Model] = {}
@@ -211,16 +213,13 @@ def profile_row(
 
 def upsert_profiles(report: LoadReport, rows: list[tuple[dict, dict]]) -> None:
     """Create or refresh profiles given by `profile_row`."""
-    if rows:
-        upsert_many(report, PerformanceProfile, rows)
+    upsert_many(report, PerformanceProfile, rows)
 
 
 def _upsert_named(
     report: LoadReport, model: type[models.Model], rows: list[dict]
 ) -> dict[str, models.Model]:
     """Upsert rows keyed by their name; name -> row."""
-    if not rows:
-        return {}
     saved = upsert_many(
         report, model, [({"name": row["name"]}, _without(row, "name")) for row in rows]
     )

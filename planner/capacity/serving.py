@@ -191,8 +191,12 @@ class Replica:
         return 1.0 - (1.0 - m.experts_per_token / m.expert_count) ** max(tokens, 0.0)  # type: ignore[operator]
 
     def weights_read_per_device(self, tokens: float) -> float:
+        return self._weights_read_at(self.experts_touched_share(tokens))
+
+    def _weights_read_at(self, share: float) -> float:
+        """Weight bytes one device reads in a step that touches `share` of the experts."""
         dense, routed = self.expert_split_b()
-        params = dense + routed * self.experts_touched_share(tokens)
+        params = dense + routed * share
         return params * GB * self.bytes_per_weight / self.tp_degree
 
     def kv_bytes_per_token_per_device(self, kv_bits: float) -> float:
@@ -275,8 +279,7 @@ class Replica:
         dense, routed = self.expert_split_b()
         share = self.experts_touched_share(batch)
         routed_read = routed * share * GB * self.bytes_per_weight / t
-        # As weights_read_per_device(batch), without working the split and share out again.
-        dense_read = (dense + routed * share) * GB * self.bytes_per_weight / t - routed_read
+        dense_read = self._weights_read_at(share) - routed_read
         moe_bw = 1.0
         if self.accelerator.kind == "gpu" and m.is_moe:
             expert_mb = self.expert_bytes_per_layer_per_device() / 1e6

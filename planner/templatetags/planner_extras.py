@@ -105,7 +105,7 @@ def capacity_cell(cell: dict) -> SafeString:
     per session, its typical error with the sessions it spans, the nearest evidence and any
     advice. Built here rather than in the template: the every-pair view has thousands of
     cells, and the template language spent most of that page's time on their filters."""
-    sessions = f"{cell['sessions']:,}"
+    sessions = thousands(cell["sessions"])
     typical = cell.get("typical_error")
     details = [escape(cell["label"])]
     if cell["binding_limit"] != cell["label"]:
@@ -141,7 +141,8 @@ def _typical_error_html(cell: dict, typical: float) -> str:
                     "two readings) · ")
     text.append(f"typical error ±{round(typical * 100)} %")
     if high:
-        spans = (f"{low:,} sessions either way" if low == high else f"{low:,}–{high:,} sessions")
+        spans = (f"{thousands(low)} sessions either way" if low == high
+                 else f"{thousands(low)}–{thousands(high)} sessions")
         text.append(f" ({spans})")
     if cell.get("evidence"):
         text.append(", nearest evidence: " + escape(Truncator(cell["evidence"][0]).chars(60)))
