@@ -110,17 +110,21 @@ def capacity_figure(
     workload: Workload | None = None,
     max_sequences: int | None = None,
     profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
+    specs: tuple[ServerSpec, ModelSpec] | None = None,
 ) -> CapacityResult:
     """Sessions at the SLO for one catalog pair, labelled measured, study rule or estimated.
 
     `workload` (calibrated policy) carries the request shape and targets; its SLO wins and
-    its input + output tokens stand for the context when looking for a measured profile."""
+    its input + output tokens stand for the context when looking for a measured profile.
+    `specs` (the pair's `server_spec` and `model_spec`) saves building them again for a page
+    that asks about every pair of a few servers and models."""
     if workload is not None:
         slo_tps = workload.slo_tps
         context_tokens = workload.input_tokens + workload.output_tokens
+    server_figures, model_figures = specs or (server_spec(server), model_spec(model))
     return sessions_at_slo(
-        server_spec(server),
-        model_spec(model),
+        server_figures,
+        model_figures,
         precision_bits=precision_bits,
         slo_tps=slo_tps,
         context_tokens=context_tokens,
@@ -155,6 +159,7 @@ def capacity_report(
     workload: Workload | None = None,
     max_sequences: int | None = None,
     profiles: dict[tuple[int, int], list[PerformanceProfile]] | None = None,
+    specs: tuple[ServerSpec, ModelSpec] | None = None,
 ) -> dict:
     """A capacity figure with its energy figures at full load, JSON-ready (API and pages)."""
     result = capacity_figure(
@@ -167,6 +172,7 @@ def capacity_report(
         workload=workload,
         max_sequences=max_sequences,
         profiles=profiles,
+        specs=specs,
     )
     return {
         "result": result.to_dict(),

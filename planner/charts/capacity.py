@@ -1,5 +1,7 @@
 """The capacity matrix: sessions per server × model, coloured by what binds."""
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,10 +21,17 @@ BINDING_COLOURS = {
 }
 
 
-def _wrap_for_hover(text: str, width: int = 90) -> str:
-    import textwrap
+# Lines of at most 90 characters. Whitespace other than spaces and tabs is made a space here,
+# as `textwrap` would do one character at a time (its `str.translate` is most of the cost of
+# wrapping ~6,500 explanations on the every-pair page).
+_HOVER_WRAPPER = textwrap.TextWrapper(width=90, replace_whitespace=False)
+_OTHER_WHITESPACE = str.maketrans("\n\x0b\x0c\r", "    ")
 
-    return "<br>".join(textwrap.wrap(text, width)) or " "
+
+def _wrap_for_hover(text: str) -> str:
+    if any(character in text for character in "\n\x0b\x0c\r"):
+        text = text.translate(_OTHER_WHITESPACE)
+    return "<br>".join(_HOVER_WRAPPER.wrap(text)) or " "
 
 
 def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from inventory.models import ModelClass, RackType, ServerModel
 from inventory.seed import seed_data
 from planner import charts, solver
-from planner.bridge.figures import capacity_report, measured_profiles
+from planner.bridge.figures import capacity_report, measured_profiles, model_spec, server_spec
 from planner.bridge.problems import SPEC_MAX_MODELS, rack_usable, single_model_problem
 from planner.capacity.defaults import SERVING_STACK_NAMES
 from planner.pages.forms import CapacitySettingsForm
@@ -125,10 +125,12 @@ def pair_reports(
 ) -> list[list[dict]]:
     """One capacity report per server × model, row by row (server-major)."""
     profiles = measured_profiles(settings_["precision_bits"])  # one query, not one per pair
+    model_specs = [model_spec(model) for model in models]  # once each, not once per pair
     return [
-        [capacity_report(server, model, grid_g_co2_per_kwh=grid, profiles=profiles, **settings_)
-         for model in models]
-        for server in servers
+        [capacity_report(server, model, grid_g_co2_per_kwh=grid, profiles=profiles,
+                         specs=(figures, model_figures), **settings_)
+         for model, model_figures in zip(models, model_specs, strict=True)]
+        for server, figures in ((server, server_spec(server)) for server in servers)
     ]
 
 

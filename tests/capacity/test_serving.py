@@ -18,6 +18,7 @@ from planner.capacity import (
     defaults,
     measurements,
     request_rate_from_sessions,
+    serving,
     sessions_at_slo,
     sessions_from_request_rate,
 )
@@ -460,3 +461,43 @@ def test_an_slo_no_layout_meets_says_what_the_fastest_lone_session_gets():
     assert result.tp_degree == fastest[1]
     assert f"A lone session gets {fastest[0]:.1f} tok/s at best (SLO 500" in result.explanation
     assert "lower the SLO" in result.explanation
+
+
+def meets_targets(replica, w, b):
+    if replica.rate_per_session(b, w, K) < w.slo_tps:
+        return False
+    return w.ttft_s is None or replica.ttft_s(b, w, K) <= w.ttft_s
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    w=workloads, model=models, tp=st.sampled_from([1, 2, 4, 8]),
+    bits=st.sampled_from([4, 8, 16]), max_sequences=st.integers(1, 300),
+)  # fmt: skip
+def test_the_search_finds_the_largest_batch_that_meets_the_targets(
+    w, model, tp, bits, max_sequences
+):
+    # A plain scan over every batch up to the cap: the search (a guess, galloping, then a
+    # bisection) must land on the same boundary, whatever the guess was.
+    replica = Replica(H100, model, tp, bits)
+    found, binding = replica.sessions_at(w, K, max_sequences=max_sequences)
+    cap = min(replica.sessions_by_memory(w), max_sequences)
+    largest = max((b for b in range(1, cap + 1) if meets_targets(replica, w, b)), default=0)
+    assert found == largest
+    if 0 < found < cap:
+        assert binding in {"decode_rate", "ttft"}
+        assert not meets_targets(replica, w, found + 1)
+
+
+def test_a_repeated_search_is_answered_from_the_memo():
+    w = Workload(input_tokens=1000, output_tokens=250, slo_tps=10.25)
+    first = Replica(H100, LLAMA_70B, 4, 8).sessions_at(w, K)
+    hits = serving._sessions_at.cache_info().hits
+    # An equal replica built anew (another server with the same accelerator) is the same key.
+    again = Replica(H100, LLAMA_70B, 4, 8).sessions_at(w, K)
+    assert again == first
+    assert serving._sessions_at.cache_info().hits == hits + 1
+    # Anything that changes the answer is part of the key: a stricter SLO is searched anew.
+    stricter = Replica(H100, LLAMA_70B, 4, 8).sessions_at(dataclasses.replace(w, slo_tps=20), K)
+    assert serving._sessions_at.cache_info().hits == hits + 1
+    assert stricter[0] < first[0]
