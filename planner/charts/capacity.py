@@ -34,6 +34,18 @@ def _wrap_for_hover(text: str) -> str:
     return "<br>".join(_HOVER_WRAPPER.wrap(text)) or " "
 
 
+# Above this many models a cell is narrower than a four-digit number at a legible size: the
+# numbers are left to the hover (and the table) instead of drawn unreadably small, which is
+# also most of the browser's drawing time on the every-pair matrix (~6,500 cells).
+MAX_MODELS_WITH_NUMBERS = 20
+# Above this many servers the figure is taller than a screen: model names go on top, where
+# the reader starts, and the colour key keeps a screen's height at the top right instead of
+# spreading its nine labels over the whole figure.
+MAX_SERVERS_BELOW_THE_FOLD = 20
+KEY_HEIGHT_PX = 360
+ROW_HEIGHT_PX = 38
+
+
 def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
     """Heatmap of sessions per server: servers down, models across, coloured by binding limit.
 
@@ -65,24 +77,29 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
     colorscale = []
     for i, limit in enumerate(limits):
         colorscale += [[i / n, BINDING_COLOURS[limit]], [(i + 1) / n, BINDING_COLOURS[limit]]]
+    height = max(420, 60 + ROW_HEIGHT_PX * len(servers))
+    tall = len(servers) > MAX_SERVERS_BELOW_THE_FOLD
+    key = {
+        "title": {"text": "Binding limit"},
+        "tickvals": list(range(n)),
+        "ticktext": [binding_limit_words(limit) for limit in limits],
+    }
+    if tall:
+        key |= {"lenmode": "pixels", "len": KEY_HEIGHT_PX, "yanchor": "top", "y": 1}
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=models,
             y=servers,
             text=text,
-            texttemplate="%{text}",
+            texttemplate="%{text}" if len(models) <= MAX_MODELS_WITH_NUMBERS else None,
             customdata=custom,
             zmin=-0.5,
             zmax=n - 0.5,
             colorscale=colorscale,
             xgap=2,
             ygap=2,
-            colorbar={
-                "title": {"text": "Binding limit"},
-                "tickvals": list(range(n)),
-                "ticktext": [binding_limit_words(limit) for limit in limits],
-            },
+            colorbar=key,
             hovertemplate=(
                 "<b>%{y} × %{x}</b>: %{text} sessions per server"
                 "<br>%{customdata[0]}, bound by %{customdata[1]}"
@@ -90,12 +107,16 @@ def capacity_matrix_figure(cells: pd.DataFrame, title: str) -> go.Figure:
             ),
         )
     )
+    # A tall figure's title stays at its top edge, above the model names.
+    heading = {"text": title} | (
+        {"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}} if tall else {}
+    )
     fig.update_layout(
-        title=title,
-        xaxis_title="Model",
+        title=heading,
+        xaxis={"title": {"text": "Model"}, "side": "top" if tall else "bottom"},
         yaxis_title="Server",
         yaxis={"autorange": "reversed"},
-        margin={"t": 70, "r": 20, "b": 60, "l": 160},
-        height=max(420, 60 + 38 * len(servers)),
+        margin={"t": 240 if tall else 70, "r": 20, "b": 60, "l": 160},
+        height=height + (170 if tall else 0),
     )
     return fig

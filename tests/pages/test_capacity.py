@@ -4,6 +4,7 @@ from django.utils.html import escape
 
 from planner.capacity import binding_limit_words
 from planner.charts import BINDING_COLOURS, capacity_matrix_figure
+from planner.charts.capacity import MAX_MODELS_WITH_NUMBERS, MAX_SERVERS_BELOW_THE_FOLD
 
 
 def test_capacity_matrix_figure_colours_by_binding_limit_and_explains_on_hover():
@@ -30,6 +31,26 @@ def test_capacity_matrix_figure_colours_by_binding_limit_and_explains_on_hover()
     assert list(heatmap.colorbar.ticktext) == [binding_limit_words(name) for name in limits]
     assert "time to first token" in heatmap.colorbar.ticktext
     assert fig.layout.title.text == "title"
+
+
+def test_a_large_matrix_keeps_its_labels_where_the_reader_starts():
+    servers = [f"server-{i}" for i in range(MAX_SERVERS_BELOW_THE_FOLD + 1)]
+    models = [f"model-{j}" for j in range(MAX_MODELS_WITH_NUMBERS + 1)]
+    cells = pd.DataFrame(
+        [(s, m, 1234, "estimated", "decode_rate", "why") for s in servers for m in models],
+        columns=["server", "model", "sessions", "label", "binding_limit", "explanation"],
+    )
+    fig = capacity_matrix_figure(cells, "title")
+    heatmap = fig.data[0]
+    # Cells too narrow for a legible number: none drawn, every one still in the hover.
+    assert heatmap.texttemplate is None and heatmap.text[0][0] == "1,234"
+    assert "%{text}" in heatmap.hovertemplate
+    # Taller than a screen: model names on top, a colour key of fixed height at the top.
+    assert fig.layout.xaxis.side == "top"
+    assert (heatmap.colorbar.lenmode, heatmap.colorbar.yanchor) == ("pixels", "top")
+    small = capacity_matrix_figure(cells[cells["server"] == "server-0"].head(3), "title")
+    assert small.data[0].texttemplate == "%{text}" and small.layout.xaxis.side == "bottom"
+    assert small.data[0].colorbar.lenmode is None
 
 
 @pytest.mark.django_db
