@@ -102,3 +102,15 @@ def test_the_migration_adds_the_fields_and_reverses():
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_the_api_filters_models_with_a_window(api_client, seed_catalog):
+    def names(query: str) -> set[str]:
+        response = api_client.get(f"/api/v1/model-classes?{query}&page_size=200")
+        assert response.status_code == 200, response.json()
+        return {row["name"] for row in response.json()["results"]}
+
+    windowed = names("sliding_window=true")
+    assert {"gpt-oss-20b", "gemma-3-27b", "llama-4-scout"} <= windowed
+    assert "llama-3.1-8b" not in windowed and "llama-3.1-8b" in names("sliding_window=false")
