@@ -310,7 +310,8 @@ class CapacityResult:
       at, i.e. a lower bound. None when sessions == 0.
     - `power_per_session_w`: server power / sessions (None when sessions == 0).
     - `weight_gb_per_replica`, `kv_gb_per_session`: whole-replica figures (KV at the full
-      context, including KV heads replicated when TP exceeds the KV head count).
+      context, including KV heads replicated when TP exceeds the KV head count; sliding-window
+      layers at most their window).
     - `bandwidth_efficiency`, `compute_efficiency`: used by the estimate (None otherwise).
     - `limits`: the figures behind each limit (sessions per server allowed by memory,
       bandwidth and compute, step-time terms...). Excluded from hashing.
