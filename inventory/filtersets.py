@@ -83,6 +83,10 @@ class ModelClassFilterSet(SearchFilterSet):
         field_name="expert_count", lookup_expr="isnull", exclude=True,
         label="Mixture of experts (expert_count set)",
     )
+    sliding_window = django_filters.BooleanFilter(
+        field_name="sliding_window_tokens", lookup_expr="isnull", exclude=True,
+        label="Sliding-window (local) attention layers (sliding_window_tokens set)",
+    )
 
     class Meta:
         model = ModelClass

@@ -408,6 +408,18 @@ class ModelClass(models.Model):
         null=True, blank=True, validators=POSITIVE_INT,
         help_text="Value head dimension when it differs from head_dim. Empty: head_dim.",
     )
+    # Sliding-window (local) attention: these layers attend over only the last W tokens and
+    # hold at most W tokens of KV cache (gpt-oss: every other layer, W 128; Gemma 3: five of
+    # six, W 1,024). Llama 4's chunked attention is counted as a window of its chunk size.
+    sliding_window_tokens = models.PositiveIntegerField(
+        null=True, blank=True, validators=POSITIVE_INT,
+        help_text="Local attention window W, tokens (gpt-oss: 128). Empty: no local layers.",
+    )
+    sliding_window_layers = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="How many of the layers use the local window; the others attend over the "
+        "whole context (gpt-oss-20b: 12 of 24). Empty or 0: none.",
+    )
     native_precision_bits = models.FloatField(
         null=True, blank=True, validators=POSITIVE,
         help_text="Bits per weight as released: 16 (BF16), 8 (DeepSeek FP8), 4.25 (gpt-oss "
@@ -460,6 +472,17 @@ class ModelClass(models.Model):
             errors["kv_lora_rank"] = "Latent-attention figures need kv_lora_rank."
         if self.kv_lora_rank is not None and self.qk_rope_head_dim is None:
             errors["qk_rope_head_dim"] = "Latent attention needs the rotary head dimension."
+        local = self.sliding_window_layers or 0
+        if local and self.sliding_window_tokens is None:
+            errors["sliding_window_tokens"] = "Local-attention layers need their window."
+        if self.sliding_window_tokens is not None and not local:
+            errors["sliding_window_layers"] = (
+                "A window needs the number of layers that use it (at least 1)."
+            )
+        if local and self.layers and local > self.layers:
+            errors["sliding_window_layers"] = (
+                f"Local-attention layers ({local}) cannot exceed the layers ({self.layers})."
+            )
         if errors:
             raise ValidationError(errors)
 

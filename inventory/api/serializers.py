@@ -83,7 +83,8 @@ class ModelClassSerializer(CleanModelSerializer):
             "tied_embeddings", "intermediate_size", "active_parameters_b", "expert_count",
             "experts_per_token", "shared_expert_count", "moe_intermediate_size",
             "first_dense_layers", "moe_layer_step", "kv_lora_rank", "q_lora_rank",
-            "qk_rope_head_dim", "v_head_dim", "native_precision_bits", "source",
+            "qk_rope_head_dim", "v_head_dim", "sliding_window_tokens", "sliding_window_layers",
+            "native_precision_bits", "source",
         ]
 
 

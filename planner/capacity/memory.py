@@ -10,6 +10,7 @@ import math
 
 from planner.capacity.defaults import DEFAULT_KV_PRECISION_BITS
 from planner.capacity.specs import ModelSpec
+from planner.capacity.workload import Workload
 
 GB = 1e9
 
@@ -74,3 +75,84 @@ def sessions_fitting_in_memory(
     if free < 0:
         return -1
     return math.floor(free / kv_bytes_per_session_per_device)
+
+
+# --- sliding-window (local) attention ---------------------------------------------------------
+# A local layer attends over only the last W tokens, so it holds and reads at most W tokens of
+# KV cache; serving engines free the blocks that fall out of the window (vLLM's hybrid KV cache
+# manager, v0.10+; SGLang's SWA memory pool; docs/capacity.md). Every helper below returns the
+# full-attention figure itself, the very same float, for a model without a window, so the
+# stored calibration and the figures of every other model stay bit for bit.
+
+
+def attended_tokens(model: ModelSpec, context: float) -> float:
+    """KV tokens one layer holds (and a decode step reads) when a sequence is `context` tokens
+    long, averaged over the layers: global layers the whole context, local ones at most W.
+
+    Multiplying by `kv_bytes_per_token` (which counts every layer) gives the session's bytes.
+    Engines allocate whole blocks, so a local layer really holds up to W + one block (16
+    tokens in vLLM) - 1; the model leaves that block out, as it leaves out the partly filled
+    last block of a global layer.
+    """
+    local = model.local_attention_layers
+    if not local:
+        return context
+    window = model.sliding_window_tokens
+    held = (model.layers - local) * context + local * min(context, window)  # type: ignore[type-var]
+    return held / model.layers
+
+
+def _mean_clipped(first: float, last: float, window: float) -> float:
+    """Mean of min(x, window) for x spread evenly from `first` to `last` (first < last)."""
+    if last <= window:
+        return (first + last) / 2
+    if first >= window:
+        return window
+    return ((window * window - first * first) / 2 + window * (last - window)) / (last - first)
+
+
+def mean_attended_tokens(model: ModelSpec, workload: Workload) -> float:
+    """`attended_tokens` averaged over a request's life, as the context grows from the prompt
+    to prompt + output: the mean KV a session holds under paged attention and a decode step
+    reads (`Workload.mean_context_tokens`, input + output / 2, without a window).
+
+    A local layer holds min(position, W) tokens at each position, so its mean is the mean of
+    min(x, W) over the request, not min(mean, W): the latter is the larger one (min is
+    concave), by up to W/2 when the context crosses W halfway. It is the aggregate that
+    matters: many sessions at different stages of their requests hold the mean between them.
+    """
+    local = model.local_attention_layers
+    if not local:
+        return workload.mean_context_tokens
+    first = float(workload.input_tokens)
+    last = first + workload.output_tokens
+    windowed = _mean_clipped(first, last, model.sliding_window_tokens)  # type: ignore[arg-type]
+    held = (model.layers - local) * workload.mean_context_tokens + local * windowed
+    return held / model.layers
+
+
+def reserved_attended_tokens(model: ModelSpec, workload: Workload) -> float:
+    """KV tokens per layer memory must hold for one session under the workload's reservation
+    (`Workload.kv_tokens_reserved` without a window): the request's end for "full", its mean
+    for "paged"."""
+    if not model.local_attention_layers:
+        return workload.kv_tokens_reserved
+    if workload.kv_reservation == "full":
+        return attended_tokens(model, workload.input_tokens + workload.output_tokens)
+    return mean_attended_tokens(model, workload)
+
+
+def prefill_attention_tokens_squared(model: ModelSpec, prompt_tokens: float) -> float:
+    """Sum over layers of p^2 for a p-token prefill, the factor causal attention's FLOPs grow
+    with (p^2 / 2 query-key pairs per layer, x 4 FLOP per pair and width).
+
+    A local layer's query attends to at most W earlier tokens: W^2 / 2 pairs over the first
+    W tokens, then W for each of the other p - W, so p^2 becomes W^2 + 2 W (p - W) = 2pW - W^2.
+    """
+    p = prompt_tokens
+    local = model.local_attention_layers
+    if not local:
+        return model.layers * p * p
+    window = model.sliding_window_tokens
+    clipped = p * p if p <= window else 2 * p * window - window * window  # type: ignore[operator]
+    return (model.layers - local) * p * p + local * clipped

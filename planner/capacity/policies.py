@@ -35,6 +35,7 @@ from planner.capacity.memory import (
     DEFAULT_KV_PRECISION_BITS,
     GB,
     TP_DEGREES,
+    attended_tokens,
     kv_bytes_per_token,
     weight_bytes,
 )
@@ -155,9 +156,9 @@ class _Query:
         return weight_bytes(self.model, self.precision_bits, self.weight_overhead)
 
     def kv_gb_per_session(self, tp_degree: int) -> float:
-        """Whole-replica KV cache of one full-context session, GB."""
+        """Whole-replica KV cache of one full-context session, GB (local layers at most W)."""
         per_device = kv_bytes_per_token(self.model, self.kv_bits, tp_degree)
-        return per_device * tp_degree * self.context_tokens / GB
+        return per_device * tp_degree * attended_tokens(self.model, self.context_tokens) / GB
 
     def describe(self) -> str:
         return (
@@ -673,9 +674,7 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
         "sessions_by_memory": max(by_memory, 0) * (q.server.accelerator_count // tp),
         "max_sequences_per_replica": max_sequences,
         "weight_gb_per_device": replica.weight_bytes_per_device / GB,
-        "kv_gb_per_session_per_device": workload.kv_tokens_reserved
-        * replica.kv_bytes_per_token_per_device(workload.kv_precision_bits)
-        / GB,
+        "kv_gb_per_session_per_device": replica.kv_bytes_per_session_per_device(workload) / GB,
         "ttft_s": ttft,
         **{f"step_{name}": value for name, value in terms.items()},
     }
@@ -739,9 +738,6 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
             "kv_reservation": workload.kv_reservation,
             "serving_stack": workload.serving_stack,
         },
-        kv_gb_per_session=workload.kv_tokens_reserved
-        * replica.kv_bytes_per_token_per_device(workload.kv_precision_bits)
-        * tp
-        / GB,
+        kv_gb_per_session=replica.kv_bytes_per_session_per_device(workload) * tp / GB,
         context_tokens=int(round(workload.input_tokens + workload.output_tokens)),
     )

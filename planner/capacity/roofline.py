@@ -7,7 +7,8 @@ tokens/s = 1 / step time, and
 
 where, per device of a replica with TP degree t,
     compute(b)  = 2 x params / t x b / (peak TFLOPS at the precision x compute_eff)
-    bytes(b)    = weights / t (read once per step) + b x KV bytes of one session (full context)
+    bytes(b)    = weights / t (read once per step) + b x KV bytes of one session (full context;
+                  sliding-window layers at most their window)
     tp_comm(b)  = 2 (t-1)/t x layers x 2 all-reduces x hidden x b x 2 B / interconnect
                   + layers x 2 x 5 us latency                      (only when t > 1)
 
@@ -24,6 +25,7 @@ from typing import NamedTuple
 
 from planner.capacity.defaults import DEFAULT_CONTEXT_TOKENS
 from planner.capacity.memory import (
+    attended_tokens,
     kv_bytes_per_token,
     sessions_fitting_in_memory,
     weight_bytes,
@@ -267,7 +269,8 @@ def replica_shape(
         interconnect_gbps=acc.interconnect_gbps or DEFAULT_INTERCONNECT_GBPS,
         efficiencies=effs,
         weight_bytes_per_device=weight_bytes(model, precision_bits, weight_overhead) / tp_degree,
-        kv_bytes_per_session_per_device=kv_per_token * context_tokens,
+        # Sliding-window layers hold at most their window (memory.attended_tokens).
+        kv_bytes_per_session_per_device=kv_per_token * attended_tokens(model, context_tokens),
         flops_per_token_per_device=2 * model.parameters_b * 1e9 / tp_degree,
         comm_bytes_per_token=comm_bytes,
         comm_latency_s=model.layers * ALL_REDUCES_PER_LAYER * ALL_REDUCE_LATENCY_S,

@@ -11,6 +11,8 @@ For a replica of `t` devices holding `b` running sessions, per device and per de
     prefill FLOPs = b / output x (2 x active params x p + 2 x layers x p^2 x heads x head_dim) / t
                     (p = prompt tokens not served by the prefix cache; each request's prefill
                     is paid once and spread over its output tokens)
+    sliding-window layers (window W) hold, read and attend over min(context, W) tokens, and
+    their prefill p^2 is 2pW - W^2 when p > W (`planner.capacity.memory`)
     memory time   = bytes / (bandwidth x bandwidth efficiency)
     compute time  = decode FLOPs / (peak x eff(b)) + prefill FLOPs / (peak x eff_max)
     eff(b)        = eff_max x b / (b + half_batch)        (GEMMs run far below peak at small b)
@@ -37,7 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 
-from planner.capacity.memory import GB, kv_heads_per_device
+from planner.capacity.memory import (
+    GB,
+    kv_heads_per_device,
+    mean_attended_tokens,
+    prefill_attention_tokens_squared,
+    reserved_attended_tokens,
+)
 from planner.capacity.specs import AcceleratorSpec, ModelSpec, accelerator_family
 from planner.capacity.workload import Workload, request_rate_from_sessions
 
@@ -246,14 +254,19 @@ class Replica:
         return peak_efficiency * tokens / (tokens + k.half_batch)
 
     # --- memory -----------------------------------------------------------------------
+    def kv_bytes_per_session_per_device(self, workload: Workload) -> float:
+        """KV cache one session holds on one device under the workload's reservation
+        (sliding-window layers at most their window)."""
+        return reserved_attended_tokens(self.model, workload) * self.kv_bytes_per_token_per_device(
+            workload.kv_precision_bits
+        )
+
     def sessions_by_memory(self, workload: Workload, memory_margin: float = 0.10) -> int:
         """Sessions whose KV cache fits beside the weights; -1 when the weights do not fit."""
         free = self.accelerator.memory_gb * GB * (1 - memory_margin) - self.weight_bytes_per_device
         if free < 0:
             return -1
-        per_session = workload.kv_tokens_reserved * self.kv_bytes_per_token_per_device(
-            workload.kv_precision_bits
-        )
+        per_session = self.kv_bytes_per_session_per_device(workload)
         return math.floor(free / per_session) if per_session > 0 else BATCH_LIMIT
 
     # --- time -------------------------------------------------------------------------
@@ -273,7 +286,9 @@ class Replica:
         m, t = self.model, self.tp_degree
         bw_eff, c_eff = self._efficiencies(k)
         active = m.compute_parameters_b * 1e9
-        context = workload.mean_context_tokens
+        # Mean KV tokens per layer a step reads: the mean context, a local layer's clipped at
+        # its window (memory.mean_attended_tokens).
+        context = mean_attended_tokens(m, workload)
         p = workload.prefill_tokens
         attn_width = m.attention_heads * m.head_dim
         kv_read = batch * context * self.kv_bytes_per_token_per_device(workload.kv_precision_bits)
@@ -348,7 +363,8 @@ class Replica:
         m = self.model
         p = workload.prefill_tokens
         attn_width = m.attention_heads * m.head_dim
-        flops = 2 * m.compute_parameters_b * 1e9 * p + 2 * m.layers * p * p * attn_width
+        attention = 2 * prefill_attention_tokens_squared(m, p) * attn_width
+        flops = 2 * m.compute_parameters_b * 1e9 * p + attention
         return flops / (self.tp_degree * self.peak_tflops * 1e12 * self._prefill_efficiency(k))
 
     def ttft_s(

@@ -189,6 +189,9 @@ class ModelSpec:
     routed experts and `experts_per_token` (top-k); `shared_expert_count` experts run for every
     token and count as dense. Multi-head latent attention (DeepSeek) gives `kv_lora_rank` and
     `qk_rope_head_dim`: its KV cache holds one latent of that width per layer and token.
+    Sliding-window (local) attention (gpt-oss, Gemma 2 / 3, Llama 4's chunked layers) gives
+    `sliding_window_tokens` W and `sliding_window_layers`, how many of `layers` attend over only
+    the last W tokens; the others attend over the whole context.
     Field names match the catalog's `ModelClass`.
     """
 
@@ -206,10 +209,13 @@ class ModelSpec:
     shared_expert_count: int | None = None
     kv_lora_rank: int | None = None
     qk_rope_head_dim: int | None = None
+    sliding_window_tokens: int | None = None
+    sliding_window_layers: int | None = None
 
     def __post_init__(self) -> None:
         _check_positive(
             "ModelSpec",
+            sliding_window_tokens=self.sliding_window_tokens,
             parameters_b=self.parameters_b,
             active_parameters_b=self.active_parameters_b,
             expert_count=self.expert_count,
@@ -228,6 +234,13 @@ class ModelSpec:
         if self.kv_heads > self.attention_heads:
             raise ValueError("ModelSpec.kv_heads cannot exceed attention_heads")
         _check_bits("ModelSpec.default_precision_bits", self.default_precision_bits)
+        local = self.sliding_window_layers or 0
+        if local < 0 or local > self.layers:
+            raise ValueError("ModelSpec.sliding_window_layers must be between 0 and layers")
+        if bool(local) != (self.sliding_window_tokens is not None):
+            raise ValueError(
+                "ModelSpec.sliding_window_tokens and sliding_window_layers go together"
+            )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> ModelSpec:
@@ -237,6 +250,11 @@ class ModelSpec:
     @property
     def is_moe(self) -> bool:
         return bool(self.expert_count and self.active_parameters_b)
+
+    @property
+    def local_attention_layers(self) -> int:
+        """Layers that attend over only the last `sliding_window_tokens` tokens (0: none)."""
+        return self.sliding_window_layers or 0
 
     @property
     def compute_parameters_b(self) -> float:
@@ -292,7 +310,8 @@ class CapacityResult:
       at, i.e. a lower bound. None when sessions == 0.
     - `power_per_session_w`: server power / sessions (None when sessions == 0).
     - `weight_gb_per_replica`, `kv_gb_per_session`: whole-replica figures (KV at the full
-      context, including KV heads replicated when TP exceeds the KV head count).
+      context, including KV heads replicated when TP exceeds the KV head count; sliding-window
+      layers at most their window).
     - `bandwidth_efficiency`, `compute_efficiency`: used by the estimate (None otherwise).
     - `limits`: the figures behind each limit (sessions per server allowed by memory,
       bandwidth and compute, step-time terms...). Excluded from hashing.

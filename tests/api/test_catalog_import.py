@@ -145,7 +145,7 @@ NEW_FIELDS = {
                       "shared_expert_count", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim",
                       "v_head_dim", "native_precision_bits", "vocab_size", "intermediate_size",
                       "moe_intermediate_size", "tied_embeddings", "first_dense_layers",
-                      "moe_layer_step"],
+                      "moe_layer_step", "sliding_window_tokens", "sliding_window_layers"],
 }
 
 

@@ -76,3 +76,35 @@ def test_the_documented_calibration_table_is_what_the_command_prints(seed_catalo
     call_command("calibrate", "--dry-run", stdout=out)
     assert documented is not None
     assert documented.group(1).strip() == out.getvalue().strip()
+
+
+def test_kept_out_only_recomputes_the_kept_out_sources_under_the_stored_fit(
+    tmp_path, monkeypatch
+):
+    """`calibrate --report --kept-out` refits nothing: the constants and fitting tables stay as
+    stored, the kept-out sources' errors are recomputed, and what it writes is the committed
+    calibration.json and docs text (they were made by it)."""
+    from planner.capacity import measurements
+    from planner.management.commands.calibrate import SERVING_END, SERVING_START
+
+    committed = measurements.CALIBRATION_PATH.read_text(encoding="utf-8")
+    stored = tmp_path / "calibration.json"
+    stored.write_text(committed, encoding="utf-8")
+    monkeypatch.setattr(measurements, "CALIBRATION_PATH", stored)
+    measurements.stored_calibration.cache_clear()
+    doc = tmp_path / "capacity.md"
+    doc.write_text(f"a\n{SERVING_START}\nSTALE\n{SERVING_END}\nb\n", encoding="utf-8")
+    try:
+        call_command("calibrate", "--report", "--kept-out", "--doc", str(doc),
+                     stdout=io.StringIO())  # fmt: skip
+        assert stored.read_text(encoding="utf-8") == committed
+        text = doc.read_text(encoding="utf-8")
+        assert "STALE" not in text and text.startswith("a\n") and text.endswith("b\n")
+    finally:
+        measurements.stored_calibration.cache_clear()
+        measurements.uncertainty.cache_clear()
+
+
+def test_kept_out_goes_with_report():
+    with pytest.raises(CommandError, match="--report"):
+        call_command("calibrate", "--kept-out", stdout=io.StringIO())

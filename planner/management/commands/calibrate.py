@@ -5,6 +5,7 @@ tables in docs/capacity.md."""
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -56,13 +57,26 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--kept-out",
+            action="store_true",
+            help=(
+                "With --report: no refit; recompute only the kept-out sources' errors "
+                "(validation.json) under the stored constants, for a model change that moves "
+                "no fitting row, and store and render them as --report does."
+            ),
+        )
+        parser.add_argument(
             "--doc", metavar="FILE", default=str(DEFAULT_DOC),
             help="Document --report rewrites (default docs/capacity.md).",
         )  # fmt: skip
 
     def handle(self, *args, **options) -> None:
+        if options["kept_out"] and not options["report"]:
+            raise CommandError("--kept-out goes with --report")
         if options["report"]:
-            self.serving_report(Path(options["doc"]), store=not options["dry_run"])
+            self.serving_report(
+                Path(options["doc"]), store=not options["dry_run"], refit=not options["kept_out"]
+            )
             return
         results = calibrate_catalog(store=not options["dry_run"])
         if not results:
@@ -80,8 +94,15 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"stored efficiencies (bandwidth, compute): {stored}")
 
-    def serving_report(self, doc: Path, store: bool) -> None:
-        result = evidence.calibrate()
+    def serving_report(self, doc: Path, store: bool, refit: bool = True) -> None:
+        if refit:
+            result = evidence.calibrate()
+        else:
+            # The fit and its tables stay as stored; only the kept-out sources, which are
+            # never fitted on, are recomputed under the stored constants.
+            result = evidence.calibration_from_json(measurements.stored_calibration())
+            kept_out, kept_out_rates = evidence.kept_out_errors(result.constants)
+            result = replace(result, kept_out=kept_out, kept_out_rate_errors=kept_out_rates)
         if store:
             measurements.CALIBRATION_PATH.write_text(
                 json.dumps(evidence.calibration_to_json(result), indent=1) + "\n",
