@@ -81,6 +81,7 @@ def test_catalog_breadth():
         "h100-sxm", "h100-pcie", "h100-nvl", "h200-sxm", "h200-nvl", "b200", "b300", "l4",
         "l40s", "rtx-pro-6000", "a100-40gb", "a100-80gb", "mi300x", "mi325x", "mi350x", "mi355x",
         "gaudi3", "a10", "l40", "h20", "gaudi2", "mi210", "rtx-6000-ada", "a100-pcie-80gb", "t4",
+        "v100-sxm2-32gb",
     ):
         for count in (1, 2, 4, 8):
             assert f"{count}x-{short}" in servers, (count, short)
