@@ -384,6 +384,7 @@ def accelerator_family(name: str) -> str:
         ("rtx-pro-6000", "nvidia-blackwell"),
         ("a100", "nvidia-ampere"), ("a10", "nvidia-ampere"),
         ("l40s", "nvidia-ada"), ("l4", "nvidia-ada"), ("rtx-6000-ada", "nvidia-ada"),
+        ("t4", "nvidia-turing"), ("v100", "nvidia-volta"),
         ("mi300", "amd-cdna3"), ("mi325", "amd-cdna3"), ("mi350", "amd-cdna4"),
         ("mi355", "amd-cdna4"),
         ("mi210", "amd-cdna2"), ("mi250", "amd-cdna2"),

@@ -80,7 +80,8 @@ def test_catalog_breadth():
     for short in (
         "h100-sxm", "h100-pcie", "h100-nvl", "h200-sxm", "h200-nvl", "b200", "b300", "l4",
         "l40s", "rtx-pro-6000", "a100-40gb", "a100-80gb", "mi300x", "mi325x", "mi350x", "mi355x",
-        "gaudi3", "a10", "l40", "h20", "gaudi2", "mi210", "rtx-6000-ada",
+        "gaudi3", "a10", "l40", "h20", "gaudi2", "mi210", "rtx-6000-ada", "a100-pcie-80gb", "t4",
+        "v100-sxm2-32gb",
     ):
         for count in (1, 2, 4, 8):
             assert f"{count}x-{short}" in servers, (count, short)
@@ -95,6 +96,7 @@ def test_catalog_breadth():
         "smollm2-135m", "mistral-nemo-12b", "deepseek-v3", "gpt-oss-120b", "qwen3-30b-a3b",
         "llama-4-maverick", "mixtral-8x22b", "phi-4", "gemma-3-27b",
         "qwen3-0.6b", "qwen3-1.7b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b",
+        "kimi-k2", "minimax-m2", "glm-4.6",
     }
 
 

@@ -66,8 +66,8 @@ def test_reloading_restores_an_edited_figure():
 def test_a_first_load_inserts_each_table_at_once(django_assert_max_num_queries):
     # One lookup and two inserts (rows, history) per table, not five or six queries per row.
     # SQLite splits a bulk insert at its bound-parameter limit, so there the count grows by one
-    # query per ~1,000 more values as the catalog grows (26 queries at 36 accelerators, 114
-    # servers and 57 model classes); PostgreSQL sends one insert per table. Per-row loading
+    # query per ~1,000 more values as the catalog grows (26 queries at 39 accelerators, 126
+    # servers and 60 model classes); PostgreSQL sends one insert per table. Per-row loading
     # would be about 1,500 queries.
     with django_assert_max_num_queries(30):
         load_seed_catalog()
