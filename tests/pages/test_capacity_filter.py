@@ -172,7 +172,7 @@ def test_bad_filter_values_are_400_with_the_error_beside_the_field(
     "query, what",
     [
         ({"kind": "cpu", "per_server": "8"}, "No server matches"),
-        ({"min_params_b": 1000}, "No model matches"),
+        ({"min_params_b": 2000}, "No model matches"),
     ],
 )
 def test_empty_state_says_nothing_matches_and_links_to_clear_the_filter(
