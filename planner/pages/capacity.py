@@ -114,7 +114,7 @@ def figure_settings(form: CapacitySettingsForm) -> dict:
 
 def chosen_pairs(form: CapacitySettingsForm) -> tuple[list[ServerModel], list[ModelClass]]:
     """The servers and models a valid form asks for (the seed study's when it names none).
-    Only these pairs are computed: the whole catalog is ~7,600 reports (about 10 s)."""
+    Only these pairs are computed: the whole catalog is ~7,600 reports (about 5 s in a browser)."""
     study = seed_data()["study"]
     return (form.chosen_servers(study["server_models"]),
             form.chosen_models(study["model_classes"]))

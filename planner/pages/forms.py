@@ -518,7 +518,7 @@ class CapacitySettingsForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any"}),
     )  # fmt: skip
     all = forms.BooleanField(
-        label="Every server and model where no filter is set (slow: ~7,600 figures, about 10 s)",
+        label="Every server and model where no filter is set (slow: ~7,600 figures, about 5 s)",
         required=False,
     )
 
