@@ -145,7 +145,7 @@ def measure(quick: bool) -> str:
         "building with pandas and Plotly, template), logged in as the owner, "
         f"{repeats} repeats after one warm-up. Target: < 300 ms for a 1,000-rack layout.",
         f"The {mid_racks * big_factor}-rack layout is the {mid_racks}-rack solution scaled "
-        f"×{big_factor} (`planner/layouts.py`, accepted by `check_layout`).",
+        f"×{big_factor} (`bench/layouts.py`, accepted by `check_layout`).",
         "",
         "| scenario | rack groups | page | median ms | slowest ms | HTML KiB |",
         "|---|---|---|---|---|---|",
