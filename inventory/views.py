@@ -37,6 +37,18 @@ def power_cell(server: ServerModel) -> str:
     return f"nameplate {server.power_w:,.0f} W{typical}"
 
 
+def model_attention(model: ModelClass) -> str:
+    """How a model's layers attend, in the words the KV cache follows: full, latent (one
+    compressed vector per token) and, for some layers, a local window of the last W tokens."""
+    kind = "full" if model.kv_lora_rank is None else f"latent (rank {model.kv_lora_rank})"
+    if model.sliding_window_tokens is None:
+        return kind
+    return (
+        f"{model.sliding_window_layers} of {model.layers} layers local "
+        f"({model.sliding_window_tokens:,} tokens), the others {kind}"
+    )
+
+
 @dataclass(frozen=True)
 class CatalogKind:
     """One catalog table as the pages show it."""
@@ -110,6 +122,7 @@ KINDS: dict[str, CatalogKind] = {
                 ("Class", lambda m: m.get_size_class_display()),
                 ("Shape", lambda m: f"{m.layers} layers · {m.hidden_size:,} · "
                                     f"{m.attention_heads}/{m.kv_heads} heads"),
+                ("Attention", model_attention),
                 ("Experts", lambda m: "dense" if m.expert_count is None
                     else f"{m.experts_per_token} of {m.expert_count}"
                     + (f" + {m.shared_expert_count} shared" if m.shared_expert_count else "")),

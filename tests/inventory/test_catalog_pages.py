@@ -53,6 +53,10 @@ def test_lists_are_public_and_label_estimates(client, seed_catalog):
     assert "PCIe Gen5 (assumed)" in accelerators  # RTX PRO 6000: no NVLink figure
     racks = client.get(reverse("inventory:list", args=["rack-types"])).content.decode()
     assert "1,361 kg" in racks
+    # How each model attends, as its KV cache follows it.
+    models = client.get(reverse("inventory:list", args=["models"])).content.decode()
+    assert "latent (rank 512)" in models  # DeepSeek-V3's compressed KV
+    assert "18 of 36 layers local (128 tokens), the others full" in models  # gpt-oss-120b
     assert client.get("/catalog/nope/").status_code == 404
 
 
