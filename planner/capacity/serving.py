@@ -497,7 +497,7 @@ class Replica:
 # A replica, workload and constants are immutable values, so a search's answer is too. Servers
 # with 1, 2, 4 or 8 of one accelerator ask for the same replicas (TP 1 on every one of them),
 # and a figure's uncertainty range asks again at nearby SLOs: the every-pair capacity page
-# asks 28,646 times for 12,194 distinct answers.
+# asked 28,646 times for 12,194 distinct answers (6,498 figures, December 2026).
 @lru_cache(maxsize=65_536)
 def _sessions_at(
     replica: Replica,

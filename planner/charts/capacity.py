@@ -23,7 +23,7 @@ BINDING_COLOURS = {
 
 # Lines of at most 90 characters. Whitespace other than spaces and tabs is made a space here,
 # as `textwrap` would do one character at a time (its `str.translate` is most of the cost of
-# wrapping ~6,500 explanations on the every-pair page).
+# wrapping ~7,600 explanations on the every-pair page).
 _HOVER_WRAPPER = textwrap.TextWrapper(width=90, replace_whitespace=False)
 _OTHER_WHITESPACE = str.maketrans("\n\x0b\x0c\r", "    ")
 
@@ -36,7 +36,7 @@ def _wrap_for_hover(text: str) -> str:
 
 # Above this many models a cell is narrower than a four-digit number at a legible size: the
 # numbers are left to the hover (and the table) instead of drawn unreadably small, which is
-# also most of the browser's drawing time on the every-pair matrix (~6,500 cells).
+# also most of the browser's drawing time on the every-pair matrix (~7,600 cells).
 MAX_MODELS_WITH_NUMBERS = 20
 # Above this many servers the figure is taller than a screen: model names go on top, where
 # the reader starts, and the colour key keeps a screen's height at the top right instead of
