@@ -22,6 +22,7 @@ from planner.capacity.defaults import (
     DEFAULT_CONTEXT_TOKENS,
     SERVING_STACK_NAMES,
     UNSTATED_CONTEXT_LIMIT,
+    WEIGHT_PRECISIONS_BITS,
 )
 from planner.capacity.measurements import (
     calibrated_constants,
@@ -619,6 +620,27 @@ def _zero_advice(
     return ""
 
 
+def _fitting_precision_advice(q: _Query) -> str:
+    """What to do when the weights fit no replica: the highest lower weight precision at which
+    they fit the whole server as one replica, or, if none does, that the server is too small."""
+    usable_gb = q.server.accelerator.memory_gb * (1 - q.memory_margin) * q.server.accelerator_count
+    # Ternary weights are a training choice (BitNet), not a quantisation of another model.
+    lower = sorted((b for b in WEIGHT_PRECISIONS_BITS if 4 <= b < q.precision_bits), reverse=True)
+    for bits in lower:
+        gb = weight_bytes(q.model, bits, q.weight_overhead) / GB
+        if gb <= usable_gb:
+            return (
+                f"At {bits}-bit weights ({gb:,.1f} GB) they fit: ask for {bits}-bit weights, "
+                "or pick a server with more accelerator memory."
+            )
+    smallest = min(lower, default=q.precision_bits)
+    gb = weight_bytes(q.model, smallest, q.weight_overhead) / GB
+    return (
+        f"Even at {smallest}-bit ({gb:,.1f} GB) they need more than this server's "
+        f"{usable_gb:,.1f} GB: pick a server with more or larger accelerators."
+    )
+
+
 def _ttft_error() -> str:
     """The first-token figure's typical error, for the explanation (none without a table)."""
     error = first_token_typical_error()
@@ -685,8 +707,9 @@ def _calibrated(q: _Query, workload: Workload, max_sequences: int) -> CapacityRe
     if spread is None:
         text = (
             f"Estimated (calibrated serving model) for {q.describe()}: the weights "
-            f"({replica.weight_bytes_per_device * tp / GB:.1f} GB) do not fit any replica "
-            f"after a {q.memory_margin:.0%} memory margin, so no sessions."
+            f"({replica.weight_bytes_per_device * tp / GB:,.1f} GB) do not fit any replica "
+            f"after a {q.memory_margin:.0%} memory margin, so no sessions. "
+            f"{_fitting_precision_advice(q)}"
         )
     else:
         text = (

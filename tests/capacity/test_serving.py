@@ -305,6 +305,21 @@ def test_calibrated_policy_beats_the_study_rule_and_binds_sensibly():
     assert (none.sessions, none.binding_limit) == (0, "does_not_fit")
     # Weights that do not fit are arithmetic, not an estimate: no error band, no evidence.
     assert none.typical_error is None and none.evidence == ()
+    # ... and the answer says what would: 2,000 B at 4-bit is 1,000 GB, more than 8 x 80 GB.
+    assert "4,000.0 GB) do not fit" in none.explanation
+    assert "Even at 4-bit (1,000.0 GB) they need more than this server's 576.0 GB" in (
+        none.explanation
+    )
+
+
+def test_weights_that_do_not_fit_say_at_which_precision_they_would():
+    # 405 B at 16-bit is 811.7 GB, more than 8 x 80 GB less the 10 % margin (576 GB); at 8-bit
+    # (405.9 GB) they fit the server as one replica: the highest precision that fits is named.
+    server = ServerSpec("8x-h100", 8, 6300, H100, 8)
+    model = ModelSpec("llama-3.1-405b", 405.85, 126, 16384, 128, 8, 128)
+    result = sessions_at_slo(server, model, 16, 10.0, policy="calibrated")
+    assert result.binding_limit == "does_not_fit"
+    assert "At 8-bit weights (405.9 GB) they fit: ask for 8-bit weights" in result.explanation
 
 
 # ---- monotonicity (hypothesis) -------------------------------------------------------
